@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import { exitCodeFor, messageOf, TrailproofError } from '../errors.js';
+import { LIST_KEYS_USAGE, listPublicKeysCommand } from './list-public-keys.js';
+import { VALIDATE_USAGE, validateLogsCommand } from './validate-logs.js';
+
+const HELP = `trailproof: CloudTrail-grade tamper evidence for log archives.
+
+Commands:
+  validate-logs      check a trail like \`aws cloudtrail validate-logs\` (S3 or a local copy)
+  list-public-keys   print checked public keys like \`aws cloudtrail list-public-keys\`
+
+Run \`trailproof <command> --help\` for a command's options.
+`;
+
+interface Command {
+  readonly usage: string;
+  run(argv: readonly string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  'validate-logs': { usage: VALIDATE_USAGE, run: (a) => validateLogsCommand(a) },
+  'list-public-keys': { usage: LIST_KEYS_USAGE, run: (a) => listPublicKeysCommand(a) },
+};
+
+async function flushAndExit(code: number): Promise<never> {
+  await new Promise<void>((r) => process.stdout.write('', () => r()));
+  await new Promise<void>((r) => process.stderr.write('', () => r()));
+  process.exit(code);
+}
+
+/** The one top-level handler: expected errors print their message, anything else says it is a bug. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`${HELP}\ntrailproof: error: unknown command '${name}'\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof TrailproofError) {
+      if (err.code === 'usage') {
+        process.stderr.write(`${command.usage}\n\ntrailproof: error: ${err.message}\n`);
+      } else {
+        // The AWS CLI's handler: an empty line, then the message.
+        process.stderr.write(`\n${err.message}\n`);
+      }
+      return exitCodeFor(err);
+    }
+    process.stderr.write(`\ninternal error (a bug in trailproof, please report it): ${messageOf(err)}\n`);
+    return 255;
+  }
+}
+
+main(process.argv.slice(2)).then(flushAndExit, async (err: unknown) => {
+  process.stderr.write(`\ninternal error (a bug in trailproof, please report it): ${messageOf(err)}\n`);
+  await flushAndExit(255);
+});

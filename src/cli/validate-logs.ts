@@ -1,0 +1,149 @@
+import { readdir } from 'node:fs/promises';
+import { TrailproofError } from '../errors.js';
+import { parseTrailArn } from '../format/arn.js';
+import { findTrail } from '../format/trails.js';
+import { nowMicros, parseDate } from '../format/time.js';
+import { parsePublicKeysJson } from '../keys/public-keys.js';
+import { entriesSource } from '../keys/source.js';
+import { LocalStore } from '../store/local.js';
+import type { ObjectStore } from '../store/types.js';
+import { createOutput, type Output } from '../verifier/output.js';
+import { JsonReport } from '../verifier/report-json.js';
+import { TextReport } from '../verifier/report-text.js';
+import type { PublicKeySource } from '../verifier/types.js';
+import { runValidation } from '../verifier/validate.js';
+import { parseArgs, positiveInt, str, usageError, type OptionSpec } from './args.js';
+import { readInputFile } from './files.js';
+
+export const VALIDATE_OPTIONS: OptionSpec[] = [
+  { name: 'trail-arn', required: true },
+  { name: 'start-time', required: true },
+  { name: 'end-time' },
+  { name: 's3-bucket' },
+  { name: 's3-prefix' },
+  { name: 'account-id' },
+  { name: 'verbose', flag: true },
+  { name: 'region' },
+  // trailproof's own
+  { name: 'local-root' },
+  { name: 'public-keys' },
+  { name: 'trails' },
+  { name: 'organization-id' },
+  { name: 'output' },
+  { name: 'concurrency' },
+  // AWS CLI global options accepted for compatibility (S3 access)
+  { name: 'profile' },
+  { name: 'endpoint-url' },
+  { name: 'no-verify-ssl', flag: true },
+  { name: 'debug', flag: true },
+  { name: 'color' },
+];
+
+export const VALIDATE_USAGE = `usage: trailproof validate-logs --trail-arn ARN --start-time TIME [--end-time TIME]
+         [--s3-bucket BUCKET] [--s3-prefix PREFIX] [--account-id ID] [--region REGION] [--verbose]
+         [--local-root DIR] [--public-keys FILE | --keys-dir DIR] [--trails FILE]
+         [--organization-id ID] [--output text|json] [--concurrency N]`;
+
+export interface ValidateDeps {
+  readonly output?: Output;
+  /** Opens the S3 side when there is no --local-root (set up by the S3 module). */
+  readonly openS3?: (args: Record<string, string | boolean | undefined>) => Promise<{ store: ObjectStore; keys?: PublicKeySource }>;
+}
+
+/** `trailproof validate-logs`: the AWS CLI's command, same options, same report. Resolves with the exit code. */
+export async function validateLogsCommand(argv: readonly string[], deps: ValidateDeps = {}): Promise<number> {
+  const args = parseArgs(argv, VALIDATE_OPTIONS);
+  const outputMode = str(args, 'output') ?? 'text';
+  if (!['text', 'json', 'table', 'yaml', 'yaml-stream'].includes(outputMode)) {
+    throw usageError(`argument --output: Invalid choice '${outputMode}', valid choices are: text, json`);
+  }
+  const concurrency = positiveInt(args, 'concurrency', 1024);
+
+  // The reference's order: the times, the range, then the ARN, then where the digests are.
+  const start = parseDate(str(args, 'start-time')!).clock;
+  const endText = str(args, 'end-time');
+  const end = endText !== undefined && endText !== '' ? parseDate(endText).clock : nowMicros();
+  if (start > end) throw new TrailproofError('argument', 'Invalid time range specified: start-time must occur before end-time');
+  const arn = parseTrailArn(str(args, 'trail-arn')!);
+
+  const localRoot = str(args, 'local-root');
+  let bucket = str(args, 's3-bucket');
+  let prefix = bucket !== undefined ? str(args, 's3-prefix') : undefined;
+  let organizationId = str(args, 'organization-id');
+  const account = str(args, 'account-id') || arn.account;
+  if (bucket === undefined) {
+    const trailsFile = str(args, 'trails');
+    if (trailsFile !== undefined) {
+      const trail = findTrail(await readInputFile(trailsFile, 'trails file'), arn.arn, trailsFile);
+      bucket = trail.bucket;
+      prefix = trail.prefix;
+      if (trail.isOrganizationTrail) {
+        if (!str(args, 'account-id')) throw new TrailproofError('argument', "Missing required parameter for organization trail: '--account-id'");
+        if (!organizationId) {
+          throw new TrailproofError('argument', 'This is an organization trail: give its organization id with --organization-id');
+        }
+      }
+    } else if (localRoot !== undefined) {
+      bucket = await singleBucket(localRoot);
+      prefix = undefined;
+    } else {
+      throw new TrailproofError('argument', 'Give --s3-bucket, or --trails FILE (the output of aws cloudtrail describe-trails)');
+    }
+  }
+
+  let store: ObjectStore;
+  let keys: PublicKeySource | undefined;
+  if (localRoot !== undefined) {
+    store = new LocalStore(localRoot);
+  } else if (deps.openS3) {
+    ({ store, keys } = await deps.openS3(args));
+  } else {
+    throw new TrailproofError('argument', 'Give --local-root DIR: reading S3 is not available in this build');
+  }
+  const keysFile = str(args, 'public-keys');
+  if (keysFile !== undefined) {
+    keys = entriesSource(parsePublicKeysJson(await readInputFile(keysFile, 'public keys file'), keysFile));
+  }
+  if (!keys) throw new TrailproofError('argument', 'Give --public-keys FILE (the output of aws cloudtrail list-public-keys)');
+
+  const output = deps.output ?? createOutput();
+  const sink = outputMode === 'json' ? new JsonReport(output, arn.arn) : new TextReport(output, args.verbose === true, arn.arn);
+  const summary = await runValidation(
+    {
+      store,
+      keys,
+      scope: {
+        prefix,
+        organizationId,
+        account,
+        sourceRegion: str(args, 'region') || arn.region,
+        homeRegion: arn.region,
+        trailName: arn.name,
+      },
+      bucket,
+      start,
+      end,
+      concurrency,
+    },
+    sink,
+  );
+  await output.flush();
+  return summary.exitCode;
+}
+
+/** Behaviour §7: with neither --s3-bucket nor --trails, a root holding exactly one bucket folder. */
+async function singleBucket(root: string): Promise<string> {
+  let names: string[];
+  try {
+    names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch (err) {
+    throw new TrailproofError('input', `Cannot read --local-root ${root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  if (names.length === 1) return names[0]!;
+  throw new TrailproofError(
+    'argument',
+    names.length === 0
+      ? `No bucket folder in --local-root ${root}: give --s3-bucket`
+      : `--local-root ${root} holds several bucket folders (${names.sort().join(', ')}): give --s3-bucket`,
+  );
+}

@@ -1,0 +1,23 @@
+import { TrailproofError } from '../errors.js';
+
+export type StoreErrorKind = 'NoSuchBucket' | 'AccessDenied' | 'Unreachable' | 'Other';
+
+/**
+ * A storage failure that stops a run (behaviour §1: exit 255 with the AWS CLI's own wording).
+ * The message is the one the AWS CLI prints, e.g.
+ * `An error occurred (NoSuchBucket) when calling the GetBucketLocation operation: ...`.
+ */
+export class StoreError extends TrailproofError {
+  readonly kind: StoreErrorKind;
+  constructor(kind: StoreErrorKind, message: string, options?: { cause?: unknown }) {
+    super('storage', message, options);
+    this.kind = kind;
+  }
+}
+
+export function noSuchBucket(): StoreError {
+  return new StoreError(
+    'NoSuchBucket',
+    'An error occurred (NoSuchBucket) when calling the GetBucketLocation operation: The specified bucket does not exist',
+  );
+}

@@ -1,0 +1,211 @@
+import { constants as fsConstants, type Dirent } from 'node:fs';
+import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { noSuchBucket, StoreError } from './errors.js';
+import type { ListOptions, Metadata, ObjectStore, StoredObject } from './types.js';
+
+/**
+ * A local copy of buckets: `ROOT/<bucket>/<key>` is the object, `ROOT/<bucket>/<key>.metadata.json`
+ * its user metadata (behaviour §7). Sidecars and our temporary files are never objects.
+ *
+ * Keys come from digests and are hostile: a key with an empty, `.` or `..` segment, a NUL, or one
+ * that resolves (through symlinks) outside its bucket folder is an object that does not exist.
+ */
+export const SIDECAR_SUFFIX = '.metadata.json';
+const TMP_MARK = '.trailproof-tmp-';
+const MAX_SIDECAR = 1 << 20;
+const BUCKET_NAME = /^[A-Za-z0-9._-]{1,255}$/;
+
+function byteCompare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function keySegments(key: string): string[] | undefined {
+  if (key.length === 0 || key.length > 4096 || key.includes('\0')) return undefined;
+  const parts = key.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) return undefined;
+  const last = parts[parts.length - 1]!;
+  if (last.endsWith(SIDECAR_SUFFIX) || last.startsWith(TMP_MARK)) return undefined;
+  return parts;
+}
+
+/** Parses a sidecar: `{"signature": ...}` or the shape `aws s3api head-object` prints. */
+export function parseSidecar(text: string): Metadata {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+  let source = parsed as Record<string, unknown>;
+  const inner = source.Metadata;
+  if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) source = inner as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(source)) {
+    if (typeof v !== 'string') continue;
+    const name = k.toLowerCase().replace(/^x-amz-meta-/, '');
+    out[name] = v;
+  }
+  return out;
+}
+
+export class LocalStore implements ObjectStore {
+  readonly kind = 'local' as const;
+  private readonly bucketReal = new Map<string, string>();
+
+  constructor(readonly root: string) {}
+
+  /** The real path of a bucket folder; NoSuchBucket when there is none (behaviour §7). */
+  private async bucketDir(bucket: string): Promise<string> {
+    const cached = this.bucketReal.get(bucket);
+    if (cached) return cached;
+    if (!BUCKET_NAME.test(bucket) || bucket === '.' || bucket === '..') throw noSuchBucket();
+    let real: string;
+    try {
+      real = await realpath(join(this.root, bucket));
+      if (!(await stat(real)).isDirectory()) throw noSuchBucket();
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw noSuchBucket();
+      throw new StoreError('Other', `Cannot read local bucket folder ${join(this.root, bucket)}: ${code ?? String(err)}`, {
+        cause: err,
+      });
+    }
+    this.bucketReal.set(bucket, real);
+    return real;
+  }
+
+  /** The real path of a key's file if it exists inside its bucket folder, else undefined. */
+  private async resolveFile(bucketReal: string, segments: string[], suffix = ''): Promise<string | undefined> {
+    const path = join(bucketReal, ...segments) + suffix;
+    let real: string;
+    try {
+      real = await realpath(path);
+    } catch {
+      return undefined;
+    }
+    if (!real.startsWith(bucketReal + sep)) return undefined;
+    return real;
+  }
+
+  async get(bucket: string, key: string): Promise<StoredObject | undefined> {
+    const dir = await this.bucketDir(bucket);
+    const segments = keySegments(key);
+    if (!segments) return undefined;
+    const real = await this.resolveFile(dir, segments);
+    if (!real) return undefined;
+    let handle;
+    try {
+      handle = await open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+    } catch {
+      return undefined;
+    }
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      await handle.close();
+      return undefined;
+    }
+    const metadata = await this.readSidecar(dir, segments);
+    const stream = handle.createReadStream({ highWaterMark: 256 * 1024, autoClose: true });
+    return {
+      metadata,
+      body: stream,
+      size: info.size,
+      close: async () => {
+        stream.destroy();
+        await handle.close().catch(() => undefined);
+      },
+    };
+  }
+
+  private async readSidecar(dir: string, segments: string[]): Promise<Metadata> {
+    const real = await this.resolveFile(dir, segments, SIDECAR_SUFFIX);
+    if (!real) return {};
+    try {
+      const info = await stat(real);
+      if (!info.isFile() || info.size > MAX_SIDECAR) return {};
+      return parseSidecar(await readFile(real, 'utf8'));
+    } catch {
+      return {};
+    }
+  }
+
+  async *list(bucket: string, options: ListOptions): AsyncGenerator<string> {
+    const dir = await this.bucketDir(bucket);
+    yield* this.walk(dir, '', options.prefix, options.startAfter);
+  }
+
+  private async *walk(dir: string, keyPrefix: string, prefix: string, after: string | undefined): AsyncGenerator<string> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    const items = entries
+      .filter((e) => e.isDirectory() || (e.isFile() && !e.name.endsWith(SIDECAR_SUFFIX) && !e.name.startsWith(TMP_MARK)))
+      .map((e) => ({ name: e.name, dir: e.isDirectory(), key: keyPrefix + e.name + (e.isDirectory() ? '/' : '') }))
+      .sort((a, b) => byteCompare(a.key, b.key));
+    for (const item of items) {
+      if (item.dir) {
+        // Only folders whose keys can start with the listing prefix.
+        if (!item.key.startsWith(prefix) && !prefix.startsWith(item.key)) continue;
+        // Skip a folder whose every key sorts before the marker.
+        if (after !== undefined && byteCompare(item.key, after) < 0 && !after.startsWith(item.key)) continue;
+        yield* this.walk(join(dir, item.name), item.key, prefix, after);
+      } else {
+        if (!item.key.startsWith(prefix)) continue;
+        if (after !== undefined && byteCompare(item.key, after) <= 0) continue;
+        yield item.key;
+      }
+    }
+  }
+
+  async put(bucket: string, key: string, body: Uint8Array, metadata: Metadata = {}): Promise<void> {
+    const segments = keySegments(key);
+    if (!segments || !BUCKET_NAME.test(bucket) || bucket === '.' || bucket === '..') {
+      throw new StoreError('Other', `Refusing to write an object with an unsafe name: s3://${bucket}/${key}`);
+    }
+    const bucketPath = join(this.root, bucket);
+    await mkdir(bucketPath, { recursive: true });
+    const dir = await this.bucketDir(bucket);
+    const path = join(dir, ...segments);
+    await mkdir(dirname(path), { recursive: true });
+    const real = await realpath(dirname(path));
+    if (real !== dir && !real.startsWith(dir + sep)) {
+      throw new StoreError('Other', `Refusing to write outside the local root: s3://${bucket}/${key}`);
+    }
+    // Metadata first, then the object: a crash in between leaves no object, and a sidecar that
+    // the next write replaces. Each file appears whole through a rename.
+    if (Object.keys(metadata).length > 0) {
+      await atomicWrite(path + SIDECAR_SUFFIX, Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`));
+    } else {
+      await rm(path + SIDECAR_SUFFIX, { force: true });
+    }
+    await atomicWrite(path, body);
+  }
+
+  async delete(bucket: string, key: string): Promise<void> {
+    const dir = await this.bucketDir(bucket);
+    const segments = keySegments(key);
+    if (!segments) return;
+    const real = await this.resolveFile(dir, segments);
+    if (!real) return;
+    await rm(real, { force: true });
+    await rm(real + SIDECAR_SUFFIX, { force: true });
+  }
+}
+
+async function atomicWrite(path: string, data: Uint8Array): Promise<void> {
+  const tmp = join(dirname(path), `${TMP_MARK}${randomBytes(6).toString('hex')}`);
+  try {
+    await writeFile(tmp, data, { flag: 'wx' });
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The one storage interface. Implementations: a local directory (local.ts) and S3 (s3.ts).
+ * Keys and bucket names are untrusted (they come from digests): implementations must never touch
+ * anything outside what the bucket stands for.
+ */
+export type Metadata = Readonly<Record<string, string>>;
+
+export interface StoredObject {
+  /** S3 user metadata, keys in lowercase, without the `x-amz-meta-` prefix. */
+  readonly metadata: Metadata;
+  /** The object's bytes, streamed. Consume it once. */
+  readonly body: AsyncIterable<Uint8Array>;
+  /** Size in bytes when known. */
+  readonly size?: number;
+  /** Releases the body if it is not consumed to the end. */
+  close(): Promise<void>;
+}
+
+export interface ListOptions {
+  readonly prefix: string;
+  /** List keys strictly after this one (S3's Marker / StartAfter). */
+  readonly startAfter?: string | undefined;
+}
+
+export interface ObjectStore {
+  /** Keys in UTF-8 byte order, all pages. Throws StoreError('NoSuchBucket') for a missing bucket. */
+  list(bucket: string, options: ListOptions): AsyncIterable<string>;
+  /** The object, or undefined when there is no such key. Throws StoreError('NoSuchBucket'). */
+  get(bucket: string, key: string): Promise<StoredObject | undefined>;
+  /** Writes the object atomically (no reader ever sees a partial object) with its user metadata. */
+  put(bucket: string, key: string, body: Uint8Array, metadata?: Metadata): Promise<void>;
+  /** Removes an object (used by tests and the demo to tamper). */
+  delete(bucket: string, key: string): Promise<void>;
+  /** Where a key lives, for messages: `s3://bucket/key` whatever the store. */
+  readonly kind: 'local' | 's3';
+}

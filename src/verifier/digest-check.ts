@@ -1,0 +1,149 @@
+import { sha256Hex } from '../crypto/hash.js';
+import { HexError, unhexlify } from '../crypto/hex.js';
+import { gunzipMemberToBuffer } from '../crypto/gzip.js';
+import { verifySha256, type RsaPublicKey } from '../crypto/rsa.js';
+import { get, has, isObject, parseJsonBytes, pyStr, pyTypeName, type Json, type JsonObject } from '../format/json.js';
+import { parseDate, type ParsedTime } from '../format/time.js';
+import type { Metadata, ObjectStore } from '../store/types.js';
+import type { PublicKeyRecord } from './types.js';
+
+/**
+ * Loading and validating one digest, behaviour §3 steps 1-9 in the reference's order. Every field
+ * of the digest and of its metadata is attacker-controlled.
+ */
+export const MAX_DIGEST_BYTES = 256 << 20;
+
+export type DigestOutcome =
+  | { readonly kind: 'valid'; readonly digest: JsonObject; readonly startClock: number }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'invalid'; readonly reason: string };
+
+const REQUIRED = [
+  'digestPublicKeyFingerprint',
+  'digestS3Bucket',
+  'digestS3Object',
+  'previousDigestSignature',
+  'digestEndTime',
+  'digestStartTime',
+] as const;
+
+export const REASON = {
+  notFound: 'not found',
+  format: 'invalid format',
+  moved: 'has been moved from its original location',
+  signature: 'signature verification failed',
+} as const;
+
+/** A failure the reference reports with the text of a Python exception (§3.9). */
+class Generic extends Error {}
+
+/** dateutil's parse of a JSON value, with its error texts. */
+export function parseJsonTime(v: Json | undefined): ParsedTime {
+  if (typeof v !== 'string') {
+    throw new Generic(`Parser must be a string or character stream, not ${pyTypeName(v ?? null)}`);
+  }
+  try {
+    return parseDate(v);
+  } catch (err) {
+    throw new Generic((err as Error).message);
+  }
+}
+
+export interface KeyLookup {
+  /** The key with this fingerprint, loading more keys first when the walk allows it (§6). */
+  find(fingerprint: string, digest: JsonObject, metadata: Metadata): Promise<PublicKeyRecord | undefined>;
+}
+
+export async function loadAndValidateDigest(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  backfill: boolean,
+  keys: KeyLookup,
+  homeRegion: string,
+): Promise<DigestOutcome> {
+  const object = await store.get(bucket, key);
+  if (!object) return { kind: 'missing' };
+  let raw: Buffer;
+  try {
+    const { result, data } = await gunzipMemberToBuffer(object.body, MAX_DIGEST_BYTES);
+    if (result.status !== 'complete') return { kind: 'invalid', reason: REASON.format };
+    raw = data;
+  } finally {
+    await object.close();
+  }
+  const parsed = parseJsonBytes(raw);
+  if (!parsed.ok) return { kind: 'invalid', reason: REASON.format };
+  const metadata = object.metadata;
+  if (!has(metadata as JsonObject, 'signature') || !has(metadata as JsonObject, 'signature-algorithm')) {
+    return { kind: 'invalid', reason: REASON.signature };
+  }
+  try {
+    return await validateParsed(parsed.value, raw, metadata, bucket, key, backfill, keys, homeRegion);
+  } catch (err) {
+    if (err instanceof Generic) return { kind: 'invalid', reason: err.message };
+    throw err;
+  }
+}
+
+async function validateParsed(
+  value: Json,
+  raw: Buffer,
+  metadata: Metadata,
+  bucket: string,
+  key: string,
+  backfill: boolean,
+  keys: KeyLookup,
+  homeRegion: string,
+): Promise<DigestOutcome> {
+  // The reference stores the signature into the decoded value: anything but an object fails there.
+  if (!isObject(value)) {
+    throw new Generic(
+      Array.isArray(value)
+        ? 'list indices must be integers or slices, not str'
+        : `'${pyTypeName(value)}' object does not support item assignment`,
+    );
+  }
+  const digest = value;
+  if (backfill && !has(metadata as JsonObject, 'backfill-generation-timestamp')) return { kind: 'invalid', reason: REASON.format };
+  for (const field of REQUIRED) if (!has(digest, field)) return { kind: 'invalid', reason: REASON.format };
+  if (get(digest, 'digestS3Bucket') !== bucket || get(digest, 'digestS3Object') !== key) {
+    return { kind: 'invalid', reason: REASON.moved };
+  }
+  const fingerprint = get(digest, 'digestPublicKeyFingerprint')!;
+  if (typeof fingerprint === 'object' && fingerprint !== null) {
+    throw new Generic(`unhashable type: '${pyTypeName(fingerprint)}'`);
+  }
+  const record = typeof fingerprint === 'string' ? await keys.find(fingerprint, digest, metadata) : undefined;
+  if (!record) {
+    return { kind: 'invalid', reason: `public key not found in region ${homeRegion} for fingerprint ${pyStr(fingerprint)}` };
+  }
+  let publicKey: RsaPublicKey;
+  try {
+    publicKey = record.load();
+  } catch {
+    return { kind: 'invalid', reason: `Unable to load PKCS #1 key with fingerprint ${pyStr(fingerprint)}` };
+  }
+  const previous = get(digest, 'previousDigestSignature')!;
+  const signed =
+    `${pyStr(get(digest, 'digestEndTime')!)}\n${bucket}/${key}\n${sha256Hex(raw)}\n` +
+    `${previous === null ? 'null' : pyStr(previous)}`;
+  let signature: Uint8Array;
+  try {
+    signature = unhexlify(metadata.signature ?? '');
+  } catch (err) {
+    if (err instanceof HexError) throw new Generic(err.message);
+    throw err;
+  }
+  const outcome = verifySha256(Buffer.from(signed, 'utf8'), signature, publicKey);
+  if (!outcome.ok) {
+    if (outcome.reason === 'overflow') throw new Generic(outcome.message);
+    return { kind: 'invalid', reason: REASON.signature };
+  }
+  // After the signature: the end time, then the start time, must parse (§3.9 texts).
+  parseJsonTime(get(digest, 'digestEndTime'));
+  const start = parseJsonTime(get(digest, 'digestStartTime'));
+  return { kind: 'valid', digest, startClock: start.clock };
+}
+
+export { Generic as GenericDigestFailure };

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { gunzipMember } from '../crypto/gzip.js';
+import type { ObjectStore } from '../store/types.js';
+
+/**
+ * One log file, behaviour §4: fetch, stream-gunzip exactly one member, SHA-256 the uncompressed
+ * bytes as they arrive, compare with the digest's lowercase hex `hashValue`.
+ */
+export const LOG_REASON = {
+  notFound: 'not found',
+  format: 'invalid format',
+  mismatch: "hash value doesn't match",
+  trailing: 'unexpected data after end of compressed stream',
+} as const;
+
+export type LogOutcome = { readonly valid: true } | { readonly valid: false; readonly reason: string };
+
+export interface LogCheckRequest {
+  readonly bucket: string;
+  readonly key: string;
+  /** The digest's `hashValue` as decoded (attacker-controlled; any JSON type). */
+  readonly expectedHash: unknown;
+  readonly hasExpectedHash: boolean;
+}
+
+export type LogChecker = (req: LogCheckRequest) => Promise<LogOutcome>;
+
+/** The in-process checker: native zlib on the libuv pool, SHA-256 on this thread. */
+export function createStreamLogChecker(store: ObjectStore): LogChecker {
+  return async (req) => {
+    const object = await store.get(req.bucket, req.key);
+    if (!object) return { valid: false, reason: LOG_REASON.notFound };
+    const hash = createHash('sha256');
+    let result;
+    try {
+      result = await gunzipMember(object.body, (chunk) => hash.update(chunk));
+    } finally {
+      await object.close();
+    }
+    return judge(result.status, result.trailing, hash.digest('hex'), req);
+  };
+}
+
+/** The verdict from what the gunzip saw (shared by every checker). */
+export function judge(status: 'complete' | 'truncated' | 'corrupt', trailing: boolean, actualHex: string, req: LogCheckRequest): LogOutcome {
+  if (status === 'corrupt') return { valid: false, reason: LOG_REASON.format };
+  if (trailing) return { valid: false, reason: LOG_REASON.trailing };
+  // A missing hashValue fails after the download in the reference: an invalid format.
+  if (!req.hasExpectedHash) return { valid: false, reason: LOG_REASON.format };
+  if (actualHex !== req.expectedHash) return { valid: false, reason: LOG_REASON.mismatch };
+  return { valid: true };
+}

@@ -1,0 +1,72 @@
+import type { RsaPublicKey } from '../crypto/rsa.js';
+import type { JsonObject } from '../format/json.js';
+
+/** A public key as the verifier needs it. `load` throws when the key cannot be loaded (§3.7). */
+export interface PublicKeyRecord {
+  readonly fingerprint: string;
+  load(): RsaPublicKey;
+}
+
+/** Where public keys come from: a keys file, a key store or CloudTrail's ListPublicKeys. */
+export interface PublicKeySource {
+  /** Keys whose validity overlaps [start, end] (UTC clock micros), in the source's order. */
+  list(start: number, end: number): Promise<PublicKeyRecord[]>;
+}
+
+/** One step of the digest walk, in report order. */
+export type WalkItem =
+  | { readonly kind: 'valid'; readonly backfill: boolean; readonly bucket: string; readonly key: string; readonly digest: JsonObject }
+  | { readonly kind: 'invalid'; readonly backfill: boolean; readonly bucket: string; readonly key: string; readonly reason: string }
+  | { readonly kind: 'gap'; readonly backfill: boolean; readonly from: number; readonly to: number };
+
+/** What the report writers receive, in report order. Times are UTC clock micros. */
+export type ReportEvent =
+  | {
+      readonly type: 'digest';
+      readonly backfill: boolean;
+      readonly bucket: string;
+      readonly key: string;
+      readonly valid: boolean;
+      readonly reason: string | null;
+      readonly digestStartTime: string | null;
+      readonly digestEndTime: string | null;
+    }
+  | {
+      readonly type: 'log';
+      readonly backfill: boolean;
+      readonly bucket: string;
+      readonly key: string;
+      readonly valid: boolean;
+      readonly reason: string | null;
+      readonly digestKey: string;
+      readonly digestStartTime: string | null;
+      readonly digestEndTime: string | null;
+    }
+  | { readonly type: 'gap'; readonly backfill: boolean; readonly from: number; readonly to: number }
+  | { readonly type: 'fatal'; readonly message: string };
+
+export interface Counts {
+  valid: number;
+  invalid: number;
+}
+
+export interface RunSummary {
+  readonly start: number;
+  readonly end: number;
+  /** Found window; display text keeps each value's own clock (§5). */
+  readonly foundStart: string | null;
+  readonly foundEnd: string | null;
+  readonly digests: Counts;
+  readonly backfillDigests: Counts;
+  readonly logs: Counts;
+  readonly gaps: number;
+  readonly fatal: string | null;
+  readonly exitCode: number;
+}
+
+/** A report writer: text (the AWS CLI's report) or JSON lines. */
+export interface ReportSink {
+  header(start: number, end: number): void;
+  event(e: ReportEvent): void;
+  summary(s: RunSummary): void;
+}

@@ -1,0 +1,218 @@
+import { availableParallelism } from 'node:os';
+import { TrailproofError, messageOf } from '../errors.js';
+import { get, has, isObject, pyStr, type Json, type JsonObject } from '../format/json.js';
+import type { DigestScope } from '../format/names.js';
+import { formatDisplay, instantOf, parseDate, type ParsedTime } from '../format/time.js';
+import type { ObjectStore } from '../store/types.js';
+import { createStreamLogChecker, LOG_REASON, type LogChecker } from './log-check.js';
+import type { PublicKeySource, ReportEvent, ReportSink, RunSummary, WalkItem } from './types.js';
+import { DigestWalker } from './walk.js';
+
+export interface ValidateOptions {
+  readonly store: ObjectStore;
+  readonly keys: PublicKeySource;
+  readonly scope: DigestScope;
+  readonly bucket: string;
+  /** UTC clock micros. */
+  readonly start: number;
+  readonly end: number;
+  /** Log files checked at once (default: the machine's parallelism x 2). */
+  readonly concurrency?: number | undefined;
+  readonly logChecker?: LogChecker | undefined;
+}
+
+export function defaultConcurrency(): number {
+  return Math.max(2, availableParallelism() * 2);
+}
+
+/** A counting semaphore: bounds log checks in flight (back-pressure on the walk). */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(n: number) {
+    this.free = n;
+  }
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/** Events in report order; checks run concurrently behind it, bounded in count and queue length. */
+class OrderedQueue {
+  private readonly items: Array<Promise<ReportEvent>> = [];
+  private closed = false;
+  private onItem: (() => void) | null = null;
+  private onSpace: (() => void) | null = null;
+  constructor(private readonly limit: number) {}
+
+  async push(item: Promise<ReportEvent>): Promise<void> {
+    while (this.items.length >= this.limit) await new Promise<void>((r) => (this.onSpace = r));
+    this.items.push(item);
+    this.onItem?.();
+    this.onItem = null;
+  }
+  close(): void {
+    this.closed = true;
+    this.onItem?.();
+    this.onItem = null;
+  }
+  async shift(): Promise<Promise<ReportEvent> | undefined> {
+    while (this.items.length === 0 && !this.closed) await new Promise<void>((r) => (this.onItem = r));
+    const item = this.items.shift();
+    this.onSpace?.();
+    this.onSpace = null;
+    return item;
+  }
+}
+
+function fatalEvent(err: unknown): ReportEvent {
+  if (err instanceof TrailproofError) return { type: 'fatal', message: err.message };
+  return { type: 'fatal', message: `internal error (a bug in trailproof, please report it): ${messageOf(err)}` };
+}
+
+function asText(v: Json | undefined): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+/** The entries of `logFiles`, as the reference iterates them; malformed shapes stop the run. */
+function logEntries(digest: JsonObject, where: string): JsonObject[] {
+  if (!has(digest, 'logFiles')) throw new TrailproofError('input', `${where}: the digest has no logFiles field`);
+  const list = get(digest, 'logFiles')!;
+  // Python: `if not digest['logFiles']: continue` (any falsy value means no logs).
+  if (list === null || list === false || list === 0 || list === '' || (Array.isArray(list) && list.length === 0)) return [];
+  if (isObject(list) && Object.keys(list).length === 0) return [];
+  if (!Array.isArray(list)) throw new TrailproofError('input', `${where}: logFiles is not a list`);
+  return list.map((entry) => {
+    if (!isObject(entry) || !has(entry, 's3Bucket') || !has(entry, 's3Object')) {
+      throw new TrailproofError('input', `${where}: a logFiles entry has no s3Bucket or s3Object`);
+    }
+    return entry;
+  });
+}
+
+/** Runs validate-logs and writes the report to `sink`. Resolves with the summary (and exit code). */
+export async function runValidation(o: ValidateOptions, sink: ReportSink): Promise<RunSummary> {
+  const checkLog = o.logChecker ?? createStreamLogChecker(o.store);
+  const concurrency = Math.max(1, o.concurrency ?? defaultConcurrency());
+  const slots = new Slots(concurrency);
+  const queue = new OrderedQueue(Math.max(64, concurrency * 16));
+  const walker = new DigestWalker({ store: o.store, scope: o.scope, bucket: o.bucket, start: o.start, end: o.end, keys: o.keys });
+  let stopped = false;
+
+  const logEvent = (entry: JsonObject, backfill: boolean, digestKey: string, window: [string | null, string | null]): Promise<ReportEvent> => {
+    const bucket = get(entry, 's3Bucket')!;
+    const key = get(entry, 's3Object')!;
+    const base = { type: 'log' as const, backfill, bucket: pyStr(bucket), key: pyStr(key), digestKey, digestStartTime: window[0], digestEndTime: window[1] };
+    if (typeof bucket !== 'string' || typeof key !== 'string') {
+      // The reference's S3 client rejects the parameter: reported as an invalid format.
+      return Promise.resolve({ ...base, valid: false, reason: LOG_REASON.format });
+    }
+    return checkLog({ bucket, key, expectedHash: get(entry, 'hashValue'), hasExpectedHash: has(entry, 'hashValue') }).then(
+      (r): ReportEvent => (r.valid ? { ...base, valid: true, reason: null } : { ...base, valid: false, reason: r.reason }),
+      fatalEvent,
+    );
+  };
+
+  const digestEvent = (item: Extract<WalkItem, { kind: 'valid' | 'invalid' }>): ReportEvent => {
+    const digest = item.kind === 'valid' ? item.digest : undefined;
+    return {
+      type: 'digest',
+      backfill: item.backfill,
+      bucket: item.bucket,
+      key: item.key,
+      valid: item.kind === 'valid',
+      reason: item.kind === 'invalid' ? item.reason : null,
+      digestStartTime: digest ? asText(get(digest, 'digestStartTime')) : null,
+      digestEndTime: digest ? asText(get(digest, 'digestEndTime')) : null,
+    };
+  };
+
+  const produce = async (): Promise<void> => {
+    try {
+      for (const backfill of [false, true]) {
+        for await (const item of walker.walk(backfill)) {
+          if (stopped) return;
+          if (item.kind === 'gap') {
+            await queue.push(Promise.resolve({ type: 'gap', backfill, from: item.from, to: item.to }));
+            continue;
+          }
+          const event = digestEvent(item);
+          await queue.push(Promise.resolve(event));
+          if (item.kind !== 'valid') continue;
+          const window: [string | null, string | null] = [event.type === 'digest' ? event.digestStartTime : null, event.type === 'digest' ? event.digestEndTime : null];
+          for (const entry of logEntries(item.digest, `Digest file s3://${item.bucket}/${item.key}`)) {
+            if (stopped) return;
+            await slots.acquire();
+            const pending = logEvent(entry, backfill, item.key, window);
+            void pending.finally(() => slots.release());
+            await queue.push(pending);
+          }
+        }
+      }
+    } catch (err) {
+      await queue.push(Promise.resolve(fatalEvent(err)));
+    } finally {
+      queue.close();
+    }
+  };
+
+  sink.header(o.start, o.end);
+  const counts = { digests: { valid: 0, invalid: 0 }, backfillDigests: { valid: 0, invalid: 0 }, logs: { valid: 0, invalid: 0 } };
+  let foundStart: ParsedTime | null = null;
+  let foundEnd: ParsedTime | null = null;
+  let gaps = 0;
+  let fatal: string | null = null;
+  const requestedEnd: ParsedTime = { clock: o.end, offset: 0 };
+  const requestedStart: ParsedTime = { clock: o.start, offset: 0 };
+
+  const producer = produce();
+  for (;;) {
+    const next = await queue.shift();
+    if (!next) break;
+    const event = await next;
+    sink.event(event);
+    if (event.type === 'fatal') {
+      fatal = event.message;
+      stopped = true;
+      break;
+    }
+    if (event.type === 'gap') gaps++;
+    else if (event.type === 'log') counts.logs[event.valid ? 'valid' : 'invalid']++;
+    else {
+      counts[event.backfill ? 'backfillDigests' : 'digests'][event.valid ? 'valid' : 'invalid']++;
+      if (event.valid) {
+        // §5: A = earliest max(digestStartTime, start), B = latest min(digestEndTime, end).
+        const s = parseDate(event.digestStartTime ?? '');
+        const e = parseDate(event.digestEndTime ?? '');
+        const earliest = instantOf(s) >= instantOf(requestedStart) ? s : requestedStart;
+        if (!foundStart || instantOf(earliest) < instantOf(foundStart)) foundStart = earliest;
+        const latest = instantOf(e) <= instantOf(requestedEnd) ? e : requestedEnd;
+        if (!foundEnd || instantOf(latest) > instantOf(foundEnd)) foundEnd = latest;
+      }
+    }
+  }
+  if (!fatal) await producer;
+
+  const invalid = counts.digests.invalid + counts.backfillDigests.invalid + counts.logs.invalid;
+  const summary: RunSummary = {
+    start: o.start,
+    end: o.end,
+    foundStart: foundStart ? formatDisplay(foundStart.clock) : null,
+    foundEnd: foundEnd ? formatDisplay(foundEnd.clock) : null,
+    ...counts,
+    gaps,
+    fatal,
+    exitCode: fatal ? 255 : invalid > 0 ? 1 : 0,
+  };
+  if (!fatal) sink.summary(summary);
+  return summary;
+}
