@@ -1,0 +1,32 @@
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../helpers/cli.js';
+
+/**
+ * The reference vectors (test/vectors, copied from shared/vectors: trails made by an independent
+ * Python implementation, expected outputs from aws-cli 1.45.x validate-logs). The real CLI must
+ * reproduce stdout, stderr and the exit code byte for byte.
+ */
+const VECTORS = join(ROOT, 'test', 'vectors');
+const cases = readdirSync(VECTORS).filter((c) => existsSync(join(VECTORS, c, 'expected')));
+
+describe('reference vectors', () => {
+  it('are all present', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(8);
+  });
+  for (const c of cases) {
+    for (const mode of ['default', 'verbose']) {
+      it(`${c} (${mode})`, () => {
+        const exp = join(VECTORS, c, 'expected');
+        const spec = JSON.parse(readFileSync(join(exp, `${mode}.args.json`), 'utf8')) as { args: string[]; local_root: string; public_keys: string };
+        const r = runCli(['validate-logs', ...spec.args, '--local-root', join(VECTORS, c, spec.local_root), '--public-keys', join(VECTORS, c, spec.public_keys)]);
+        expect(r.out).toBe(readFileSync(join(exp, `${mode}.stdout`), 'utf8'));
+        expect(r.err).toBe(readFileSync(join(exp, `${mode}.stderr`), 'utf8'));
+        expect(r.stdout.equals(readFileSync(join(exp, `${mode}.stdout`)))).toBe(true);
+        expect(r.stderr.equals(readFileSync(join(exp, `${mode}.stderr`)))).toBe(true);
+        expect(r.status).toBe(Number(readFileSync(join(exp, `${mode}.rc`), 'utf8')));
+      });
+    }
+  }
+});
