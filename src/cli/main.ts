@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { exitCodeFor, messageOf, TrailproofError } from '../errors.js';
+import { KeyStore } from '../keys/keystore.js';
+import { KEYS_USAGE, keysCommand } from './keys.js';
 import { LIST_KEYS_USAGE, listPublicKeysCommand } from './list-public-keys.js';
+import { SIGN_USAGE, signCommand } from './sign.js';
 import { VALIDATE_USAGE, validateLogsCommand } from './validate-logs.js';
 
 const HELP = `trailproof: CloudTrail-grade tamper evidence for log archives.
@@ -8,6 +11,8 @@ const HELP = `trailproof: CloudTrail-grade tamper evidence for log archives.
 Commands:
   validate-logs      check a trail like \`aws cloudtrail validate-logs\` (S3 or a local copy)
   list-public-keys   print checked public keys like \`aws cloudtrail list-public-keys\`
+  keys               create, rotate and list the signer's key pairs (one per region)
+  sign               write hourly signed digests for delivered log files, like CloudTrail
 
 Run \`trailproof <command> --help\` for a command's options.
 `;
@@ -19,7 +24,9 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   'validate-logs': { usage: VALIDATE_USAGE, run: (a) => validateLogsCommand(a) },
-  'list-public-keys': { usage: LIST_KEYS_USAGE, run: (a) => listPublicKeysCommand(a) },
+  'list-public-keys': { usage: LIST_KEYS_USAGE, run: (a) => listPublicKeysCommand(a, { loadKeyStore: (dir) => new KeyStore(dir).publicEntries() }) },
+  keys: { usage: KEYS_USAGE, run: (a) => keysCommand(a) },
+  sign: { usage: SIGN_USAGE, run: (a) => signCommand(a) },
 };
 
 async function flushAndExit(code: number): Promise<never> {

@@ -5,6 +5,7 @@ import { findTrail } from '../format/trails.js';
 import { nowMicros, parseDate } from '../format/time.js';
 import { parsePublicKeysJson } from '../keys/public-keys.js';
 import { entriesSource } from '../keys/source.js';
+import { KeyStore } from '../keys/keystore.js';
 import { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
 import { createOutput, type Output } from '../verifier/output.js';
@@ -27,6 +28,7 @@ export const VALIDATE_OPTIONS: OptionSpec[] = [
   // trailproof's own
   { name: 'local-root' },
   { name: 'public-keys' },
+  { name: 'keys-dir' },
   { name: 'trails' },
   { name: 'organization-id' },
   { name: 'output' },
@@ -103,6 +105,11 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
   const keysFile = str(args, 'public-keys');
   if (keysFile !== undefined) {
     keys = entriesSource(parsePublicKeysJson(await readInputFile(keysFile, 'public keys file'), keysFile));
+  }
+  const keysDir = str(args, 'keys-dir');
+  if (keysDir !== undefined) {
+    if (keysFile !== undefined) throw usageError('give --public-keys or --keys-dir, not both');
+    keys = entriesSource(await new KeyStore(keysDir).publicEntries());
   }
   if (!keys) throw new TrailproofError('argument', 'Give --public-keys FILE (the output of aws cloudtrail list-public-keys)');
 

@@ -7,6 +7,7 @@ import type { ObjectStore } from '../store/types.js';
 import { createStreamLogChecker, LOG_REASON, type LogChecker } from './log-check.js';
 import type { PublicKeySource, ReportEvent, ReportSink, RunSummary, WalkItem } from './types.js';
 import { DigestWalker } from './walk.js';
+import { Slots } from '../util/limit.js';
 
 export interface ValidateOptions {
   readonly store: ObjectStore;
@@ -23,27 +24,6 @@ export interface ValidateOptions {
 
 export function defaultConcurrency(): number {
   return Math.max(2, availableParallelism() * 2);
-}
-
-/** A counting semaphore: bounds log checks in flight (back-pressure on the walk). */
-class Slots {
-  private free: number;
-  private readonly waiting: Array<() => void> = [];
-  constructor(n: number) {
-    this.free = n;
-  }
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
 }
 
 /** Events in report order; checks run concurrently behind it, bounded in count and queue length. */
@@ -151,10 +131,8 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
           const window: [string | null, string | null] = [event.type === 'digest' ? event.digestStartTime : null, event.type === 'digest' ? event.digestEndTime : null];
           for (const entry of logEntries(item.digest, `Digest file s3://${item.bucket}/${item.key}`)) {
             if (stopped) return;
-            await slots.acquire();
-            const pending = logEvent(entry, backfill, item.key, window);
-            void pending.finally(() => slots.release());
-            await queue.push(pending);
+            const { running } = await slots.schedule(() => logEvent(entry, backfill, item.key, window));
+            await queue.push(running);
           }
         }
       }

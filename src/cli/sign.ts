@@ -1,0 +1,104 @@
+import { TrailproofError } from '../errors.js';
+import { parseTrailArn } from '../format/arn.js';
+import { formatDisplay, MICROS_PER_HOUR, nowMicros, parseDate } from '../format/time.js';
+import { checkRegion, KeyStore } from '../keys/keystore.js';
+import { backfillRegion } from '../signer/backfill.js';
+import { signRegion, type SignResult } from '../signer/sign.js';
+import { LocalStore } from '../store/local.js';
+import type { ObjectStore } from '../store/types.js';
+import { defaultConcurrency } from '../verifier/validate.js';
+import { parseArgs, positiveInt, str, usageError, type OptionSpec } from './args.js';
+
+export const SIGN_USAGE = `usage: trailproof sign --keys-dir KEYS --trail-arn ARN --s3-bucket B [--s3-prefix P]
+         [--regions r1,r2] [--account-id A[,A2...]] [--organization-id O] (--local-root ROOT | S3 options)
+         [--until T] [--start-time T] [--new-chain] [--backfill] [--lookback-hours 24] [--concurrency N]`;
+
+export const SIGN_OPTIONS: OptionSpec[] = [
+  { name: 'keys-dir', required: true },
+  { name: 'trail-arn', required: true },
+  { name: 's3-bucket', required: true },
+  { name: 's3-prefix' },
+  { name: 'regions' },
+  { name: 'account-id' },
+  { name: 'organization-id' },
+  { name: 'local-root' },
+  { name: 'until' },
+  { name: 'start-time' },
+  { name: 'new-chain', flag: true },
+  { name: 'backfill', flag: true },
+  { name: 'lookback-hours' },
+  { name: 'concurrency' },
+  { name: 'now' },
+  { name: 'region' },
+  { name: 'profile' },
+  { name: 'endpoint-url' },
+];
+
+export interface SignDeps {
+  readonly out?: (t: string) => void;
+  readonly err?: (t: string) => void;
+  readonly openS3?: (args: Record<string, string | boolean | undefined>) => Promise<{ store: ObjectStore }>;
+}
+
+function list(text: string | undefined, fallback: string, check: (v: string) => string): string[] {
+  const items = (text ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw usageError('an empty list was given');
+  return [...new Set(items.map(check))];
+}
+
+/** `trailproof sign`: hourly digests for every account and source region, chained and signed. */
+export async function signCommand(argv: readonly string[], deps: SignDeps = {}): Promise<number> {
+  const out = deps.out ?? ((t: string) => process.stdout.write(t));
+  const err = deps.err ?? ((t: string) => process.stderr.write(t));
+  const args = parseArgs(argv, SIGN_OPTIONS);
+  const arn = parseTrailArn(str(args, 'trail-arn')!);
+  const regions = list(str(args, 'regions'), arn.region, checkRegion);
+  const accounts = list(str(args, 'account-id'), arn.account, (a) => {
+    if (!/^\d{12}$/.test(a)) throw new TrailproofError('argument', `Invalid account id: ${a}`);
+    return a;
+  });
+  const now = str(args, 'now') ? parseDate(str(args, 'now')!).clock : nowMicros();
+  const until = str(args, 'until') ? parseDate(str(args, 'until')!).clock : now;
+  const startAt = str(args, 'start-time') ? parseDate(str(args, 'start-time')!).clock : undefined;
+  if (args['new-chain'] === true && startAt === undefined) throw usageError('--new-chain needs --start-time (where the new chain starts)');
+  if (args['new-chain'] === true && args.backfill === true) throw usageError('--new-chain and --backfill do not go together');
+  const lookback = (positiveInt(args, 'lookback-hours', 24 * 366) ?? 24) * MICROS_PER_HOUR;
+  const concurrency = positiveInt(args, 'concurrency', 1024) ?? defaultConcurrency();
+  const orgId = str(args, 'organization-id');
+  if (orgId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(orgId)) throw new TrailproofError('argument', `Invalid organization id: ${orgId}`);
+
+  let store: ObjectStore;
+  const root = str(args, 'local-root');
+  if (root !== undefined) store = new LocalStore(root);
+  else if (deps.openS3) store = (await deps.openS3(args)).store;
+  else throw new TrailproofError('argument', 'Give --local-root ROOT: writing to S3 is not available in this build');
+  const keys = new KeyStore(str(args, 'keys-dir')!);
+
+  const results: SignResult[] = [];
+  for (const account of accounts) {
+    for (const region of regions) {
+      const options = {
+        store,
+        keys,
+        bucket: str(args, 's3-bucket')!,
+        scope: { prefix: str(args, 's3-prefix'), organizationId: orgId, account, sourceRegion: region, homeRegion: arn.region, trailName: arn.name },
+        until,
+        lookback,
+        newChainAt: args['new-chain'] === true ? startAt : undefined,
+        startAt,
+        concurrency,
+        now: () => now,
+        warn: (m: string) => err(`${m}\n`),
+      };
+      const r = args.backfill === true ? await backfillRegion({ ...options, from: startAt ?? Number.NEGATIVE_INFINITY }) : await signRegion(options);
+      results.push(r);
+      const what = args.backfill === true ? 'backfill digests' : 'digests';
+      out(
+        r.digests === 0
+          ? `${account} ${region}: nothing to sign\n`
+          : `${account} ${region}: signed ${r.digests} ${what} (${r.logFiles} log files) from ${formatDisplay(r.from!)} to ${formatDisplay(r.to!)}\n`,
+      );
+    }
+  }
+  return results.some((r) => r.skipped > 0) ? 1 : 0;
+}

@@ -1,0 +1,224 @@
+import { generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TrailproofError } from '../errors.js';
+import { md5Hex } from '../crypto/hash.js';
+import { formatDisplay, MICROS_PER_HOUR, parseStrictUtc } from '../format/time.js';
+import { checkPublicKeyEntry, type PublicKeyEntry } from './public-keys.js';
+
+/**
+ * The key store: one RSA-2048 key pair per region at a time, PKCS#1, rotated on a schedule.
+ *
+ *   KEYS/<region>/<fingerprint>.json      public record (no secret): Value, validity, rotation point
+ *   KEYS/<region>/<fingerprint>.key.pem   PKCS#1 PEM private key, mode 0600, never printed or logged
+ *
+ * Default cadence, as CloudTrail's observed one: a new key every 20 days, each valid 30 days.
+ */
+export const DEFAULT_VALIDITY_DAYS = 30;
+export const DEFAULT_ROTATION_DAYS = 20;
+const DAY = 24 * MICROS_PER_HOUR;
+const REGION = /^[a-z]{2}(?:-[a-z0-9]+)+-\d{1,2}$/;
+
+export interface KeyRecord {
+  readonly region: string;
+  readonly fingerprint: string;
+  /** Base64 of the DER PKCS#1 RSAPublicKey. */
+  readonly value: string;
+  /** Validity window and rotation point, UTC micros. */
+  readonly validFrom: number;
+  readonly validTo: number;
+  readonly rotateAt: number;
+}
+
+function keysError(message: string): TrailproofError {
+  return new TrailproofError('keys', message);
+}
+
+export function checkRegion(region: string): string {
+  if (!REGION.test(region)) throw new TrailproofError('argument', `Invalid region: ${region}`);
+  return region;
+}
+
+function iso(micros: number): string {
+  return formatDisplay(micros);
+}
+
+export class KeyStore {
+  private readonly privateCache = new Map<string, KeyObject>();
+
+  constructor(readonly dir: string) {}
+
+  private regionDir(region: string): string {
+    return join(this.dir, checkRegion(region));
+  }
+
+  /** Every key of a region, oldest validity first. */
+  async list(region: string): Promise<KeyRecord[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.regionDir(region));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw keysError(`Cannot read key store ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    const out: KeyRecord[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+      out.push(await this.readRecord(region, name));
+    }
+    return out.sort((a, b) => a.validFrom - b.validFrom || a.fingerprint.localeCompare(b.fingerprint));
+  }
+
+  /** Regions that hold keys. */
+  async regions(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.dir, { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory() && REGION.test(e.name)).map((e) => e.name).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw keysError(`Cannot read key store ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+
+  private async readRecord(region: string, name: string): Promise<KeyRecord> {
+    const path = join(this.regionDir(region), name);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await readFile(path, 'utf8'));
+    } catch {
+      throw keysError(`Key store record ${path} is not readable JSON`);
+    }
+    const r = raw as Record<string, unknown>;
+    const validFrom = typeof r.validFrom === 'string' ? parseStrictUtc(r.validFrom) : null;
+    const validTo = typeof r.validTo === 'string' ? parseStrictUtc(r.validTo) : null;
+    const rotateAt = typeof r.rotateAt === 'string' ? parseStrictUtc(r.rotateAt) : null;
+    if (validFrom === null || validTo === null || rotateAt === null || typeof r.value !== 'string' || typeof r.fingerprint !== 'string') {
+      throw keysError(`Key store record ${path} is malformed`);
+    }
+    // The same checks as a published keys file: base64 DER PKCS#1 whose MD5 is the fingerprint.
+    checkPublicKeyEntry(
+      { Value: r.value, Fingerprint: r.fingerprint, ValidityStartTime: r.validFrom, ValidityEndTime: r.validTo },
+      name,
+      path,
+    );
+    if (`${r.fingerprint}.json` !== name) throw keysError(`Key store record ${path} does not match its file name`);
+    return { region, fingerprint: r.fingerprint, value: r.value, validFrom, validTo, rotateAt };
+  }
+
+  /** Public entries of every region (for list-public-keys and the verifier). */
+  async publicEntries(): Promise<PublicKeyEntry[]> {
+    const out: PublicKeyEntry[] = [];
+    for (const region of await this.regions()) {
+      for (const r of await this.list(region)) {
+        out.push(
+          checkPublicKeyEntry(
+            { Value: r.value, Fingerprint: r.fingerprint, ValidityStartTime: iso(r.validFrom), ValidityEndTime: iso(r.validTo) },
+            `${region}/${r.fingerprint}`,
+            this.dir,
+          ),
+        );
+      }
+    }
+    return out;
+  }
+
+  /** The key a digest ending at `at` is signed with: the newest one valid then. */
+  async activeAt(region: string, at: number): Promise<KeyRecord | undefined> {
+    const keys = (await this.list(region)).filter((k) => k.validFrom <= at && at <= k.validTo);
+    return keys[keys.length - 1];
+  }
+
+  /** Creates a key pair valid from `validFrom` for `validityDays`, rotating after `rotationDays`. */
+  async create(region: string, validFrom: number, validityDays = DEFAULT_VALIDITY_DAYS, rotationDays = DEFAULT_ROTATION_DAYS): Promise<KeyRecord> {
+    if (!Number.isInteger(validityDays) || validityDays < 1 || validityDays > 3650) throw new TrailproofError('argument', 'validity days must be 1 to 3650');
+    const rotate = Math.min(rotationDays, validityDays);
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicExponent: 0x10001,
+      publicKeyEncoding: { type: 'pkcs1', format: 'der' },
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    });
+    const der = new Uint8Array(publicKey);
+    const fingerprint = md5Hex(der);
+    const record: KeyRecord = {
+      region,
+      fingerprint,
+      value: Buffer.from(der).toString('base64'),
+      validFrom,
+      validTo: validFrom + validityDays * DAY,
+      rotateAt: validFrom + rotate * DAY,
+    };
+    const dir = this.regionDir(region);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(this.dir, 0o700).catch(() => undefined);
+    await chmod(dir, 0o700);
+    // The private key first, created 0600 from the start (never world-readable, even briefly).
+    const keyPath = join(dir, `${fingerprint}.key.pem`);
+    const handle = await open(keyPath, 'wx', 0o600);
+    try {
+      await handle.writeFile(privateKey);
+    } finally {
+      await handle.close();
+    }
+    await chmod(keyPath, 0o600);
+    const tmp = join(dir, `.${fingerprint}.json.tmp`);
+    const body = {
+      region,
+      fingerprint,
+      value: record.value,
+      validFrom: iso(record.validFrom),
+      validTo: iso(record.validTo),
+      rotateAt: iso(record.rotateAt),
+      note: 'Public record. The private key beside it is secret (mode 0600).',
+    };
+    await rm(tmp, { force: true });
+    const h2 = await open(tmp, 'wx', 0o644);
+    try {
+      await h2.writeFile(`${JSON.stringify(body, null, 2)}\n`);
+    } finally {
+      await h2.close();
+    }
+    await rename(tmp, join(dir, `${fingerprint}.json`));
+    return record;
+  }
+
+  /** Loads a private key for signing. Refuses keys readable by others; never echoes key material. */
+  async privateKey(record: KeyRecord): Promise<KeyObject> {
+    const cached = this.privateCache.get(record.fingerprint);
+    if (cached) return cached;
+    const path = join(this.regionDir(record.region), `${record.fingerprint}.key.pem`);
+    let info;
+    try {
+      info = await lstat(path);
+    } catch {
+      throw keysError(`Private key for ${record.region} ${record.fingerprint} is missing (${path})`);
+    }
+    if (!info.isFile()) throw keysError(`Private key ${path} is not a regular file`);
+    if ((info.mode & 0o077) !== 0) throw keysError(`Private key ${path} is accessible by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
+    let key: KeyObject;
+    try {
+      key = createPrivateKey({ key: await readFile(path, 'utf8'), format: 'pem' });
+    } catch {
+      throw keysError(`Private key ${path} cannot be loaded`);
+    }
+    const der = new Uint8Array(createPublicKey(key).export({ type: 'pkcs1', format: 'der' }));
+    if (md5Hex(der) !== record.fingerprint) throw keysError(`Private key ${path} does not match its public record`);
+    this.privateCache.set(record.fingerprint, key);
+    return key;
+  }
+
+  /**
+   * The key to sign at `at` with, rotating by itself: when the newest key has reached its rotation
+   * point (or expired), a new key is created, valid from that point (or from `at`).
+   */
+  async signingKey(region: string, at: number, validityDays = DEFAULT_VALIDITY_DAYS, rotationDays = DEFAULT_ROTATION_DAYS): Promise<KeyRecord> {
+    const keys = (await this.list(region)).filter((k) => k.validFrom <= at);
+    const newest = keys[keys.length - 1];
+    if (!newest) {
+      throw keysError(`No key in ${this.dir} for region ${region} valid at ${iso(at)}: create one with \`trailproof keys create --region ${region} --valid-from <time>\``);
+    }
+    if (at < newest.rotateAt && at <= newest.validTo) return newest;
+    // On the regular cadence the successor starts at the rotation point; after a long pause, now.
+    const onCadence = at <= newest.validTo && at < newest.rotateAt + Math.min(rotationDays, validityDays) * DAY;
+    return this.create(region, onCadence ? newest.rotateAt : at, validityDays, rotationDays);
+  }
+}

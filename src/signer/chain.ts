@@ -1,0 +1,117 @@
+import { TrailproofError } from '../errors.js';
+import { sha256Hex } from '../crypto/hash.js';
+import { gunzipMemberToBuffer } from '../crypto/gzip.js';
+import { get, isObject, parseJsonBytes, type JsonObject } from '../format/json.js';
+import { createDigestKeyMatcher, digestKeyStamp, digestListPrefix, isBackfillKey, type DigestScope } from '../format/names.js';
+import { MICROS_PER_HOUR, parseDate, parseStrictUtc } from '../format/time.js';
+import type { ObjectStore } from '../store/types.js';
+import type { PreviousDigest } from './digest-model.js';
+
+/**
+ * What the bucket already says about a trail's chain in one account and region: its newest
+ * standard digest (the chain's head) and which log files recent digests reference. The bucket is
+ * the signer's only state, so a crashed or repeated run resumes exactly where the chain ends.
+ */
+export interface ChainHead {
+  readonly key: string;
+  /** digestEndTime of the head, UTC micros: where the next digest starts. */
+  readonly end: number;
+  readonly previous: PreviousDigest;
+}
+
+export interface ChainState {
+  readonly head: ChainHead | null;
+  /** Log keys (in the trail's bucket) referenced by the digests read. */
+  readonly referenced: Set<string>;
+  /** Existing backfill digest keys among those read. */
+  readonly backfillKeys: Set<string>;
+  /** Digest keys that could not be read (reported as warnings). */
+  readonly unreadable: string[];
+}
+
+const MAX_DIGEST = 256 << 20;
+
+async function readDigest(store: ObjectStore, bucket: string, key: string): Promise<{ json: JsonObject; raw: Buffer; signature: string | undefined } | undefined> {
+  const object = await store.get(bucket, key);
+  if (!object) return undefined;
+  try {
+    const { result, data } = await gunzipMemberToBuffer(object.body, MAX_DIGEST);
+    if (result.status !== 'complete') return undefined;
+    const parsed = parseJsonBytes(data);
+    if (!parsed.ok || !isObject(parsed.value)) return undefined;
+    return { json: parsed.value, raw: data, signature: object.metadata.signature };
+  } finally {
+    await object.close();
+  }
+}
+
+/**
+ * Reads the chain state. Digests stamped at or after `keepFrom(headStamp)` are read for their
+ * references (a bounded look-back, so memory does not grow with the trail's age).
+ */
+export async function readChainState(
+  store: ObjectStore,
+  bucket: string,
+  scope: DigestScope,
+  keepFrom: (newestStandard: number | null) => number,
+): Promise<ChainState> {
+  const matches = createDigestKeyMatcher(scope);
+  // Keys sorted as S3 lists them: by date folder, then by stamp (standard before backfill).
+  let recent: Array<{ key: string; at: number }> = [];
+  let newest: { key: string; at: number } | null = null;
+  for await (const key of store.list(bucket, { prefix: `${digestListPrefix(scope)}/` })) {
+    if (!matches(key)) continue;
+    let at: number;
+    try {
+      at = parseDate(digestKeyStamp(key)).clock;
+    } catch {
+      continue;
+    }
+    if (!isBackfillKey(key) && (newest === null || at >= newest.at)) newest = { key, at };
+    recent.push({ key, at });
+    // Keep the look-back window only (relative to the newest standard digest so far).
+    if (recent.length > 4096) {
+      const from = keepFrom(newest?.at ?? null);
+      recent = recent.filter((r) => r.at >= from);
+    }
+  }
+  const from = keepFrom(newest?.at ?? null);
+  recent = recent.filter((r) => r.at >= from);
+
+  let head: ChainHead | null = null;
+  if (newest) {
+    const d = await readDigest(store, bucket, newest.key);
+    const end = d ? get(d.json, 'digestEndTime') : undefined;
+    const endAt = typeof end === 'string' ? parseStrictUtc(end) : null;
+    if (!d || endAt === null || !d.signature || !/^[0-9a-fA-F]+$/.test(d.signature)) {
+      throw new TrailproofError(
+        'signer',
+        `Cannot continue the chain: its newest digest s3://${bucket}/${newest.key} is unreadable or unsigned. ` +
+          'Restore it, or start a new chain with --new-chain --start-time T.',
+      );
+    }
+    head = { key: newest.key, end: endAt, previous: { bucket, key: newest.key, hashValue: sha256Hex(d.raw), signature: d.signature.toLowerCase() } };
+  }
+
+  const referenced = new Set<string>();
+  const backfillKeys = new Set<string>();
+  const unreadable: string[] = [];
+  for (const { key } of recent) {
+    if (isBackfillKey(key)) backfillKeys.add(key);
+    const d = await readDigest(store, bucket, key);
+    const logs = d ? get(d.json, 'logFiles') : undefined;
+    if (!d || (logs !== null && !Array.isArray(logs))) {
+      unreadable.push(key);
+      continue;
+    }
+    for (const entry of logs ?? []) {
+      if (isObject(entry) && get(entry, 's3Bucket') === bucket) {
+        const k = get(entry, 's3Object');
+        if (typeof k === 'string') referenced.add(k);
+      }
+    }
+  }
+  return { head, referenced, backfillKeys, unreadable };
+}
+
+export const HOUR = MICROS_PER_HOUR;

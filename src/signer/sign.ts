@@ -1,0 +1,172 @@
+import { sign as rsaSign } from 'node:crypto';
+import { TrailproofError } from '../errors.js';
+import { sha256Hex } from '../crypto/hash.js';
+import { digestKey, logListPrefix, type DigestScope } from '../format/names.js';
+import { formatDisplay, formatYmdPath, MICROS_PER_HOUR, parseDate } from '../format/time.js';
+import type { KeyStore } from '../keys/keystore.js';
+import type { ObjectStore } from '../store/types.js';
+import { Slots } from '../util/limit.js';
+import { readChainState, type ChainHead } from './chain.js';
+import { compress, serializeDigest, signingInput, type DigestLogFile, type PreviousDigest } from './digest-model.js';
+import { readLogFacts, type LogFactsResult } from './log-hash.js';
+
+/**
+ * The signer: for one account and source region, one digest per hour over contiguous windows,
+ * chained through previousDigest*, each signed with the region's key active at its end time
+ * (guide: "Understanding How CloudTrail Digest Files are Signed").
+ *
+ * A log's delivery time is the minute in its name (guide: "CloudTrail Log File Name Format").
+ * A window [start, start+1h) references the unreferenced logs delivered in it, plus late ones
+ * (delivered before it, within the look-back, but not referenced by any digest yet).
+ */
+export interface SignOptions {
+  readonly store: ObjectStore;
+  readonly keys: KeyStore;
+  readonly bucket: string;
+  /** Digest scope of this account and source region (the trail's name and home region). */
+  readonly scope: DigestScope;
+  /** Sign windows that end at or before this time (UTC micros). */
+  readonly until: number;
+  /** How far back late log files are looked for. */
+  readonly lookback: number;
+  /** Start a new chain at this time (null previous digest), instead of continuing. */
+  readonly newChainAt?: number | undefined;
+  /** The first window's start when the trail has no digest yet (default: the first log's hour). */
+  readonly startAt?: number | undefined;
+  readonly concurrency: number;
+  readonly now: () => number;
+  readonly warn: (message: string) => void;
+}
+
+export interface SignResult {
+  readonly region: string;
+  readonly account: string;
+  readonly digests: number;
+  readonly logFiles: number;
+  readonly skipped: number;
+  readonly from: number | null;
+  readonly to: number | null;
+}
+
+const LOG_NAME = /_(\d{8}T\d{4})Z_[A-Za-z0-9]{16}\.json\.gz$/;
+
+/** Delivery minute of a log key of this account and region, or undefined when it is not one. */
+export function deliveryTime(key: string, scope: DigestScope): number | undefined {
+  const prefix = logListPrefix(scope, scope.sourceRegion);
+  if (!key.startsWith(prefix)) return undefined;
+  const file = key.slice(key.lastIndexOf('/') + 1);
+  if (!file.startsWith(`${scope.account}_CloudTrail_${scope.sourceRegion}_`)) return undefined;
+  const m = LOG_NAME.exec(file);
+  if (!m) return undefined;
+  try {
+    return parseDate(`${m[1]}00Z`).clock;
+  } catch {
+    return undefined;
+  }
+}
+
+interface PendingLog {
+  readonly key: string;
+  readonly facts: Promise<LogFactsResult>;
+}
+
+export async function signRegion(o: SignOptions): Promise<SignResult> {
+  const { store, bucket, scope } = o;
+  const state = await readChainState(store, bucket, scope, (newest) => (newest === null ? Number.NEGATIVE_INFINITY : newest - o.lookback - 2 * MICROS_PER_HOUR));
+  for (const key of state.unreadable) o.warn(`warning: digest s3://${bucket}/${key} cannot be read; the logs it references may be referenced again`);
+
+  let head: ChainHead | null = state.head;
+  let previous: PreviousDigest | null = head ? head.previous : null;
+  let windowStart: number | undefined;
+  if (o.newChainAt !== undefined) {
+    if (head && o.newChainAt < head.end) {
+      throw new TrailproofError('signer', `A new chain cannot start at ${formatDisplay(o.newChainAt)}: the current chain already covers until ${formatDisplay(head.end)}`);
+    }
+    windowStart = o.newChainAt;
+    previous = null;
+  } else if (head) {
+    windowStart = head.end;
+  } else if (o.startAt !== undefined) {
+    windowStart = o.startAt;
+  }
+  const horizon = head && o.newChainAt === undefined ? head.end - o.lookback : Number.NEGATIVE_INFINITY;
+  const result = { region: scope.sourceRegion, account: scope.account, digests: 0, logFiles: 0, skipped: 0, from: null as number | null, to: null as number | null };
+
+  const slots = new Slots(o.concurrency);
+  let windows: PendingLog[][] = [];
+  let chainTail: Promise<void> = Promise.resolve();
+
+  const signWindow = async (start: number, logs: PendingLog[]): Promise<void> => {
+    const end = start + MICROS_PER_HOUR;
+    const logFiles: DigestLogFile[] = [];
+    for (const log of logs) {
+      const r = await log.facts;
+      if (!r.ok) {
+        result.skipped++;
+        o.warn(`warning: not signing s3://${bucket}/${log.key}: it ${r.reason}`);
+        continue;
+      }
+      logFiles.push({ s3Bucket: bucket, s3Object: log.key, hashValue: r.facts.hashValue, hashAlgorithm: 'SHA-256', newestEventTime: r.facts.newestEventTime, oldestEventTime: r.facts.oldestEventTime });
+    }
+    const key = await o.keys.signingKey(scope.sourceRegion, end);
+    const content = {
+      awsAccountId: scope.account,
+      digestStartTime: formatDisplay(start),
+      digestEndTime: formatDisplay(end),
+      digestS3Bucket: bucket,
+      digestS3Object: digestKey(scope, end),
+      digestPublicKeyFingerprint: key.fingerprint,
+      previous,
+      logFiles,
+    };
+    const raw = serializeDigest(content);
+    const signature = rsaSign('sha256', signingInput(content, raw), await o.keys.privateKey(key)).toString('hex');
+    await store.put(bucket, content.digestS3Object, compress(raw), { signature, 'signature-algorithm': 'SHA256withRSA' });
+    previous = { bucket, key: content.digestS3Object, hashValue: sha256Hex(raw), signature };
+    result.digests++;
+    result.logFiles += logFiles.length;
+    result.from ??= start;
+    result.to = end;
+  };
+
+  /** Queues windows [0, upTo) for signing, in order. */
+  const flush = (upTo: number): void => {
+    if (windowStart === undefined) return;
+    const ready = windows.splice(0, upTo);
+    const base = windowStart;
+    windowStart += ready.length * MICROS_PER_HOUR;
+    ready.forEach((logs, i) => {
+      chainTail = chainTail.then(() => signWindow(base + i * MICROS_PER_HOUR, logs));
+      chainTail.catch(() => undefined); // surfaced by the final await
+    });
+  };
+  const lastEnd = (): number => (windowStart === undefined ? Number.NEGATIVE_INFINITY : windowStart + Math.floor((o.until - windowStart) / MICROS_PER_HOUR) * MICROS_PER_HOUR);
+
+  const prefix = logListPrefix(scope, scope.sourceRegion);
+  const startAfter = Number.isFinite(horizon) ? `${prefix}${formatYmdPath(horizon - 24 * MICROS_PER_HOUR)}/` : undefined;
+  for await (const key of store.list(bucket, { prefix, startAfter })) {
+    const at = deliveryTime(key, scope);
+    if (at === undefined || at < horizon || state.referenced.has(key)) continue;
+    if (windowStart === undefined) windowStart = Math.floor(at / MICROS_PER_HOUR) * MICROS_PER_HOUR;
+    if (o.newChainAt !== undefined && at < o.newChainAt) continue; // delivered while signing was stopped
+    if (at >= lastEnd()) break; // its hour is not over yet
+    const index = Math.max(0, Math.floor((at - windowStart) / MICROS_PER_HOUR));
+    if (index > 0) {
+      // Earlier windows are complete: logs come in delivery order.
+      while (windows.length < index) windows.push([]);
+      flush(index);
+    }
+    if (windows.length === 0) windows.push([]);
+    const facts = (await slots.schedule(() => readLogFacts(store, bucket, key))).running;
+    facts.catch(() => undefined); // surfaced when its window is signed
+    windows[0]!.push({ key, facts });
+  }
+  if (windowStart !== undefined) {
+    const count = Math.max(0, Math.round((lastEnd() - windowStart) / MICROS_PER_HOUR));
+    while (windows.length < count) windows.push([]);
+    windows = windows.slice(0, Math.max(count, 0));
+    flush(windows.length);
+  }
+  await chainTail;
+  return result;
+}
