@@ -4,6 +4,8 @@ import { KeyStore } from '../keys/keystore.js';
 import { KEYS_USAGE, keysCommand } from './keys.js';
 import { LIST_KEYS_USAGE, listPublicKeysCommand } from './list-public-keys.js';
 import { SIGN_USAGE, signCommand } from './sign.js';
+import { DEMO_USAGE, demoCommand } from './demo.js';
+import { SIMULATE_USAGE, simulateCommand } from './simulate.js';
 import { VALIDATE_USAGE, validateLogsCommand } from './validate-logs.js';
 
 const HELP = `trailproof: CloudTrail-grade tamper evidence for log archives.
@@ -13,6 +15,8 @@ Commands:
   list-public-keys   print checked public keys like \`aws cloudtrail list-public-keys\`
   keys               create, rotate and list the signer's key pairs (one per region)
   sign               write hourly signed digests for delivered log files, like CloudTrail
+  simulate           write a synthetic CloudTrail trail's log files (demo, fixtures, benchmarks)
+  demo               simulate, sign, validate, tamper and validate again, in seconds
 
 Run \`trailproof <command> --help\` for a command's options.
 `;
@@ -27,6 +31,8 @@ const COMMANDS: Record<string, Command> = {
   'list-public-keys': { usage: LIST_KEYS_USAGE, run: (a) => listPublicKeysCommand(a, { loadKeyStore: (dir) => new KeyStore(dir).publicEntries() }) },
   keys: { usage: KEYS_USAGE, run: (a) => keysCommand(a) },
   sign: { usage: SIGN_USAGE, run: (a) => signCommand(a) },
+  simulate: { usage: SIMULATE_USAGE, run: (a) => simulateCommand(a) },
+  demo: { usage: DEMO_USAGE, run: (a) => demoCommand(a) },
 };
 
 async function flushAndExit(code: number): Promise<never> {

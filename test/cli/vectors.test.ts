@@ -8,12 +8,17 @@ import { ROOT, runCli } from '../helpers/cli.js';
  * Python implementation, expected outputs from aws-cli 1.45.x validate-logs). The real CLI must
  * reproduce stdout, stderr and the exit code byte for byte.
  */
-const VECTORS = join(ROOT, 'test', 'vectors');
-const cases = readdirSync(VECTORS).filter((c) => existsSync(join(VECTORS, c, 'expected')));
+const SUITES = [
+  // Made by an independent implementation, answered by the AWS CLI itself.
+  { name: 'reference vectors', dir: join(ROOT, 'test', 'vectors'), min: 8 },
+  // Made by trailproof's own simulate + sign (scripts/make-fixtures.mjs): regression guard.
+  { name: 'fixtures', dir: join(ROOT, 'fixtures'), min: 8 },
+];
 
-describe('reference vectors', () => {
+for (const { name, dir: VECTORS, min } of SUITES) describe(name, () => {
+  const cases = readdirSync(VECTORS).filter((c) => existsSync(join(VECTORS, c, 'expected')));
   it('are all present', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(8);
+    expect(cases.length).toBeGreaterThanOrEqual(min);
   });
   for (const c of cases) {
     for (const mode of ['default', 'verbose']) {
