@@ -4,6 +4,8 @@ import { formatDisplay, MICROS_PER_HOUR, nowMicros, parseDate } from '../format/
 import { checkRegion, KeyStore } from '../keys/keystore.js';
 import { backfillRegion } from '../signer/backfill.js';
 import { signRegion, type SignResult } from '../signer/sign.js';
+import { workerFactsReader, type LogFactsReader } from '../signer/log-hash.js';
+import { LogWorkerPool } from '../verifier/worker-pool.js';
 import { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
 import { defaultConcurrency } from '../verifier/validate.js';
@@ -68,8 +70,15 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
   if (orgId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(orgId)) throw new TrailproofError('argument', `Invalid organization id: ${orgId}`);
 
   let store: ObjectStore;
+  let pool: LogWorkerPool | undefined;
+  let readFacts: LogFactsReader | undefined;
   const root = str(args, 'local-root');
-  if (root !== undefined) store = new LocalStore(root);
+  if (root !== undefined) {
+    const local = new LocalStore(root);
+    store = local;
+    pool = new LogWorkerPool();
+    readFacts = workerFactsReader(local, pool);
+  }
   else if (deps.openS3) store = (await deps.openS3(args)).store;
   else throw new TrailproofError('argument', 'Give --local-root ROOT: writing to S3 is not available in this build');
   const keys = new KeyStore(str(args, 'keys-dir')!);
@@ -89,6 +98,7 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
         concurrency,
         now: () => now,
         warn: (m: string) => err(`${m}\n`),
+        readFacts,
       };
       const r = args.backfill === true ? await backfillRegion({ ...options, from: startAt ?? Number.NEGATIVE_INFINITY }) : await signRegion(options);
       results.push(r);
@@ -100,5 +110,6 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
       );
     }
   }
+  await pool?.close();
   return results.some((r) => r.skipped > 0) ? 1 : 0;
 }

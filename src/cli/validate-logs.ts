@@ -13,6 +13,8 @@ import { JsonReport } from '../verifier/report-json.js';
 import { TextReport } from '../verifier/report-text.js';
 import type { PublicKeySource } from '../verifier/types.js';
 import { runValidation } from '../verifier/validate.js';
+import { createWorkerLogChecker, type LogChecker } from '../verifier/log-check.js';
+import { LogWorkerPool } from '../verifier/worker-pool.js';
 import { parseArgs, positiveInt, str, usageError, type OptionSpec } from './args.js';
 import { readInputFile } from './files.js';
 
@@ -95,8 +97,13 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
 
   let store: ObjectStore;
   let keys: PublicKeySource | undefined;
+  let pool: LogWorkerPool | undefined;
+  let logChecker: LogChecker | undefined;
   if (localRoot !== undefined) {
-    store = new LocalStore(localRoot);
+    const local = new LocalStore(localRoot);
+    store = local;
+    pool = new LogWorkerPool();
+    logChecker = createWorkerLogChecker(local, pool);
   } else if (deps.openS3) {
     ({ store, keys } = await deps.openS3(args));
   } else {
@@ -131,9 +138,11 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
       start,
       end,
       concurrency,
+      logChecker,
     },
     sink,
   );
+  await pool?.close();
   await output.flush();
   return summary.exitCode;
 }

@@ -28,6 +28,7 @@ export async function backfillRegion(o: BackfillOptions): Promise<SignResult> {
   const generated = o.now();
   const result = { region: scope.sourceRegion, account: scope.account, digests: 0, logFiles: 0, skipped: 0, from: null as number | null, to: null as number | null };
   const slots = new Slots(o.concurrency);
+  const readFacts = o.readFacts ?? ((b: string, k: string) => readLogFacts(store, b, k));
   let previous: PreviousDigest | null = null;
   let current: { start: number; logs: Array<{ key: string; facts: Promise<LogFactsResult> }> } | null = null;
 
@@ -84,7 +85,7 @@ export async function backfillRegion(o: BackfillOptions): Promise<SignResult> {
       current = null;
     }
     current ??= { start, logs: [] };
-    const facts = (await slots.schedule(() => readLogFacts(store, bucket, key))).running;
+    const facts = (await slots.schedule(() => readFacts(bucket, key))).running;
     facts.catch(() => undefined);
     current.logs.push({ key, facts });
   }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gunzipMember } from '../crypto/gzip.js';
+import type { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
+import type { LogWorkerPool } from '../verifier/worker-pool.js';
 
 /**
  * What a digest says of one log file: SHA-256 of the uncompressed content and the newest and
@@ -48,6 +50,25 @@ export class EventTimeScanner {
   }
 }
 
+export type LogFactsReader = (bucket: string, key: string) => Promise<LogFactsResult>;
+
+/** What the signer concludes from one read of a log. */
+export function factsFrom(status: 'complete' | 'truncated' | 'corrupt', trailing: boolean, message: string | undefined, hash: string, newest: string | null, oldest: string | null): LogFactsResult {
+  if (status !== 'complete') return { ok: false, reason: `is not a complete gzip file (${message ?? status})` };
+  if (trailing) return { ok: false, reason: 'has data after its gzip stream' };
+  return { ok: true, facts: { hashValue: hash, newestEventTime: newest, oldestEventTime: oldest } };
+}
+
+/** The local reader: the log workers do the reading, inflating, hashing and scanning. */
+export function workerFactsReader(store: LocalStore, pool: LogWorkerPool): LogFactsReader {
+  return async (bucket, key) => {
+    const location = await store.locate(bucket, key);
+    const r = location ? await pool.run(location, true) : undefined;
+    if (!r || r.missing) return { ok: false, reason: 'disappeared before it could be hashed' };
+    return factsFrom(r.status, r.trailing, r.message, r.hash, r.newest, r.oldest);
+  };
+}
+
 /** Reads one delivered log: it must be exactly one complete gzip member, or it is not signed. */
 export async function readLogFacts(store: ObjectStore, bucket: string, key: string): Promise<LogFactsResult> {
   const object = await store.get(bucket, key);
@@ -63,7 +84,5 @@ export async function readLogFacts(store: ObjectStore, bucket: string, key: stri
   } finally {
     await object.close();
   }
-  if (result.status !== 'complete') return { ok: false, reason: `is not a complete gzip file (${result.message ?? result.status})` };
-  if (result.trailing) return { ok: false, reason: 'has data after its gzip stream' };
-  return { ok: true, facts: { hashValue: hash.digest('hex'), newestEventTime: scanner.newest, oldestEventTime: scanner.oldest } };
+  return factsFrom(result.status, result.trailing, result.message, hash.digest('hex'), scanner.newest, scanner.oldest);
 }

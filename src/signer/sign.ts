@@ -8,7 +8,7 @@ import type { ObjectStore } from '../store/types.js';
 import { Slots } from '../util/limit.js';
 import { readChainState, type ChainHead } from './chain.js';
 import { compress, serializeDigest, signingInput, type DigestLogFile, type PreviousDigest } from './digest-model.js';
-import { readLogFacts, type LogFactsResult } from './log-hash.js';
+import { readLogFacts, type LogFactsReader, type LogFactsResult } from './log-hash.js';
 
 /**
  * The signer: for one account and source region, one digest per hour over contiguous windows,
@@ -36,6 +36,8 @@ export interface SignOptions {
   readonly concurrency: number;
   readonly now: () => number;
   readonly warn: (message: string) => void;
+  /** How log files are read (default: streamed through the store on this thread). */
+  readonly readFacts?: LogFactsReader | undefined;
 }
 
 export interface SignResult {
@@ -93,6 +95,7 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   const result = { region: scope.sourceRegion, account: scope.account, digests: 0, logFiles: 0, skipped: 0, from: null as number | null, to: null as number | null };
 
   const slots = new Slots(o.concurrency);
+  const readFacts = o.readFacts ?? ((b: string, k: string) => readLogFacts(store, b, k));
   let windows: PendingLog[][] = [];
   let chainTail: Promise<void> = Promise.resolve();
 
@@ -157,7 +160,7 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
       flush(index);
     }
     if (windows.length === 0) windows.push([]);
-    const facts = (await slots.schedule(() => readLogFacts(store, bucket, key))).running;
+    const facts = (await slots.schedule(() => readFacts(bucket, key))).running;
     facts.catch(() => undefined); // surfaced when its window is signed
     windows[0]!.push({ key, facts });
   }

@@ -1,4 +1,4 @@
-import { constants as fsConstants, type Dirent } from 'node:fs';
+import { constants as fsConstants, realpathSync, type Dirent } from 'node:fs';
 import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -51,6 +51,22 @@ export function parseSidecar(text: string): Metadata {
   return out;
 }
 
+export interface LocalLocation {
+  readonly bucketReal: string;
+  readonly segments: readonly string[];
+}
+
+/** The real path of `segments` under `bucketReal` if it exists and stays inside it (symlinks resolved). */
+export function resolveInside(location: LocalLocation): string | undefined {
+  let real: string;
+  try {
+    real = realpathSync(join(location.bucketReal, ...location.segments));
+  } catch {
+    return undefined;
+  }
+  return real.startsWith(location.bucketReal + sep) ? real : undefined;
+}
+
 export class LocalStore implements ObjectStore {
   readonly kind = 'local' as const;
   private readonly bucketReal = new Map<string, string>();
@@ -89,6 +105,17 @@ export class LocalStore implements ObjectStore {
     }
     if (!real.startsWith(bucketReal + sep)) return undefined;
     return real;
+  }
+
+  /**
+   * Where an object's file would be, for readers that open it themselves (the log workers, which
+   * resolve it with `resolveInside`): the bucket folder's real path and the key's checked segments.
+   * Undefined when the key cannot name a file. Throws NoSuchBucket like `get`.
+   */
+  async locate(bucket: string, key: string): Promise<LocalLocation | undefined> {
+    const dir = await this.bucketDir(bucket);
+    const segments = keySegments(key);
+    return segments ? { bucketReal: dir, segments } : undefined;
   }
 
   async get(bucket: string, key: string): Promise<StoredObject | undefined> {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gunzipMember } from '../crypto/gzip.js';
+import type { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
+import type { LogWorkerPool } from './worker-pool.js';
 
 /**
  * One log file, behaviour §4: fetch, stream-gunzip exactly one member, SHA-256 the uncompressed
@@ -38,6 +40,17 @@ export function createStreamLogChecker(store: ObjectStore): LogChecker {
       await object.close();
     }
     return judge(result.status, result.trailing, hash.digest('hex'), req);
+  };
+}
+
+/** The local checker: files read, inflated and hashed by the log workers, one per core. */
+export function createWorkerLogChecker(store: LocalStore, pool: LogWorkerPool): LogChecker {
+  return async (req) => {
+    const location = await store.locate(req.bucket, req.key);
+    if (!location) return { valid: false, reason: LOG_REASON.notFound };
+    const r = await pool.run(location, false);
+    if (r.missing) return { valid: false, reason: LOG_REASON.notFound };
+    return judge(r.status, r.trailing, r.hash, req);
   };
 }
 

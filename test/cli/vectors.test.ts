@@ -33,5 +33,16 @@ for (const { name, dir: VECTORS, min } of SUITES) describe(name, () => {
         expect(r.status).toBe(Number(readFileSync(join(exp, `${mode}.rc`), 'utf8')));
       });
     }
+    it(`${c}: the same report at concurrency 1 and 16`, () => {
+      const exp = join(VECTORS, c, 'expected');
+      const spec = JSON.parse(readFileSync(join(exp, 'verbose.args.json'), 'utf8')) as { args: string[]; local_root: string; public_keys: string };
+      const base = ['validate-logs', ...spec.args, '--local-root', join(VECTORS, c, spec.local_root), '--public-keys', join(VECTORS, c, spec.public_keys)];
+      const one = runCli([...base, '--concurrency', '1']);
+      const many = runCli([...base, '--concurrency', '16']);
+      expect(one.out).toBe(readFileSync(join(exp, 'verbose.stdout'), 'utf8'));
+      expect(many.out).toBe(one.out);
+      expect(many.err).toBe(one.err);
+      expect(many.status).toBe(one.status);
+    });
   }
 });

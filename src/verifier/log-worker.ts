@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { gunzipMember, type MemberStatus } from '../crypto/gzip.js';
+import { gunzipMemberFast } from '../crypto/gzip-sync.js';
+import { EventTimeScanner } from '../signer/log-hash.js';
+import { resolveInside, type LocalLocation } from '../store/local.js';
+
+/**
+ * A log worker: read + gunzip + SHA-256 (+ event times for the signer) of one local file, on its
+ * own core. Small files are read whole and inflated in one native call; large ones (or oversized
+ * output) are streamed, so memory per worker stays bounded whatever the file.
+ */
+export interface LogTask {
+  readonly id: number;
+  /** Where the file is: resolved and checked here (LocalStore.locate, resolveInside). */
+  readonly location: LocalLocation;
+  readonly scanEventTimes: boolean;
+}
+
+export type LogTaskResult =
+  | { readonly id: number; readonly missing: true }
+  | {
+      readonly id: number;
+      readonly missing: false;
+      readonly status: MemberStatus;
+      readonly trailing: boolean;
+      readonly hash: string;
+      readonly newest: string | null;
+      readonly oldest: string | null;
+      readonly message?: string;
+    };
+
+const WHOLE_FILE_LIMIT = 8 << 20;
+const SYNC_OUTPUT_LIMIT = 48 << 20;
+
+async function run(task: LogTask): Promise<LogTaskResult> {
+  const path = resolveInside(task.location);
+  if (path === undefined) return { id: task.id, missing: true };
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return { id: task.id, missing: true };
+  }
+  const scanner = task.scanEventTimes ? new EventTimeScanner() : null;
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return { id: task.id, missing: true };
+    if (info.size <= WHOLE_FILE_LIMIT) {
+      const buf = Buffer.allocUnsafe(info.size);
+      let off = 0;
+      while (off < info.size) {
+        const n = readSync(fd, buf, off, info.size - off, off);
+        if (n === 0) break;
+        off += n;
+      }
+      const r = gunzipMemberFast(buf.subarray(0, off), SYNC_OUTPUT_LIMIT);
+      if (r) {
+        scanner?.push(r.data);
+        const hash = createHash('sha256').update(r.data).digest('hex');
+        return { id: task.id, missing: false, status: r.status, trailing: r.trailing, hash, newest: scanner?.newest ?? null, oldest: scanner?.oldest ?? null };
+      }
+    }
+    // Streaming: large files, truncated streams, huge expansions.
+    const hash = createHash('sha256');
+    const stream = createReadStream('', { fd, autoClose: false, start: 0, highWaterMark: 256 * 1024 });
+    const r = await gunzipMember(stream, (chunk) => {
+      hash.update(chunk);
+      scanner?.push(chunk);
+    });
+    stream.destroy();
+    return {
+      id: task.id,
+      missing: false,
+      status: r.status,
+      trailing: r.trailing,
+      hash: hash.digest('hex'),
+      newest: scanner?.newest ?? null,
+      oldest: scanner?.oldest ?? null,
+      ...(r.message ? { message: r.message } : {}),
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+parentPort?.on('message', (task: LogTask) => {
+  run(task).then(
+    (result) => parentPort!.postMessage(result),
+    (err: unknown) => parentPort!.postMessage({ id: task.id, missing: false, status: 'corrupt', trailing: false, hash: '', newest: null, oldest: null, message: String(err) }),
+  );
+});
