@@ -6,6 +6,7 @@ import { LIST_KEYS_USAGE, listPublicKeysCommand } from './list-public-keys.js';
 import { SIGN_USAGE, signCommand } from './sign.js';
 import { DEMO_USAGE, demoCommand } from './demo.js';
 import { SIMULATE_USAGE, simulateCommand } from './simulate.js';
+import { EXPORT_USAGE, exportSignaturesCommand } from './export-signatures.js';
 import { VALIDATE_USAGE, validateLogsCommand } from './validate-logs.js';
 
 const HELP = `trailproof: CloudTrail-grade tamper evidence for log archives.
@@ -17,6 +18,7 @@ Commands:
   sign               write hourly signed digests for delivered log files, like CloudTrail
   simulate           write a synthetic CloudTrail trail's log files (demo, fixtures, benchmarks)
   demo               simulate, sign, validate, tamper and validate again, in seconds
+  export-signatures  copy digests' S3 metadata into a local copy's sidecars (offline validation)
 
 Run \`trailproof <command> --help\` for a command's options.
 `;
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
   sign: { usage: SIGN_USAGE, run: (a) => signCommand(a) },
   simulate: { usage: SIMULATE_USAGE, run: (a) => simulateCommand(a) },
   demo: { usage: DEMO_USAGE, run: (a) => demoCommand(a) },
+  'export-signatures': { usage: EXPORT_USAGE, run: (a) => exportSignaturesCommand(a) },
 };
 
 async function flushAndExit(code: number): Promise<never> {

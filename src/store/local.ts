@@ -215,6 +215,21 @@ export class LocalStore implements ObjectStore {
     await atomicWrite(path, body);
   }
 
+  /** Writes only an object's metadata sidecar (export-signatures), atomically. */
+  async putMetadata(bucket: string, key: string, metadata: Metadata): Promise<void> {
+    const segments = keySegments(key);
+    if (!segments || !BUCKET_NAME.test(bucket) || bucket === '.' || bucket === '..') {
+      throw new StoreError('Other', `Refusing to write metadata for an unsafe name: s3://${bucket}/${key}`);
+    }
+    await mkdir(join(this.root, bucket), { recursive: true });
+    const dir = await this.bucketDir(bucket);
+    const path = join(dir, ...segments);
+    await mkdir(dirname(path), { recursive: true });
+    const real = await realpath(dirname(path));
+    if (real !== dir && !real.startsWith(dir + sep)) throw new StoreError('Other', `Refusing to write outside the local root: s3://${bucket}/${key}`);
+    await atomicWrite(path + SIDECAR_SUFFIX, Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`));
+  }
+
   async delete(bucket: string, key: string): Promise<void> {
     const dir = await this.bucketDir(bucket);
     const segments = keySegments(key);

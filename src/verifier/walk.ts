@@ -22,9 +22,34 @@ export interface WalkOptions {
   readonly keys: PublicKeySource;
 }
 
-interface Listing {
+export interface Listing {
   standard: string[];
   backfill: string[];
+}
+
+/**
+ * The digest keys of a window (§2): listing after the marker one minute before `start`, keys of
+ * this trail only, stamped from `start` (whole seconds) until the first one after `end` + 1 hour.
+ */
+export async function listDigestKeys(
+  store: ObjectStore,
+  bucket: string,
+  scope: DigestScope,
+  start: number,
+  end: number,
+  matches: (key: string) => boolean = createDigestKeyMatcher(scope),
+): Promise<Listing> {
+  const out: Listing = { standard: [], backfill: [] };
+  const first = formatStamp(start);
+  const last = formatStamp(end + MICROS_PER_HOUR);
+  for await (const key of store.list(bucket, { prefix: digestListPrefix(scope), startAfter: digestMarker(scope, start) })) {
+    if (!matches(key)) continue;
+    const stamp = digestKeyStamp(key);
+    if (cmp(stamp, last) > 0) break;
+    if (cmp(stamp, first) < 0) continue;
+    (isBackfillKey(key) ? out.backfill : out.standard).push(key);
+  }
+  return out;
 }
 
 /** Python's string order (code points), for the 16-character stamps. */
@@ -56,20 +81,7 @@ export class DigestWalker {
     const id = JSON.stringify([bucket, start, end]);
     const cached = this.listings.get(id);
     if (cached) return cached;
-    const out: Listing = { standard: [], backfill: [] };
-    const first = formatStamp(start);
-    const last = formatStamp(end + MICROS_PER_HOUR);
-    const keys = this.o.store.list(bucket, {
-      prefix: digestListPrefix(this.o.scope),
-      startAfter: digestMarker(this.o.scope, start),
-    });
-    for await (const key of keys) {
-      if (!this.matches(key)) continue;
-      const stamp = digestKeyStamp(key);
-      if (cmp(stamp, last) > 0) break;
-      if (cmp(stamp, first) < 0) continue;
-      (isBackfillKey(key) ? out.backfill : out.standard).push(key);
-    }
+    const out = await listDigestKeys(this.o.store, bucket, this.o.scope, start, end, this.matches);
     this.listings.set(id, out);
     return out;
   }
