@@ -115,7 +115,13 @@ export async function gunzipMember(
   const feed = async (inf: zlib.InflateRaw, chunk: Buffer): Promise<Buffer | null> => {
     writtenToInflater += chunk.length;
     await new Promise<void>((resolve) => {
-      inf.write(chunk, () => resolve());
+      // After an error zlib never calls the write callback: settle on either.
+      const onError = (): void => resolve();
+      inf.once('error', onError);
+      inf.write(chunk, () => {
+        inf.off('error', onError);
+        resolve();
+      });
     });
     // The inflater pushes its end synchronously before the write callback, and emits 'end' on a
     // later tick: let that tick pass before looking.

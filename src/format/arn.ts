@@ -12,8 +12,9 @@ export interface TrailArn {
 }
 
 // Behaviour §1: arn:<partition>:cloudtrail:<region>:<12 digits>:trail/<name>. The reference's check
-// is a prefix match of `arn:.+:cloudtrail:.+:\d{12}:trail/.+`; the fields are then split by `:` and `/`.
-const ARN_SHAPE = /^arn:.+:cloudtrail:.+:\d{12}:trail\/.+/u;
+// is a prefix match of `arn:.+:cloudtrail:.+:\d{12}:trail/.+` (Python: `.` is anything but a newline,
+// `\d` any Unicode decimal digit); the fields are then split by `:` and `/`.
+const ARN_SHAPE = /^arn:[^\n]+:cloudtrail:[^\n]+:\p{Nd}{12}:trail\/[^\n]+/u;
 
 export function parseTrailArn(arn: string): TrailArn {
   if (!ARN_SHAPE.test(arn)) {

@@ -32,21 +32,80 @@ export function pyStr(v: Json): string {
   if (v === true) return 'True';
   if (v === false) return 'False';
   if (typeof v === 'string') return v;
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : pyFloat(v);
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : pyFloat(v);
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
   return `{${Object.entries(v)
     .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
     .join(', ')}}`;
 }
 
+/** Python's repr of a float: shortest digits, exponent form below 1e-4 and from 1e16. */
 function pyFloat(v: number): string {
-  const s = String(v);
-  return /e/.test(s) ? s.replace(/e([+-])(\d)$/, 'e$10$2') : s;
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const [mantissa, expText] = v.toExponential().split('e') as [string, string];
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 16) {
+    return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  const fixed = String(v);
+  return fixed.includes('.') || fixed.includes('e') ? fixed : `${fixed}.0`;
+}
+
+/** Python's repr of a str: quotes chosen as Python does, control characters escaped. */
+function pyStrRepr(v: string): string {
+  const quote = v.includes("'") && !v.includes('"') ? '"' : "'";
+  let out = '';
+  for (const ch of v) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === quote) out += `\\${quote}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || (c >= 0x7f && c <= 0xa0) || c === 0xad) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if ((c >= 0xd800 && c <= 0xdfff) || c === 0x2028 || c === 0x2029) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${quote}${out}${quote}`;
 }
 
 function pyRepr(v: Json): string {
-  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (typeof v === 'string') return pyStrRepr(v);
   return pyStr(v);
+}
+
+/**
+ * Python's json also reads NaN, Infinity and -Infinity. They are swapped for marked strings outside
+ * string literals (a scan that tracks quotes and escapes), parsed, and swapped back.
+ */
+function parsePythonJson(text: string): Json {
+  if (!/NaN|Infinity/.test(text)) return JSON.parse(text) as Json;
+  const mark = `\u0000${Math.random().toString(36).slice(2)}:`;
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (inString) {
+      out += ch;
+      if (ch === '\\') out += text[++i] ?? '';
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') {
+      inString = true;
+      out += ch;
+      continue;
+    }
+    const rest = text.slice(i, i + 9);
+    const token = rest.startsWith('-Infinity') ? '-Infinity' : rest.startsWith('Infinity') ? 'Infinity' : rest.startsWith('NaN') ? 'NaN' : null;
+    if (token) {
+      out += JSON.stringify(mark + token);
+      i += token.length - 1;
+    } else out += ch;
+  }
+  const values: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
+  return JSON.parse(out, (_k, v: unknown) => (typeof v === 'string' && v.startsWith(mark) ? values[v.slice(mark.length)] : v)) as Json;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -60,7 +119,7 @@ export function parseJsonBytes(bytes: Uint8Array): { ok: true; value: Json } | {
     return { ok: false, message: 'not UTF-8' };
   }
   try {
-    return { ok: true, value: JSON.parse(text) as Json };
+    return { ok: true, value: parsePythonJson(text) };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
   }

@@ -77,7 +77,11 @@ export class LocalStore implements ObjectStore {
   private async bucketDir(bucket: string): Promise<string> {
     const cached = this.bucketReal.get(bucket);
     if (cached) return cached;
-    if (!BUCKET_NAME.test(bucket) || bucket === '.' || bucket === '..') throw noSuchBucket();
+    if (!BUCKET_NAME.test(bucket)) {
+      // What botocore says before sending anything.
+      throw new StoreError('Other', `Parameter validation failed: Invalid bucket name "${bucket.slice(0, 300)}": Bucket name must match the regex "^[a-zA-Z0-9.\\-_]{1,255}$"`);
+    }
+    if (bucket === '.' || bucket === '..') throw noSuchBucket();
     let real: string;
     try {
       real = await realpath(join(this.root, bucket));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { gunzipMember, type MemberStatus } from '../crypto/gzip.js';
 import { gunzipMemberFast } from '../crypto/gzip-sync.js';
@@ -33,6 +33,19 @@ export type LogTaskResult =
 
 const WHOLE_FILE_LIMIT = 8 << 20;
 const SYNC_OUTPUT_LIMIT = 48 << 20;
+const CHUNK = 256 * 1024;
+
+/** The file from its start, in fresh chunks (this is a worker: blocking reads are its job). */
+async function* readChunks(fd: number): AsyncGenerator<Uint8Array> {
+  let position = 0;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    const n = readSync(fd, buf, 0, CHUNK, position);
+    if (n === 0) return;
+    position += n;
+    yield buf.subarray(0, n);
+  }
+}
 
 async function run(task: LogTask): Promise<LogTaskResult> {
   const path = resolveInside(task.location);
@@ -64,12 +77,10 @@ async function run(task: LogTask): Promise<LogTaskResult> {
     }
     // Streaming: large files, truncated streams, huge expansions.
     const hash = createHash('sha256');
-    const stream = createReadStream('', { fd, autoClose: false, start: 0, highWaterMark: 256 * 1024 });
-    const r = await gunzipMember(stream, (chunk) => {
+    const r = await gunzipMember(readChunks(fd), (chunk) => {
       hash.update(chunk);
       scanner?.push(chunk);
     });
-    stream.destroy();
     return {
       id: task.id,
       missing: false,

@@ -54,6 +54,9 @@ class OrderedQueue {
   }
 }
 
+/** botocore's bucket name check (validate_bucket_name). */
+const VALID_BUCKET = /^[a-zA-Z0-9.\-_]{1,255}$/;
+
 function fatalEvent(err: unknown): ReportEvent {
   if (err instanceof TrailproofError) return { type: 'fatal', message: err.message };
   return { type: 'fatal', message: `internal error (a bug in trailproof, please report it): ${messageOf(err)}` };
@@ -92,8 +95,8 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
     const bucket = get(entry, 's3Bucket')!;
     const key = get(entry, 's3Object')!;
     const base = { type: 'log' as const, backfill, bucket: pyStr(bucket), key: pyStr(key), digestKey, digestStartTime: window[0], digestEndTime: window[1] };
-    if (typeof bucket !== 'string' || typeof key !== 'string') {
-      // The reference's S3 client rejects the parameter: reported as an invalid format.
+    if (typeof bucket !== 'string' || typeof key !== 'string' || !VALID_BUCKET.test(bucket) || key === '') {
+      // The reference's S3 client (botocore) rejects the parameter before any request: an invalid format.
       return Promise.resolve({ ...base, valid: false, reason: LOG_REASON.format });
     }
     return checkLog({ bucket, key, expectedHash: get(entry, 'hashValue'), hasExpectedHash: has(entry, 'hashValue') }).then(
