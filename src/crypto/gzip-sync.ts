@@ -44,6 +44,8 @@ export function gunzipMemberSync(input: Buffer, maxOutput: number): SyncMemberRe
 
 type Info = { buffer: Buffer; engine: { bytesWritten: number } };
 
+const EMPTY_MEMBER_END = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0x1f, 0x8b]);
+
 /**
  * The fast path: zlib's own gzip decoder (it checks CRC-32 and ISIZE while inflating, no second pass
  * over the data), then the member boundary from what it consumed. zlib's gzip mode goes on into a
@@ -64,7 +66,8 @@ export function gunzipMemberFast(input: Buffer, maxOutput: number): SyncMemberRe
   const data = r.buffer;
   if (r.engine.bytesWritten < input.length) return { status: 'complete', trailing: true, size: data.length, data };
   if (input.readUInt32LE(input.length - 4) !== data.length % 2 ** 32) return { status: 'complete', trailing: true, size: data.length, data };
-  if (data.length === 0 || firstMemberIsEmptyAndFollowed(input.subarray(header.length))) {
+  // An empty first member ends with a zero CRC and size, right before the next member's magic.
+  if (data.length === 0 || (input.indexOf(EMPTY_MEMBER_END, header.length) >= 0 && firstMemberIsEmptyAndFollowed(input.subarray(header.length)))) {
     return gunzipMemberSync(input, maxOutput);
   }
   return { status: 'complete', trailing: false, size: data.length, data };

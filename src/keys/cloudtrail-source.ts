@@ -4,7 +4,7 @@ import { TrailproofError } from '../errors.js';
 import { loadPkcs1PublicKey, type RsaPublicKey } from '../crypto/rsa.js';
 import { MICROS_PER_SECOND } from '../format/time.js';
 import { trailFromList, type TrailInfo } from '../format/trails.js';
-import { awsClientConfig, awsError, quietSdk, recordRequestUrl, type AwsClientOptions } from '../store/s3.js';
+import { awsClientConfig, awsError, importSdk, recordRequestUrl, type AwsClientOptions } from '../store/s3.js';
 import type { PublicKeyRecord, PublicKeySource } from '../verifier/types.js';
 
 /**
@@ -36,8 +36,7 @@ export class CloudTrailSource implements PublicKeySource {
 
   private cloudTrailClient() {
     this.cloudTrail ??= (async () => {
-      quietSdk();
-      const sdk = await import('@aws-sdk/client-cloudtrail');
+      const sdk = await importSdk('@aws-sdk/client-cloudtrail', () => import('@aws-sdk/client-cloudtrail'));
       const { endpoint: _s3Endpoint, ...common } = this.options;
       const client = new sdk.CloudTrailClient(awsClientConfig({ ...common, endpoint: this.options.cloudTrailEndpoint }, this.options.region));
       recordRequestUrl(client);
@@ -48,8 +47,7 @@ export class CloudTrailSource implements PublicKeySource {
 
   private organizationsClient() {
     this.organizations ??= (async () => {
-      quietSdk();
-      const sdk = await import('@aws-sdk/client-organizations');
+      const sdk = await importSdk('@aws-sdk/client-organizations', () => import('@aws-sdk/client-organizations'));
       const { endpoint: _s3Endpoint, ...common } = this.options;
       const client = new sdk.OrganizationsClient(
         awsClientConfig({ ...common, endpoint: this.options.organizationsEndpoint }, this.options.region),

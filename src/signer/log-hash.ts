@@ -17,18 +17,32 @@ export interface LogFacts {
 export type LogFactsResult = { ok: true; facts: LogFacts } | { ok: false; reason: string };
 
 const NEEDLE = Buffer.from('"eventTime"');
-const TIME = /^"eventTime"\s*:\s*"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)"/;
 const WINDOW = 64;
+const TIME_LENGTH = 20; // YYYY-MM-DDTHH:MM:SSZ
+const SHAPE = 'dddd-dd-ddTdd:dd:ddZ';
+
+function isSpace(b: number | undefined): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+}
 
 /**
  * Finds `"eventTime": "YYYY-MM-DDTHH:MM:SSZ"` in a stream of chunks without parsing the JSON (the
- * hot path stays a native byte search). A match cut by a chunk boundary is found again in the
- * small overlap; seeing one twice does not change a minimum or maximum.
+ * hot path stays a native byte search and a 20-byte check, no strings). A match cut by a chunk
+ * boundary is found again in the small overlap; seeing one twice does not change a minimum or maximum.
  */
 export class EventTimeScanner {
-  newest: string | null = null;
-  oldest: string | null = null;
+  private readonly max = Buffer.alloc(TIME_LENGTH);
+  private readonly min = Buffer.alloc(TIME_LENGTH);
+  private seen = false;
   private tail: Buffer = Buffer.alloc(0);
+
+  get newest(): string | null {
+    return this.seen ? this.max.toString('latin1') : null;
+  }
+
+  get oldest(): string | null {
+    return this.seen ? this.min.toString('latin1') : null;
+  }
 
   push(chunk: Buffer): void {
     if (this.tail.length > 0) this.scan(Buffer.concat([this.tail, chunk.subarray(0, WINDOW)]));
@@ -39,14 +53,39 @@ export class EventTimeScanner {
   private scan(buf: Buffer): void {
     let at = buf.indexOf(NEEDLE);
     while (at >= 0) {
-      const m = TIME.exec(buf.toString('latin1', at, Math.min(buf.length, at + WINDOW)));
-      if (m) {
-        const t = m[1]!;
-        if (this.newest === null || t > this.newest) this.newest = t;
-        if (this.oldest === null || t < this.oldest) this.oldest = t;
-      }
+      const start = this.valueAt(buf, at + NEEDLE.length);
+      if (start >= 0) this.record(buf, start);
       at = buf.indexOf(NEEDLE, at + NEEDLE.length);
     }
+  }
+
+  /** Where the time value starts after the needle, or -1 when this is not a well-formed time. */
+  private valueAt(buf: Buffer, i: number): number {
+    while (isSpace(buf[i])) i++;
+    if (buf[i] !== 0x3a) return -1; // ':'
+    i++;
+    while (isSpace(buf[i])) i++;
+    if (buf[i] !== 0x22) return -1; // '"'
+    const start = i + 1;
+    if (start + TIME_LENGTH >= buf.length || buf[start + TIME_LENGTH] !== 0x22) return -1;
+    for (let k = 0; k < TIME_LENGTH; k++) {
+      const b = buf[start + k]!;
+      const want = SHAPE.charCodeAt(k);
+      if (want === 0x64 /* d */ ? b < 0x30 || b > 0x39 : b !== want) return -1;
+    }
+    return start;
+  }
+
+  private record(buf: Buffer, start: number): void {
+    const end = start + TIME_LENGTH;
+    if (!this.seen) {
+      buf.copy(this.max, 0, start, end);
+      buf.copy(this.min, 0, start, end);
+      this.seen = true;
+      return;
+    }
+    if (buf.compare(this.max, 0, TIME_LENGTH, start, end) > 0) buf.copy(this.max, 0, start, end);
+    if (buf.compare(this.min, 0, TIME_LENGTH, start, end) < 0) buf.copy(this.min, 0, start, end);
   }
 }
 

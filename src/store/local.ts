@@ -67,6 +67,31 @@ export function resolveInside(location: LocalLocation): string | undefined {
   return real.startsWith(location.bucketReal + sep) ? real : undefined;
 }
 
+/**
+ * resolveInside for a stream of files that share folders (the log workers): a folder's real path
+ * is resolved and checked once and remembered; the file itself is then opened without following a
+ * symlink (O_NOFOLLOW), and only a symlinked file takes the full resolution.
+ */
+export class FolderCache {
+  private readonly folders = new Map<string, string | null>();
+
+  constructor(private readonly limit = 4096) {}
+
+  /** The path to open with O_NOFOLLOW, or undefined when the object cannot exist. */
+  parentChecked(location: LocalLocation): string | undefined {
+    const parent = location.segments.slice(0, -1);
+    const id = `${location.bucketReal}\0${parent.join('/')}`;
+    let real = this.folders.get(id);
+    if (real === undefined) {
+      real = resolveInside({ bucketReal: location.bucketReal, segments: parent.length ? parent : ['.'] }) ?? null;
+      if (parent.length === 0) real = location.bucketReal;
+      if (this.folders.size >= this.limit) this.folders.clear();
+      this.folders.set(id, real);
+    }
+    return real === null ? undefined : join(real, location.segments[location.segments.length - 1]!);
+  }
+}
+
 export class LocalStore implements ObjectStore {
   readonly kind = 'local' as const;
   private readonly bucketReal = new Map<string, string>();

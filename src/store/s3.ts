@@ -11,9 +11,10 @@ import type { ListOptions, Metadata, ObjectStore, StoredObject } from './types.j
  * (behaviour §1-§4): GetBucketLocation once per bucket, then a client in the bucket's region;
  * ListObjects v1 with Prefix and Marker over all pages; GetObject streamed with its user metadata.
  *
- * Bucket names and keys come from digests and are hostile: a bucket name outside S3's character set
- * is a bucket that does not exist (as in LocalStore), so that an ARN-shaped "bucket" can never steer
- * a request to an access point or another endpoint; an empty key is an object that does not exist.
+ * Bucket names and keys come from digests and are hostile: a bucket name outside botocore's character
+ * set fails as botocore fails it, before any request (as in LocalStore), so that an ARN-shaped
+ * "bucket" can never steer a request to an access point or another endpoint; an empty key is an
+ * object that does not exist.
  */
 const BUCKET_NAME = /^[A-Za-z0-9._-]{1,255}$/;
 const MAX_KEY_BYTES = 4096;
@@ -69,7 +70,14 @@ export class S3Store implements ObjectStore {
   }
 
   private async locate(bucket: string): Promise<string> {
-    if (!BUCKET_NAME.test(bucket)) throw noSuchBucket();
+    if (!BUCKET_NAME.test(bucket)) {
+      // What botocore says before sending anything (the same words as LocalStore).
+      throw new StoreError(
+        'Other',
+        `Parameter validation failed: Invalid bucket name "${bucket.slice(0, 300)}": Bucket name must match the regex "^[a-zA-Z0-9.\\-_]{1,255}$"`,
+      );
+    }
+    if (bucket === '.' || bucket === '..') throw noSuchBucket();
     const sdk = await this.load();
     const client = await this.client(this.options.region);
     try {
@@ -249,8 +257,20 @@ export function quietSdk(): void {
 }
 
 export async function loadS3Sdk(): Promise<S3Sdk> {
+  return importSdk('@aws-sdk/client-s3', () => import('@aws-sdk/client-s3'));
+}
+
+/** Loads an SDK package on first use (a local run never does); a missing package says so. */
+export async function importSdk<T>(name: string, load: () => Promise<T>): Promise<T> {
   quietSdk();
-  return import('@aws-sdk/client-s3');
+  try {
+    return await load();
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new StoreError('Other', `Reading AWS needs the package ${name}, which is not installed (npm install ${name})`, { cause: err });
+    }
+    throw err;
+  }
 }
 
 const agents = new WeakMap<AwsClientOptions, { http: HttpAgent; https: HttpsAgent }>();

@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { gunzipMember, type MemberStatus } from '../crypto/gzip.js';
 import { gunzipMemberFast } from '../crypto/gzip-sync.js';
 import { EventTimeScanner } from '../signer/log-hash.js';
-import { resolveInside, type LocalLocation } from '../store/local.js';
+import { FolderCache, resolveInside, type LocalLocation } from '../store/local.js';
 
 /**
  * A log worker: read + gunzip + SHA-256 (+ event times for the signer) of one local file, on its
@@ -47,15 +47,25 @@ async function* readChunks(fd: number): AsyncGenerator<Uint8Array> {
   }
 }
 
-async function run(task: LogTask): Promise<LogTaskResult> {
-  const path = resolveInside(task.location);
-  if (path === undefined) return { id: task.id, missing: true };
-  let fd: number;
+const folders = new FolderCache();
+
+function open(path: string | undefined): number | 'symlink' | undefined {
+  if (path === undefined) return undefined;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return { id: task.id, missing: true };
+    return openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'symlink' : undefined;
   }
+}
+
+async function run(task: LogTask): Promise<LogTaskResult> {
+  let fd: number | 'symlink' | undefined = open(folders.parentChecked(task.location));
+  if (fd === 'symlink') {
+    // The file itself is a symlink: follow it only if it stays inside the bucket.
+    const real = resolveInside(task.location);
+    fd = real === undefined ? undefined : open(real);
+  }
+  if (fd === undefined || fd === 'symlink') return { id: task.id, missing: true };
   const scanner = task.scanEventTimes ? new EventTimeScanner() : null;
   try {
     const info = fstatSync(fd);

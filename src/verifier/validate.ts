@@ -17,13 +17,13 @@ export interface ValidateOptions {
   /** UTC clock micros. */
   readonly start: number;
   readonly end: number;
-  /** Log files checked at once (default: the machine's parallelism x 2). */
+  /** Log files checked at once (default: 8 per core, at least 16). */
   readonly concurrency?: number | undefined;
   readonly logChecker?: LogChecker | undefined;
 }
 
 export function defaultConcurrency(): number {
-  return Math.max(2, availableParallelism() * 2);
+  return Math.max(16, availableParallelism() * 8);
 }
 
 /** Events in report order; checks run concurrently behind it, bounded in count and queue length. */
