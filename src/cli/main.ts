@@ -7,7 +7,7 @@ import { SIGN_USAGE, signCommand } from './sign.js';
 import { DEMO_USAGE, demoCommand } from './demo.js';
 import { SIMULATE_USAGE, simulateCommand } from './simulate.js';
 import { EXPORT_USAGE, exportSignaturesCommand } from './export-signatures.js';
-import { VALIDATE_USAGE, validateLogsCommand } from './validate-logs.js';
+import { VALIDATE_USAGE, validateLogsCommand, type ValidateDeps } from './validate-logs.js';
 
 const HELP = `trailproof: CloudTrail-grade tamper evidence for log archives.
 
@@ -28,14 +28,17 @@ interface Command {
   run(argv: readonly string[]): Promise<number>;
 }
 
+/** S3 and CloudTrail through the AWS SDK, loaded only when a run has no --local-root. */
+const openS3: ValidateDeps['openS3'] = async (args) => (await import('./aws.js')).openS3(args);
+
 const COMMANDS: Record<string, Command> = {
-  'validate-logs': { usage: VALIDATE_USAGE, run: (a) => validateLogsCommand(a) },
+  'validate-logs': { usage: VALIDATE_USAGE, run: (a) => validateLogsCommand(a, { openS3 }) },
   'list-public-keys': { usage: LIST_KEYS_USAGE, run: (a) => listPublicKeysCommand(a, { loadKeyStore: (dir) => new KeyStore(dir).publicEntries() }) },
   keys: { usage: KEYS_USAGE, run: (a) => keysCommand(a) },
-  sign: { usage: SIGN_USAGE, run: (a) => signCommand(a) },
-  simulate: { usage: SIMULATE_USAGE, run: (a) => simulateCommand(a) },
+  sign: { usage: SIGN_USAGE, run: (a) => signCommand(a, { openS3 }) },
+  simulate: { usage: SIMULATE_USAGE, run: (a) => simulateCommand(a, { openS3 }) },
   demo: { usage: DEMO_USAGE, run: (a) => demoCommand(a) },
-  'export-signatures': { usage: EXPORT_USAGE, run: (a) => exportSignaturesCommand(a) },
+  'export-signatures': { usage: EXPORT_USAGE, run: (a) => exportSignaturesCommand(a, { openS3 }) },
 };
 
 async function flushAndExit(code: number): Promise<never> {

@@ -7,7 +7,11 @@ import type { ObjectStore } from '../store/types.js';
 import { parseArgs, positiveInt, str, usageError, type OptionSpec } from './args.js';
 
 export const SIMULATE_OPTIONS: OptionSpec[] = [
-  { name: 'local-root', required: true },
+  { name: 'local-root' },
+  { name: 'endpoint-url' },
+  { name: 'profile' },
+  { name: 'region' },
+  { name: 'no-verify-ssl', flag: true },
   { name: 'bucket', required: true },
   { name: 'account', required: true },
   { name: 'regions', required: true },
@@ -23,7 +27,7 @@ export const SIMULATE_OPTIONS: OptionSpec[] = [
   { name: 'concurrency' },
 ];
 
-export const SIMULATE_USAGE = `usage: trailproof simulate --local-root ROOT --bucket BUCKET --account ACCOUNT_ID
+export const SIMULATE_USAGE = `usage: trailproof simulate (--local-root ROOT | --endpoint-url URL ...) --bucket BUCKET --account ACCOUNT_ID
          --regions REGION[,REGION...] --start-time TIME --hours N
          [--seed SEED] [--files-per-hour N] [--records-per-file N] [--prefix PREFIX]
          [--organization-id ORG_ID] [--data-events] [--gzip-level 0-9] [--concurrency N]
@@ -36,6 +40,8 @@ export interface SimulateDeps {
   readonly out?: (text: string) => void;
   /** The store to write to (tests); by default a LocalStore on --local-root. */
   readonly store?: ObjectStore;
+  /** S3, when there is no --local-root. */
+  readonly openS3?: (args: Record<string, string | boolean | undefined>) => Promise<{ store: ObjectStore }>;
 }
 
 const MB = 1024 * 1024;
@@ -56,10 +62,14 @@ export async function simulateCommand(argv: readonly string[], deps: SimulateDep
   if (start.offset !== null && start.offset !== 0) {
     throw new TrailproofError('argument', '--start-time must be in UTC (end it with Z, or give no zone)');
   }
-  const localRoot = str(args, 'local-root')!;
+  const localRoot = str(args, 'local-root');
   if (localRoot === '') throw usageError('argument --local-root: expected a directory');
+  let store = deps.store;
+  if (!store && localRoot !== undefined) store = new LocalStore(localRoot);
+  if (!store && deps.openS3) store = (await deps.openS3(args)).store;
+  if (!store) throw new TrailproofError('argument', 'Give --local-root ROOT: writing to S3 is not available in this build');
 
-  const manifest = await simulateDelivery(deps.store ?? new LocalStore(localRoot), {
+  const manifest = await simulateDelivery(store, {
     bucket: str(args, 'bucket')!,
     account: str(args, 'account')!,
     regions,

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { TrailproofError } from '../errors.js';
 import { parseTrailArn } from '../format/arn.js';
-import { findTrail } from '../format/trails.js';
+import { findTrail, type TrailInfo } from '../format/trails.js';
 import { nowMicros, parseDate } from '../format/time.js';
 import { parsePublicKeysJson } from '../keys/public-keys.js';
 import { entriesSource } from '../keys/source.js';
@@ -48,10 +48,24 @@ export const VALIDATE_USAGE = `usage: trailproof validate-logs --trail-arn ARN -
          [--local-root DIR] [--public-keys FILE | --keys-dir DIR] [--trails FILE]
          [--organization-id ID] [--output text|json] [--concurrency N]`;
 
+/** What the AWS CLI asks CloudTrail when it is not told where the digests are (DescribeTrails, Organizations). */
+export interface TrailLookup {
+  describeTrail(arn: string): Promise<TrailInfo>;
+  organizationId(): Promise<string>;
+}
+
+export interface S3Side {
+  readonly store: ObjectStore;
+  readonly keys?: PublicKeySource;
+  readonly trails?: TrailLookup;
+  /** The CLI's region (--region, AWS_REGION, the profile's): the AWS CLI's source region. */
+  readonly region?: string;
+}
+
 export interface ValidateDeps {
   readonly output?: Output;
-  /** Opens the S3 side when there is no --local-root (set up by the S3 module). */
-  readonly openS3?: (args: Record<string, string | boolean | undefined>) => Promise<{ store: ObjectStore; keys?: PublicKeySource }>;
+  /** Opens the S3 side when there is no --local-root (set up by the S3 module, src/cli/aws.ts). */
+  readonly openS3?: (args: Record<string, string | boolean | undefined>) => Promise<S3Side>;
 }
 
 /** `trailproof validate-logs`: the AWS CLI's command, same options, same report. Resolves with the exit code. */
@@ -71,20 +85,29 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
   const arn = parseTrailArn(str(args, 'trail-arn')!);
 
   const localRoot = str(args, 'local-root');
+  // Without a local root, S3 and CloudTrail: opened first (no request yet), DescribeTrails may be needed.
+  let s3: S3Side | undefined;
+  if (localRoot === undefined) {
+    if (!deps.openS3) throw new TrailproofError('argument', 'Give --local-root DIR: reading S3 is not available in this build');
+    s3 = await deps.openS3(args);
+  }
   let bucket = str(args, 's3-bucket');
   let prefix = bucket !== undefined ? str(args, 's3-prefix') : undefined;
   let organizationId = str(args, 'organization-id');
   const account = str(args, 'account-id') || arn.account;
   if (bucket === undefined) {
     const trailsFile = str(args, 'trails');
-    if (trailsFile !== undefined) {
-      const trail = findTrail(await readInputFile(trailsFile, 'trails file'), arn.arn, trailsFile);
+    let trail: TrailInfo | undefined;
+    if (trailsFile !== undefined) trail = findTrail(await readInputFile(trailsFile, 'trails file'), arn.arn, trailsFile);
+    else if (s3?.trails) trail = await s3.trails.describeTrail(arn.arn);
+    if (trail) {
       bucket = trail.bucket;
       prefix = trail.prefix;
       if (trail.isOrganizationTrail) {
         if (!str(args, 'account-id')) throw new TrailproofError('argument', "Missing required parameter for organization trail: '--account-id'");
         if (!organizationId) {
-          throw new TrailproofError('argument', 'This is an organization trail: give its organization id with --organization-id');
+          if (!s3?.trails) throw new TrailproofError('argument', 'This is an organization trail: give its organization id with --organization-id');
+          organizationId = await s3.trails.organizationId();
         }
       }
     } else if (localRoot !== undefined) {
@@ -104,10 +127,8 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
     store = local;
     pool = new LogWorkerPool();
     logChecker = createWorkerLogChecker(local, pool);
-  } else if (deps.openS3) {
-    ({ store, keys } = await deps.openS3(args));
   } else {
-    throw new TrailproofError('argument', 'Give --local-root DIR: reading S3 is not available in this build');
+    ({ store, keys } = s3!);
   }
   const keysFile = str(args, 'public-keys');
   if (keysFile !== undefined) {
@@ -130,7 +151,7 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
         prefix,
         organizationId,
         account,
-        sourceRegion: str(args, 'region') || arn.region,
+        sourceRegion: str(args, 'region') || s3?.region || arn.region,
         homeRegion: arn.region,
         trailName: arn.name,
       },

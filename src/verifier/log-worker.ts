@@ -48,6 +48,8 @@ async function* readChunks(fd: number): AsyncGenerator<Uint8Array> {
 }
 
 const folders = new FolderCache();
+/** One read buffer per worker, reused (its content is consumed before the next task starts). */
+let readBuffer = Buffer.allocUnsafe(1 << 20);
 
 function open(path: string | undefined): number | 'symlink' | undefined {
   if (path === undefined) return undefined;
@@ -71,7 +73,8 @@ async function run(task: LogTask): Promise<LogTaskResult> {
     const info = fstatSync(fd);
     if (!info.isFile()) return { id: task.id, missing: true };
     if (info.size <= WHOLE_FILE_LIMIT) {
-      const buf = Buffer.allocUnsafe(info.size);
+      if (readBuffer.length < info.size) readBuffer = Buffer.allocUnsafe(Math.max(info.size, readBuffer.length * 2));
+      const buf = readBuffer;
       let off = 0;
       while (off < info.size) {
         const n = readSync(fd, buf, off, info.size - off, off);

@@ -65,7 +65,7 @@ describe('trailproof simulate', () => {
 
   it.each<[string, string[], 'usage' | 'argument', string | RegExp]>([
     ['missing bucket', without('bucket'), 'usage', 'the following arguments are required: --bucket'],
-    ['unknown option', [...ARGS, '--region', 'us-east-1'], 'usage', 'Unknown options: --region'],
+    ['unknown option', [...ARGS, '--regoin', 'us-east-1'], 'usage', 'Unknown options: --regoin'],
     ['bad account', withValue('account', '1234'), 'argument', 'Invalid account ID "1234": expected 12 digits'],
     ['empty region', withValue('regions', 'us-east-1,,eu-west-1'), 'usage', 'argument --regions: expected region names separated by commas'],
     ['bad region', withValue('regions', 'us-east-1,EU-WEST-1'), 'argument', 'Invalid region "EU-WEST-1"'],
