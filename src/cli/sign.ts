@@ -77,6 +77,7 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
     const local = new LocalStore(root);
     store = local;
     pool = new LogWorkerPool();
+    pool.start();
     readFacts = workerFactsReader(local, pool);
   }
   else if (deps.openS3) store = (await deps.openS3(args)).store;

@@ -126,6 +126,7 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
     const local = new LocalStore(localRoot);
     store = local;
     pool = new LogWorkerPool();
+    pool.start();
     logChecker = createWorkerLogChecker(local, pool);
   } else {
     ({ store, keys } = s3!);

@@ -109,9 +109,16 @@ async function run(task: LogTask): Promise<LogTaskResult> {
   }
 }
 
-parentPort?.on('message', (task: LogTask) => {
-  run(task).then(
-    (result) => parentPort!.postMessage(result),
-    (err: unknown) => parentPort!.postMessage({ id: task.id, missing: false, status: 'corrupt', trailing: false, hash: '', newest: null, oldest: null, message: String(err) }),
-  );
+parentPort?.on('message', (tasks: LogTask[]) => {
+  void (async () => {
+    const results: LogTaskResult[] = [];
+    for (const task of tasks) {
+      try {
+        results.push(await run(task));
+      } catch (err) {
+        results.push({ id: task.id, missing: false, status: 'corrupt', trailing: false, hash: '', newest: null, oldest: null, message: String(err) });
+      }
+    }
+    parentPort!.postMessage(results);
+  })();
 });

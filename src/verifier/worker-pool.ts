@@ -16,32 +16,42 @@ function workerUrl(): URL {
   return new URL('../../dist/verifier/log-worker.js', import.meta.url);
 }
 
+/**
+ * Tasks are sent in batches: everything asked for in one turn of the event loop goes to the least
+ * busy workers in one message each, and each worker answers a batch with one message, so the main
+ * thread's cost per file stays small whatever the number of files.
+ */
 export class LogWorkerPool {
-  private workers: Array<{ worker: Worker; pending: number }> = [];
+  private workers: Array<{ worker: Worker; pending: number; batch: LogTask[] }> = [];
   private readonly waiting = new Map<number, { resolve: (r: LogTaskResult) => void; reject: (e: Error) => void; slot: number }>();
   private nextId = 1;
   private closed = false;
+  private flushScheduled = false;
 
   constructor(readonly size: number = availableParallelism()) {}
 
-  private start(): void {
+  /** Starts the workers now (their start-up then overlaps the walk's own). */
+  start(): void {
+    if (this.workers.length > 0 || this.closed) return;
     const url = workerUrl();
     for (let i = 0; i < Math.max(1, this.size); i++) {
       const worker = new Worker(url);
       worker.unref();
       const slot = i;
-      worker.on('message', (r: LogTaskResult) => {
-        const w = this.waiting.get(r.id);
-        if (!w) return;
-        this.waiting.delete(r.id);
-        this.workers[slot]!.pending--;
-        w.resolve(r);
+      worker.on('message', (results: LogTaskResult[]) => {
+        for (const r of results) {
+          const w = this.waiting.get(r.id);
+          if (!w) continue;
+          this.waiting.delete(r.id);
+          this.workers[slot]!.pending--;
+          w.resolve(r);
+        }
       });
       worker.on('error', (err) => this.fail(slot, err));
       worker.on('exit', (code) => {
         if (!this.closed) this.fail(slot, new Error(`log worker exited with code ${code}`));
       });
-      this.workers.push({ worker, pending: 0 });
+      this.workers.push({ worker, pending: 0, batch: [] });
     }
   }
 
@@ -54,17 +64,30 @@ export class LogWorkerPool {
     }
   }
 
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const w of this.workers) {
+      if (w.batch.length === 0) continue;
+      w.worker.postMessage(w.batch);
+      w.batch = [];
+    }
+  }
+
   run(location: LocalLocation, scanEventTimes: boolean): Promise<LogTaskResult> {
     if (this.closed) return Promise.reject(new Error('log worker pool is closed'));
-    if (this.workers.length === 0) this.start();
+    this.start();
     let slot = 0;
     for (let i = 1; i < this.workers.length; i++) if (this.workers[i]!.pending < this.workers[slot]!.pending) slot = i;
     const id = this.nextId++;
-    const task: LogTask = { id, location, scanEventTimes };
+    const w = this.workers[slot]!;
     return new Promise<LogTaskResult>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, slot });
-      this.workers[slot]!.pending++;
-      this.workers[slot]!.worker.postMessage(task);
+      w.pending++;
+      w.batch.push({ id, location, scanEventTimes });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
     });
   }
 
