@@ -1,11 +1,10 @@
-import { sign as rsaSign } from 'node:crypto';
-import { sha256Hex } from '../crypto/hash.js';
 import { digestKey, logListPrefix } from '../format/names.js';
-import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
+import { MICROS_PER_HOUR } from '../format/time.js';
 import { Slots } from '../util/limit.js';
 import { readChainState } from './chain.js';
-import { compress, serializeDigest, signingInput, type DigestLogFile, type PreviousDigest } from './digest-model.js';
-import { readLogFacts, type LogFactsResult } from './log-hash.js';
+import type { PreviousDigest } from './digest-model.js';
+import { readLogFacts } from './log-hash.js';
+import { collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
 import { deliveryTime, type SignOptions, type SignResult } from './sign.js';
 
 /**
@@ -26,53 +25,22 @@ export async function backfillRegion(o: BackfillOptions): Promise<SignResult> {
   const until = state.head ? Math.min(o.until, state.head.end) : o.until;
   const phase = state.head ? ((state.head.end % MICROS_PER_HOUR) + MICROS_PER_HOUR) % MICROS_PER_HOUR : 0;
   const generated = o.now();
-  const result = { region: scope.sourceRegion, account: scope.account, digests: 0, logFiles: 0, skipped: 0, from: null as number | null, to: null as number | null };
+  const result: SignTally = { digests: 0, logFiles: 0, skipped: 0, from: null, to: null };
   const slots = new Slots(o.concurrency);
   const readFacts = o.readFacts ?? ((b: string, k: string) => readLogFacts(store, b, k));
   let previous: PreviousDigest | null = null;
-  let current: { start: number; logs: Array<{ key: string; facts: Promise<LogFactsResult> }> } | null = null;
+  let current: { start: number; logs: PendingLog[] } | null = null;
 
-  const signWindow = async (start: number, logs: Array<{ key: string; facts: Promise<LogFactsResult> }>): Promise<void> => {
+  const signWindow = async (start: number, logs: PendingLog[]): Promise<void> => {
     const end = start + MICROS_PER_HOUR;
     const objectKey = digestKey(scope, end, true);
     if (state.backfillKeys.has(objectKey)) {
       o.warn(`warning: s3://${bucket}/${objectKey} already exists; ${logs.length} log file(s) of that hour stay unreferenced`);
       return;
     }
-    const logFiles: DigestLogFile[] = [];
-    for (const log of logs) {
-      const r = await log.facts;
-      if (!r.ok) {
-        result.skipped++;
-        o.warn(`warning: not signing s3://${bucket}/${log.key}: it ${r.reason}`);
-        continue;
-      }
-      logFiles.push({ s3Bucket: bucket, s3Object: log.key, hashValue: r.facts.hashValue, hashAlgorithm: 'SHA-256', newestEventTime: r.facts.newestEventTime, oldestEventTime: r.facts.oldestEventTime });
-    }
+    const logFiles = await collectLogFiles(bucket, logs, result, o.warn);
     if (logFiles.length === 0) return;
-    const key = await o.keys.signingKey(scope.sourceRegion, generated);
-    const content = {
-      awsAccountId: scope.account,
-      digestStartTime: formatDisplay(start),
-      digestEndTime: formatDisplay(end),
-      digestS3Bucket: bucket,
-      digestS3Object: objectKey,
-      digestPublicKeyFingerprint: key.fingerprint,
-      previous,
-      logFiles,
-    };
-    const raw = serializeDigest(content);
-    const signature = rsaSign('sha256', signingInput(content, raw), await o.keys.privateKey(key)).toString('hex');
-    await store.put(bucket, objectKey, compress(raw), {
-      signature,
-      'signature-algorithm': 'SHA256withRSA',
-      'backfill-generation-timestamp': formatDisplay(generated),
-    });
-    previous = { bucket, key: objectKey, hashValue: sha256Hex(raw), signature };
-    result.digests++;
-    result.logFiles += logFiles.length;
-    result.from ??= start;
-    result.to = end;
+    previous = await writeDigest({ store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: generated, backfillGeneratedAt: generated }, result);
   };
 
   for await (const key of store.list(bucket, { prefix: logListPrefix(scope, scope.sourceRegion) })) {
@@ -90,5 +58,5 @@ export async function backfillRegion(o: BackfillOptions): Promise<SignResult> {
     current.logs.push({ key, facts });
   }
   if (current) await signWindow(current.start, current.logs);
-  return result;
+  return { region: scope.sourceRegion, account: scope.account, ...result };
 }

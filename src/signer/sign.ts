@@ -1,14 +1,13 @@
-import { sign as rsaSign } from 'node:crypto';
 import { TrailproofError } from '../errors.js';
-import { sha256Hex } from '../crypto/hash.js';
-import { digestKey, logListPrefix, type DigestScope } from '../format/names.js';
+import { logListPrefix, type DigestScope } from '../format/names.js';
 import { formatDisplay, formatYmdPath, MICROS_PER_HOUR, parseDate } from '../format/time.js';
 import type { KeyStore } from '../keys/keystore.js';
 import type { ObjectStore } from '../store/types.js';
 import { Slots } from '../util/limit.js';
 import { readChainState, type ChainHead } from './chain.js';
-import { compress, serializeDigest, signingInput, type DigestLogFile, type PreviousDigest } from './digest-model.js';
-import { readLogFacts, type LogFactsReader, type LogFactsResult } from './log-hash.js';
+import type { PreviousDigest } from './digest-model.js';
+import { readLogFacts, type LogFactsReader } from './log-hash.js';
+import { collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
 
 /**
  * The signer: for one account and source region, one digest per hour over contiguous windows,
@@ -67,11 +66,6 @@ export function deliveryTime(key: string, scope: DigestScope): number | undefine
   }
 }
 
-interface PendingLog {
-  readonly key: string;
-  readonly facts: Promise<LogFactsResult>;
-}
-
 export async function signRegion(o: SignOptions): Promise<SignResult> {
   const { store, bucket, scope } = o;
   const state = await readChainState(store, bucket, scope, (newest) => (newest === null ? Number.NEGATIVE_INFINITY : newest - o.lookback - 2 * MICROS_PER_HOUR));
@@ -92,7 +86,7 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
     windowStart = o.startAt;
   }
   const horizon = head && o.newChainAt === undefined ? head.end - o.lookback : Number.NEGATIVE_INFINITY;
-  const result = { region: scope.sourceRegion, account: scope.account, digests: 0, logFiles: 0, skipped: 0, from: null as number | null, to: null as number | null };
+  const result: SignTally = { digests: 0, logFiles: 0, skipped: 0, from: null, to: null };
 
   const slots = new Slots(o.concurrency);
   const readFacts = o.readFacts ?? ((b: string, k: string) => readLogFacts(store, b, k));
@@ -100,36 +94,8 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   let chainTail: Promise<void> = Promise.resolve();
 
   const signWindow = async (start: number, logs: PendingLog[]): Promise<void> => {
-    const end = start + MICROS_PER_HOUR;
-    const logFiles: DigestLogFile[] = [];
-    for (const log of logs) {
-      const r = await log.facts;
-      if (!r.ok) {
-        result.skipped++;
-        o.warn(`warning: not signing s3://${bucket}/${log.key}: it ${r.reason}`);
-        continue;
-      }
-      logFiles.push({ s3Bucket: bucket, s3Object: log.key, hashValue: r.facts.hashValue, hashAlgorithm: 'SHA-256', newestEventTime: r.facts.newestEventTime, oldestEventTime: r.facts.oldestEventTime });
-    }
-    const key = await o.keys.signingKey(scope.sourceRegion, end);
-    const content = {
-      awsAccountId: scope.account,
-      digestStartTime: formatDisplay(start),
-      digestEndTime: formatDisplay(end),
-      digestS3Bucket: bucket,
-      digestS3Object: digestKey(scope, end),
-      digestPublicKeyFingerprint: key.fingerprint,
-      previous,
-      logFiles,
-    };
-    const raw = serializeDigest(content);
-    const signature = rsaSign('sha256', signingInput(content, raw), await o.keys.privateKey(key)).toString('hex');
-    await store.put(bucket, content.digestS3Object, compress(raw), { signature, 'signature-algorithm': 'SHA256withRSA' });
-    previous = { bucket, key: content.digestS3Object, hashValue: sha256Hex(raw), signature };
-    result.digests++;
-    result.logFiles += logFiles.length;
-    result.from ??= start;
-    result.to = end;
+    const logFiles = await collectLogFiles(bucket, logs, result, o.warn);
+    previous = await writeDigest({ store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: start + MICROS_PER_HOUR }, result);
   };
 
   /** Queues windows [0, upTo) for signing, in order. */
@@ -171,5 +137,5 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
     flush(windows.length);
   }
   await chainTail;
-  return result;
+  return { region: scope.sourceRegion, account: scope.account, ...result };
 }

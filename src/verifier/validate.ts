@@ -8,6 +8,7 @@ import { createStreamLogChecker, LOG_REASON, type LogChecker } from './log-check
 import type { PublicKeySource, ReportEvent, ReportSink, RunSummary, WalkItem } from './types.js';
 import { DigestWalker } from './walk.js';
 import { Slots } from '../util/limit.js';
+import { prefetch } from '../util/prefetch.js';
 
 export interface ValidateOptions {
   readonly store: ObjectStore;
@@ -122,7 +123,8 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
   const produce = async (): Promise<void> => {
     try {
       for (const backfill of [false, true]) {
-        for await (const item of walker.walk(backfill)) {
+        // The walk (digest reads, signature checks) runs a few digests ahead of the log checks.
+        for await (const item of prefetch(walker.walk(backfill), 4)) {
           if (stopped) return;
           if (item.kind === 'gap') {
             await queue.push(Promise.resolve({ type: 'gap', backfill, from: item.from, to: item.to }));

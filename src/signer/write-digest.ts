@@ -1,0 +1,80 @@
+import { sign as rsaSign } from 'node:crypto';
+import { sha256Hex } from '../crypto/hash.js';
+import { digestKey, type DigestScope } from '../format/names.js';
+import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
+import type { KeyStore } from '../keys/keystore.js';
+import type { ObjectStore } from '../store/types.js';
+import { compress, serializeDigest, signingInput, type DigestLogFile, type PreviousDigest } from './digest-model.js';
+import type { LogFactsResult } from './log-hash.js';
+
+/** A log file of a window, its facts still being read. */
+export interface PendingLog {
+  readonly key: string;
+  readonly facts: Promise<LogFactsResult>;
+}
+
+/** What one signer run did, for its summary line. */
+export interface SignTally {
+  digests: number;
+  logFiles: number;
+  skipped: number;
+  from: number | null;
+  to: number | null;
+}
+
+/** The digest entries of a window's logs, in order; a log that cannot be signed is skipped with a warning. */
+export async function collectLogFiles(bucket: string, logs: readonly PendingLog[], tally: SignTally, warn: (m: string) => void): Promise<DigestLogFile[]> {
+  const out: DigestLogFile[] = [];
+  for (const log of logs) {
+    const r = await log.facts;
+    if (!r.ok) {
+      tally.skipped++;
+      warn(`warning: not signing s3://${bucket}/${log.key}: it ${r.reason}`);
+      continue;
+    }
+    out.push({ s3Bucket: bucket, s3Object: log.key, hashValue: r.facts.hashValue, hashAlgorithm: 'SHA-256', newestEventTime: r.facts.newestEventTime, oldestEventTime: r.facts.oldestEventTime });
+  }
+  return out;
+}
+
+export interface DigestToWrite {
+  readonly store: ObjectStore;
+  readonly keys: KeyStore;
+  readonly bucket: string;
+  readonly scope: DigestScope;
+  /** Window start, UTC micros; the window is one hour. */
+  readonly start: number;
+  readonly previous: PreviousDigest | null;
+  readonly logFiles: readonly DigestLogFile[];
+  /** Sign with the region's key active at this time. */
+  readonly keyAt: number;
+  /** A backfill digest, generated at this time (its key name and metadata say so). */
+  readonly backfillGeneratedAt?: number | undefined;
+}
+
+/** Builds, signs and writes one digest; returns what the next digest of its chain points at. */
+export async function writeDigest(d: DigestToWrite, tally: SignTally): Promise<PreviousDigest> {
+  const end = d.start + MICROS_PER_HOUR;
+  const backfill = d.backfillGeneratedAt !== undefined;
+  const key = await d.keys.signingKey(d.scope.sourceRegion, d.keyAt);
+  const content = {
+    awsAccountId: d.scope.account,
+    digestStartTime: formatDisplay(d.start),
+    digestEndTime: formatDisplay(end),
+    digestS3Bucket: d.bucket,
+    digestS3Object: digestKey(d.scope, end, backfill),
+    digestPublicKeyFingerprint: key.fingerprint,
+    previous: d.previous,
+    logFiles: d.logFiles,
+  };
+  const raw = serializeDigest(content);
+  const signature = rsaSign('sha256', signingInput(content, raw), await d.keys.privateKey(key)).toString('hex');
+  const metadata: Record<string, string> = { signature, 'signature-algorithm': 'SHA256withRSA' };
+  if (backfill) metadata['backfill-generation-timestamp'] = formatDisplay(d.backfillGeneratedAt!);
+  await d.store.put(d.bucket, content.digestS3Object, compress(raw), metadata);
+  tally.digests++;
+  tally.logFiles += d.logFiles.length;
+  tally.from ??= d.start;
+  tally.to = end;
+  return { bucket: d.bucket, key: content.digestS3Object, hashValue: sha256Hex(raw), signature };
+}
