@@ -1,13 +1,6 @@
 #!/usr/bin/env node
 import { exitCodeFor, messageOf, TrailproofError } from '../errors.js';
-import { KeyStore } from '../keys/keystore.js';
-import { KEYS_USAGE, keysCommand } from './keys.js';
-import { LIST_KEYS_USAGE, listPublicKeysCommand } from './list-public-keys.js';
-import { SIGN_USAGE, signCommand } from './sign.js';
-import { DEMO_USAGE, demoCommand } from './demo.js';
-import { SIMULATE_USAGE, simulateCommand } from './simulate.js';
-import { EXPORT_USAGE, exportSignaturesCommand } from './export-signatures.js';
-import { VALIDATE_USAGE, validateLogsCommand, type ValidateDeps } from './validate-logs.js';
+import type { ValidateDeps } from './validate-logs.js';
 
 const HELP = `trailproof: CloudTrail-grade tamper evidence for log archives.
 
@@ -31,14 +24,36 @@ interface Command {
 /** S3 and CloudTrail through the AWS SDK, loaded only when a run has no --local-root. */
 const openS3: ValidateDeps['openS3'] = async (args) => (await import('./aws.js')).openS3(args);
 
-const COMMANDS: Record<string, Command> = {
-  'validate-logs': { usage: VALIDATE_USAGE, run: (a) => validateLogsCommand(a, { openS3 }) },
-  'list-public-keys': { usage: LIST_KEYS_USAGE, run: (a) => listPublicKeysCommand(a, { loadKeyStore: (dir) => new KeyStore(dir).publicEntries() }) },
-  keys: { usage: KEYS_USAGE, run: (a) => keysCommand(a) },
-  sign: { usage: SIGN_USAGE, run: (a) => signCommand(a, { openS3 }) },
-  simulate: { usage: SIMULATE_USAGE, run: (a) => simulateCommand(a, { openS3 }) },
-  demo: { usage: DEMO_USAGE, run: (a) => demoCommand(a) },
-  'export-signatures': { usage: EXPORT_USAGE, run: (a) => exportSignaturesCommand(a, { openS3 }) },
+/** Each command's module is loaded only when it runs: start-up stays short (validate-logs on an empty range). */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  'validate-logs': async () => {
+    const m = await import('./validate-logs.js');
+    return { usage: m.VALIDATE_USAGE, run: (a) => m.validateLogsCommand(a, { openS3 }) };
+  },
+  'list-public-keys': async () => {
+    const [m, { KeyStore }] = await Promise.all([import('./list-public-keys.js'), import('../keys/keystore.js')]);
+    return { usage: m.LIST_KEYS_USAGE, run: (a) => m.listPublicKeysCommand(a, { loadKeyStore: (dir) => new KeyStore(dir).publicEntries() }) };
+  },
+  keys: async () => {
+    const m = await import('./keys.js');
+    return { usage: m.KEYS_USAGE, run: (a) => m.keysCommand(a) };
+  },
+  sign: async () => {
+    const m = await import('./sign.js');
+    return { usage: m.SIGN_USAGE, run: (a) => m.signCommand(a, { openS3 }) };
+  },
+  simulate: async () => {
+    const m = await import('./simulate.js');
+    return { usage: m.SIMULATE_USAGE, run: (a) => m.simulateCommand(a, { openS3 }) };
+  },
+  demo: async () => {
+    const m = await import('./demo.js');
+    return { usage: m.DEMO_USAGE, run: (a) => m.demoCommand(a) };
+  },
+  'export-signatures': async () => {
+    const m = await import('./export-signatures.js');
+    return { usage: m.EXPORT_USAGE, run: (a) => m.exportSignaturesCommand(a, { openS3 }) };
+  },
 };
 
 async function flushAndExit(code: number): Promise<never> {
@@ -54,11 +69,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(HELP);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     process.stderr.write(`${HELP}\ntrailproof: error: unknown command '${name}'\n`);
     return 2;
   }
+  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${command.usage}\n`);
     return 0;

@@ -65,7 +65,7 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
   if (args['new-chain'] === true && startAt === undefined) throw usageError('--new-chain needs --start-time (where the new chain starts)');
   if (args['new-chain'] === true && args.backfill === true) throw usageError('--new-chain and --backfill do not go together');
   const lookback = (positiveInt(args, 'lookback-hours', 24 * 366) ?? 24) * MICROS_PER_HOUR;
-  const concurrency = positiveInt(args, 'concurrency', 1024) ?? defaultConcurrency();
+  const concurrencyOption = positiveInt(args, 'concurrency', 1024);
   const orgId = str(args, 'organization-id');
   if (orgId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(orgId)) throw new TrailproofError('argument', `Invalid organization id: ${orgId}`);
 
@@ -96,7 +96,7 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
         lookback,
         newChainAt: args['new-chain'] === true ? startAt : undefined,
         startAt,
-        concurrency,
+        concurrency: concurrencyOption ?? defaultConcurrency(store.kind === 'local'),
         now: () => now,
         warn: (m: string) => err(`${m}\n`),
         readFacts,

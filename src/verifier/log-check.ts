@@ -25,32 +25,62 @@ export interface LogCheckRequest {
   readonly hasExpectedHash: boolean;
 }
 
-export type LogChecker = (req: LogCheckRequest) => Promise<LogOutcome>;
+/** A log's outcome, or what stopped the run at that log (a missing bucket, an S3 error). */
+export type LogResult = LogOutcome | { readonly fatal: unknown };
+
+/**
+ * Checks log files in batches (a digest's logs, in order): one call per batch keeps the per-file
+ * cost of the main thread small. `batch` is the size the checker works best with.
+ */
+export interface LogChecker {
+  readonly batch: number;
+  check(reqs: readonly LogCheckRequest[]): Promise<LogResult[]>;
+}
+
+/** The results of a batch checked one file at a time, all at once; a failure stops the batch there. */
+async function eachFile(reqs: readonly LogCheckRequest[], one: (req: LogCheckRequest) => Promise<LogOutcome>): Promise<LogResult[]> {
+  const settled = await Promise.allSettled(reqs.map(one));
+  const out: LogResult[] = [];
+  for (const s of settled) {
+    if (s.status === 'rejected') {
+      out.push({ fatal: s.reason });
+      break;
+    }
+    out.push(s.value);
+  }
+  return out;
+}
 
 /** The in-process checker: native zlib on the libuv pool, SHA-256 on this thread. */
 export function createStreamLogChecker(store: ObjectStore): LogChecker {
-  return async (req) => {
-    const object = await store.get(req.bucket, req.key);
-    if (!object) return { valid: false, reason: LOG_REASON.notFound };
-    const hash = createHash('sha256');
-    let result;
-    try {
-      result = await gunzipMember(object.body, (chunk) => hash.update(chunk));
-    } finally {
-      await object.close();
-    }
-    return judge(result.status, result.trailing, hash.digest('hex'), req);
-  };
+  return { batch: 1, check: (reqs) => eachFile(reqs, (req) => checkOneStreamed(store, req)) };
+}
+
+async function checkOneStreamed(store: ObjectStore, req: LogCheckRequest): Promise<LogOutcome> {
+  const object = await store.get(req.bucket, req.key);
+  if (!object) return { valid: false, reason: LOG_REASON.notFound };
+  const hash = createHash('sha256');
+  let result;
+  try {
+    result = await gunzipMember(object.body, (chunk) => hash.update(chunk));
+  } finally {
+    await object.close();
+  }
+  return judge(result.status, result.trailing, hash.digest('hex'), req);
 }
 
 /** The local checker: files read, inflated and hashed by the log workers, one per core. */
 export function createWorkerLogChecker(store: LocalStore, pool: LogWorkerPool): LogChecker {
-  return async (req) => {
-    const location = await store.locate(req.bucket, req.key);
-    if (!location) return { valid: false, reason: LOG_REASON.notFound };
-    const r = await pool.run(location, false);
-    if (r.missing) return { valid: false, reason: LOG_REASON.notFound };
-    return judge(r.status, r.trailing, r.hash, req);
+  return {
+    batch: 64,
+    check: (reqs) =>
+      eachFile(reqs, async (req) => {
+        const location = await store.locate(req.bucket, req.key);
+        if (!location) return { valid: false, reason: LOG_REASON.notFound };
+        const r = await pool.run(location, false);
+        if (r.missing) return { valid: false, reason: LOG_REASON.notFound };
+        return judge(r.status, r.trailing, r.hash, req);
+      }),
   };
 }
 

@@ -4,7 +4,7 @@ import { get, has, isObject, pyStr, type Json, type JsonObject } from '../format
 import type { DigestScope } from '../format/names.js';
 import { formatDisplay, instantOf, parseDate, type ParsedTime } from '../format/time.js';
 import type { ObjectStore } from '../store/types.js';
-import { createStreamLogChecker, LOG_REASON, type LogChecker } from './log-check.js';
+import { createStreamLogChecker, LOG_REASON, type LogChecker, type LogResult } from './log-check.js';
 import type { PublicKeySource, ReportEvent, ReportSink, RunSummary, WalkItem } from './types.js';
 import { DigestWalker } from './walk.js';
 import { Slots } from '../util/limit.js';
@@ -18,24 +18,28 @@ export interface ValidateOptions {
   /** UTC clock micros. */
   readonly start: number;
   readonly end: number;
-  /** Log files checked at once (default: 8 per core, at least 16). */
+  /** Log files checked at once (default: defaultConcurrency). */
   readonly concurrency?: number | undefined;
   readonly logChecker?: LogChecker | undefined;
 }
 
-export function defaultConcurrency(): number {
-  return Math.max(16, availableParallelism() * 8);
+/**
+ * Log files in flight by default. Local files: deep queues keep every log worker busy (a task is
+ * a few bytes; memory stays flat). S3: requests at once, enough to hide each request's latency.
+ */
+export function defaultConcurrency(local: boolean): number {
+  return local ? 512 : Math.max(32, availableParallelism() * 16);
 }
 
 /** Events in report order; checks run concurrently behind it, bounded in count and queue length. */
 class OrderedQueue {
-  private readonly items: Array<Promise<ReportEvent>> = [];
+  private readonly items: Array<Promise<ReportEvent | ReportEvent[]>> = [];
   private closed = false;
   private onItem: (() => void) | null = null;
   private onSpace: (() => void) | null = null;
   constructor(private readonly limit: number) {}
 
-  async push(item: Promise<ReportEvent>): Promise<void> {
+  async push(item: Promise<ReportEvent | ReportEvent[]>): Promise<void> {
     while (this.items.length >= this.limit) await new Promise<void>((r) => (this.onSpace = r));
     this.items.push(item);
     this.onItem?.();
@@ -46,7 +50,7 @@ class OrderedQueue {
     this.onItem?.();
     this.onItem = null;
   }
-  async shift(): Promise<Promise<ReportEvent> | undefined> {
+  async shift(): Promise<Promise<ReportEvent | ReportEvent[]> | undefined> {
     while (this.items.length === 0 && !this.closed) await new Promise<void>((r) => (this.onItem = r));
     const item = this.items.shift();
     this.onSpace?.();
@@ -85,25 +89,48 @@ function logEntries(digest: JsonObject, where: string): JsonObject[] {
 
 /** Runs validate-logs and writes the report to `sink`. Resolves with the summary (and exit code). */
 export async function runValidation(o: ValidateOptions, sink: ReportSink): Promise<RunSummary> {
-  const checkLog = o.logChecker ?? createStreamLogChecker(o.store);
-  const concurrency = Math.max(1, o.concurrency ?? defaultConcurrency());
+  const checker = o.logChecker ?? createStreamLogChecker(o.store);
+  const concurrency = Math.max(1, o.concurrency ?? defaultConcurrency(o.store.kind === 'local'));
+  const batch = Math.max(1, Math.min(checker.batch, concurrency));
   const slots = new Slots(concurrency);
   const queue = new OrderedQueue(Math.max(64, concurrency * 16));
   const walker = new DigestWalker({ store: o.store, scope: o.scope, bucket: o.bucket, start: o.start, end: o.end, keys: o.keys });
   let stopped = false;
 
-  const logEvent = (entry: JsonObject, backfill: boolean, digestKey: string, window: [string | null, string | null]): Promise<ReportEvent> => {
-    const bucket = get(entry, 's3Bucket')!;
-    const key = get(entry, 's3Object')!;
-    const base = { type: 'log' as const, backfill, bucket: pyStr(bucket), key: pyStr(key), digestKey, digestStartTime: window[0], digestEndTime: window[1] };
-    if (typeof bucket !== 'string' || typeof key !== 'string' || !VALID_BUCKET.test(bucket) || key === '') {
-      // The reference's S3 client (botocore) rejects the parameter before any request: an invalid format.
-      return Promise.resolve({ ...base, valid: false, reason: LOG_REASON.format });
+  /** The events of a batch of a digest's log entries, in order (checked by the log checker). */
+  const logEvents = async (entries: readonly JsonObject[], backfill: boolean, digestKey: string, window: [string | null, string | null]): Promise<ReportEvent[]> => {
+    const bases = entries.map((entry) => {
+      const bucket = get(entry, 's3Bucket')!;
+      const key = get(entry, 's3Object')!;
+      const base = { type: 'log' as const, backfill, bucket: pyStr(bucket), key: pyStr(key), digestKey, digestStartTime: window[0], digestEndTime: window[1] };
+      // The reference's S3 client (botocore) rejects a bad parameter before any request: an invalid format.
+      const checkable = typeof bucket === 'string' && typeof key === 'string' && VALID_BUCKET.test(bucket) && key !== '';
+      const req = checkable ? { bucket, key, expectedHash: get(entry, 'hashValue'), hasExpectedHash: has(entry, 'hashValue') } : null;
+      return { base, req };
+    });
+    const reqs = bases.flatMap((b) => (b.req ? [b.req] : []));
+    let results: LogResult[];
+    try {
+      results = reqs.length > 0 ? await checker.check(reqs) : [];
+    } catch (err) {
+      results = [{ fatal: err }];
     }
-    return checkLog({ bucket, key, expectedHash: get(entry, 'hashValue'), hasExpectedHash: has(entry, 'hashValue') }).then(
-      (r): ReportEvent => (r.valid ? { ...base, valid: true, reason: null } : { ...base, valid: false, reason: r.reason }),
-      fatalEvent,
-    );
+    const events: ReportEvent[] = [];
+    let next = 0;
+    for (const { base, req } of bases) {
+      if (!req) {
+        events.push({ ...base, valid: false, reason: LOG_REASON.format });
+        continue;
+      }
+      const r = results[next++];
+      if (r === undefined) break;
+      if ('fatal' in r) {
+        events.push(fatalEvent(r.fatal));
+        break;
+      }
+      events.push(r.valid ? { ...base, valid: true, reason: null } : { ...base, valid: false, reason: r.reason });
+    }
+    return events;
   };
 
   const digestEvent = (item: Extract<WalkItem, { kind: 'valid' | 'invalid' }>): ReportEvent => {
@@ -134,9 +161,11 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
           await queue.push(Promise.resolve(event));
           if (item.kind !== 'valid') continue;
           const window: [string | null, string | null] = [event.type === 'digest' ? event.digestStartTime : null, event.type === 'digest' ? event.digestEndTime : null];
-          for (const entry of logEntries(item.digest, `Digest file s3://${item.bucket}/${item.key}`)) {
+          const entries = logEntries(item.digest, `Digest file s3://${item.bucket}/${item.key}`);
+          for (let i = 0; i < entries.length; i += batch) {
             if (stopped) return;
-            const { running } = await slots.schedule(() => logEvent(entry, backfill, item.key, window));
+            const part = entries.slice(i, i + batch);
+            const { running } = await slots.schedule(() => logEvents(part, backfill, item.key, window), part.length);
             await queue.push(running);
           }
         }
@@ -157,16 +186,13 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
   const requestedEnd: ParsedTime = { clock: o.end, offset: 0 };
   const requestedStart: ParsedTime = { clock: o.start, offset: 0 };
 
-  const producer = produce();
-  for (;;) {
-    const next = await queue.shift();
-    if (!next) break;
-    const event = await next;
+  /** Counts and writes one event; false once the run has stopped. */
+  const record = (event: ReportEvent): boolean => {
     sink.event(event);
     if (event.type === 'fatal') {
       fatal = event.message;
       stopped = true;
-      break;
+      return false;
     }
     if (event.type === 'gap') gaps++;
     else if (event.type === 'log') counts.logs[event.valid ? 'valid' : 'invalid']++;
@@ -182,6 +208,18 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
         if (!foundEnd || instantOf(latest) > instantOf(foundEnd)) foundEnd = latest;
       }
     }
+    return true;
+  };
+
+  const producer = produce();
+  for (;;) {
+    const next = await queue.shift();
+    if (!next) break;
+    const got = await next;
+    for (const event of Array.isArray(got) ? got : [got]) {
+      if (!record(event)) break;
+    }
+    if (fatal !== null) break;
   }
   if (!fatal) await producer;
 
