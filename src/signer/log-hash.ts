@@ -17,6 +17,8 @@ export interface LogFacts {
 export type LogFactsResult = { ok: true; facts: LogFacts } | { ok: false; reason: string };
 
 const NEEDLE = Buffer.from('"eventTime"');
+const COMPACT = Buffer.from('Time":"');
+const EVENT = Buffer.from('"event');
 const WINDOW = 64;
 const TIME_LENGTH = 20; // YYYY-MM-DDTHH:MM:SSZ
 const SHAPE = 'dddd-dd-ddTdd:dd:ddZ';
@@ -47,11 +49,27 @@ export class EventTimeScanner {
   push(chunk: Buffer): void {
     if (this.tail.length > 0) this.scan(Buffer.concat([this.tail, chunk.subarray(0, WINDOW)]));
     this.scan(chunk);
-    this.tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - WINDOW)));
+    // The stream's last bytes (a chunk shorter than the window keeps some of the previous ones).
+    this.tail = chunk.length >= WINDOW ? Buffer.from(chunk.subarray(chunk.length - WINDOW)) : Buffer.concat([this.tail, chunk]).subarray(-WINDOW);
   }
 
   private scan(buf: Buffer): void {
-    let at = buf.indexOf(NEEDLE);
+    // Compact JSON (as CloudTrail writes it): `Time":"` is found with a fast byte search (its
+    // rare first byte), then `"event` is checked before it. Other spacing: the general search.
+    let found = false;
+    let at = buf.indexOf(COMPACT);
+    while (at >= 0) {
+      if (at >= 6 && buf.compare(EVENT, 0, EVENT.length, at - EVENT.length, at) === 0) {
+        const start = this.valueAt(buf, at + 5);
+        if (start >= 0) {
+          this.record(buf, start);
+          found = true;
+        }
+      }
+      at = buf.indexOf(COMPACT, at + COMPACT.length);
+    }
+    if (found) return;
+    at = buf.indexOf(NEEDLE);
     while (at >= 0) {
       const start = this.valueAt(buf, at + NEEDLE.length);
       if (start >= 0) this.record(buf, start);

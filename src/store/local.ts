@@ -17,7 +17,14 @@ const TMP_MARK = '.trailproof-tmp-';
 const MAX_SIDECAR = 1 << 20;
 const BUCKET_NAME = /^[A-Za-z0-9._-]{1,255}$/;
 
-function byteCompare(a: string, b: string): number {
+const ASTRAL_OR_HIGH = /[\uD800-\uFFFF]/;
+
+/**
+ * S3's key order: UTF-8 bytes. For text without surrogates or U+E000..U+FFFF, UTF-16 code unit
+ * order is the same, so only such keys pay for an encoding.
+ */
+export function byteCompare(a: string, b: string): number {
+  if (!ASTRAL_OR_HIGH.test(a) && !ASTRAL_OR_HIGH.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
@@ -145,6 +152,29 @@ export class LocalStore implements ObjectStore {
     const dir = await this.bucketDir(bucket);
     const segments = keySegments(key);
     return segments ? { bucketReal: dir, segments } : undefined;
+  }
+
+  async getBytes(bucket: string, key: string, limit: number): Promise<{ bytes: Buffer; metadata: Metadata } | undefined> {
+    const dir = await this.bucketDir(bucket);
+    const segments = keySegments(key);
+    if (!segments) return undefined;
+    const real = await this.resolveFile(dir, segments);
+    if (!real) return undefined;
+    let handle;
+    try {
+      handle = await open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+    } catch {
+      return undefined;
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return undefined;
+      if (info.size > limit) throw new StoreError('Other', `s3://${bucket}/${key} is larger than ${limit} bytes`);
+      const bytes = await handle.readFile();
+      return { bytes, metadata: await this.readSidecar(dir, segments) };
+    } finally {
+      await handle.close();
+    }
   }
 
   async get(bucket: string, key: string): Promise<StoredObject | undefined> {

@@ -27,6 +27,11 @@ export interface ObjectStore {
   list(bucket: string, options: ListOptions): AsyncIterable<string>;
   /** The object, or undefined when there is no such key. Throws StoreError('NoSuchBucket'). */
   get(bucket: string, key: string): Promise<StoredObject | undefined>;
+  /**
+   * The whole object in memory, for small objects (digests): undefined when there is no such key.
+   * Objects larger than `limit` bytes are refused (StoreError). Optional: `get` is the fallback.
+   */
+  getBytes?(bucket: string, key: string, limit: number): Promise<{ bytes: Buffer; metadata: Metadata } | undefined>;
   /** Writes the object atomically (no reader ever sees a partial object) with its user metadata. */
   put(bucket: string, key: string, body: Uint8Array, metadata?: Metadata): Promise<void>;
   /** Removes an object (used by tests and the demo to tamper). */

@@ -1,6 +1,7 @@
 import { sha256Hex } from '../crypto/hash.js';
 import { HexError, unhexlify } from '../crypto/hex.js';
-import { gunzipMemberToBuffer } from '../crypto/gzip.js';
+import { fromBytes, gunzipMemberToBuffer } from '../crypto/gzip.js';
+import { gunzipMemberFast } from '../crypto/gzip-sync.js';
 import { verifySha256, type RsaPublicKey } from '../crypto/rsa.js';
 import { get, has, isObject, parseJsonBytes, pyStr, pyTypeName, type Json, type JsonObject } from '../format/json.js';
 import { parseDate, type ParsedTime } from '../format/time.js';
@@ -12,6 +13,7 @@ import type { PublicKeyRecord } from './types.js';
  * of the digest and of its metadata is attacker-controlled.
  */
 export const MAX_DIGEST_BYTES = 256 << 20;
+const MAX_COMPRESSED_DIGEST = 64 << 20;
 
 export type DigestOutcome =
   | { readonly kind: 'valid'; readonly digest: JsonObject; readonly startClock: number }
@@ -54,6 +56,31 @@ export interface KeyLookup {
   find(fingerprint: string, digest: JsonObject, metadata: Metadata): Promise<PublicKeyRecord | undefined>;
 }
 
+/**
+ * A digest's uncompressed bytes (exactly one complete gzip member; bytes after it are ignored,
+ * §3.2) and its metadata; `raw` is undefined when it is not such a member. Small digests are read
+ * whole and inflated in one call; the stream is the fallback.
+ */
+async function loadDigestBytes(store: ObjectStore, bucket: string, key: string): Promise<{ raw: Buffer | undefined; metadata: Metadata } | undefined> {
+  if (store.getBytes) {
+    const got = await store.getBytes(bucket, key, MAX_COMPRESSED_DIGEST);
+    if (!got) return undefined;
+    const fast = gunzipMemberFast(got.bytes, MAX_DIGEST_BYTES);
+    // With bytes after the member, the fast path may have inflated them too: the stream stops exactly.
+    if (fast && !fast.trailing) return { raw: fast.status === 'complete' ? fast.data : undefined, metadata: got.metadata };
+    const { result, data } = await gunzipMemberToBuffer(fromBytes(got.bytes), MAX_DIGEST_BYTES);
+    return { raw: result.status === 'complete' ? data : undefined, metadata: got.metadata };
+  }
+  const object = await store.get(bucket, key);
+  if (!object) return undefined;
+  try {
+    const { result, data } = await gunzipMemberToBuffer(object.body, MAX_DIGEST_BYTES);
+    return { raw: result.status === 'complete' ? data : undefined, metadata: object.metadata };
+  } finally {
+    await object.close();
+  }
+}
+
 export async function loadAndValidateDigest(
   store: ObjectStore,
   bucket: string,
@@ -62,19 +89,12 @@ export async function loadAndValidateDigest(
   keys: KeyLookup,
   homeRegion: string,
 ): Promise<DigestOutcome> {
-  const object = await store.get(bucket, key);
-  if (!object) return { kind: 'missing' };
-  let raw: Buffer;
-  try {
-    const { result, data } = await gunzipMemberToBuffer(object.body, MAX_DIGEST_BYTES);
-    if (result.status !== 'complete') return { kind: 'invalid', reason: REASON.format };
-    raw = data;
-  } finally {
-    await object.close();
-  }
+  const loaded = await loadDigestBytes(store, bucket, key);
+  if (!loaded) return { kind: 'missing' };
+  if (!loaded.raw) return { kind: 'invalid', reason: REASON.format };
+  const { raw, metadata } = loaded;
   const parsed = parseJsonBytes(raw);
   if (!parsed.ok) return { kind: 'invalid', reason: REASON.format };
-  const metadata = object.metadata;
   if (!has(metadata as JsonObject, 'signature') || !has(metadata as JsonObject, 'signature-algorithm')) {
     return { kind: 'invalid', reason: REASON.signature };
   }

@@ -1,36 +1,17 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { gunzipMember, type MemberStatus } from '../crypto/gzip.js';
+import { gunzipMember } from '../crypto/gzip.js';
 import { gunzipMemberFast } from '../crypto/gzip-sync.js';
 import { EventTimeScanner } from '../signer/log-hash.js';
-import { FolderCache, resolveInside, type LocalLocation } from '../store/local.js';
+import { FolderCache, resolveInside } from '../store/local.js';
+import { toWire, type LogTask, type LogTaskResult, type WireResult, type WireTask } from './log-wire.js';
 
 /**
  * A log worker: read + gunzip + SHA-256 (+ event times for the signer) of one local file, on its
  * own core. Small files are read whole and inflated in one native call; large ones (or oversized
  * output) are streamed, so memory per worker stays bounded whatever the file.
  */
-export interface LogTask {
-  readonly id: number;
-  /** Where the file is: resolved and checked here (LocalStore.locate, resolveInside). */
-  readonly location: LocalLocation;
-  readonly scanEventTimes: boolean;
-}
-
-export type LogTaskResult =
-  | { readonly id: number; readonly missing: true }
-  | {
-      readonly id: number;
-      readonly missing: false;
-      readonly status: MemberStatus;
-      readonly trailing: boolean;
-      readonly hash: string;
-      readonly newest: string | null;
-      readonly oldest: string | null;
-      readonly message?: string;
-    };
-
 const WHOLE_FILE_LIMIT = 8 << 20;
 const SYNC_OUTPUT_LIMIT = 48 << 20;
 const CHUNK = 256 * 1024;
@@ -109,16 +90,17 @@ async function run(task: LogTask): Promise<LogTaskResult> {
   }
 }
 
-parentPort?.on('message', (tasks: LogTask[]) => {
+parentPort?.on('message', (batch: string) => {
   void (async () => {
-    const results: LogTaskResult[] = [];
-    for (const task of tasks) {
+    const results: WireResult[] = [];
+    for (const [id, scan, bucketReal, key] of JSON.parse(batch) as WireTask[]) {
+      const task: LogTask = { id, location: { bucketReal, segments: key.split('/') }, scanEventTimes: scan === 1 };
       try {
-        results.push(await run(task));
+        results.push(toWire(await run(task)));
       } catch (err) {
-        results.push({ id: task.id, missing: false, status: 'corrupt', trailing: false, hash: '', newest: null, oldest: null, message: String(err) });
+        results.push([id, 'x', '', null, null, String(err)]);
       }
     }
-    parentPort!.postMessage(results);
+    parentPort!.postMessage(JSON.stringify(results));
   })();
 });

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { LocalLocation } from '../store/local.js';
-import type { LogTask, LogTaskResult } from './log-worker.js';
+import { fromWire, type LogTask, type LogTaskResult, type WireResult, type WireTask } from './log-wire.js';
 
 /**
  * Log workers, one per core, started on first use (an empty run never pays for them). The
@@ -38,8 +38,9 @@ export class LogWorkerPool {
       const worker = new Worker(url);
       worker.unref();
       const slot = i;
-      worker.on('message', (results: LogTaskResult[]) => {
-        for (const r of results) {
+      worker.on('message', (text: string) => {
+        for (const wire of JSON.parse(text) as WireResult[]) {
+          const r = fromWire(wire);
           const w = this.waiting.get(r.id);
           if (!w) continue;
           this.waiting.delete(r.id);
@@ -68,7 +69,7 @@ export class LogWorkerPool {
     this.flushScheduled = false;
     for (const w of this.workers) {
       if (w.batch.length === 0) continue;
-      w.worker.postMessage(w.batch);
+      w.worker.postMessage(JSON.stringify(w.batch.map((t): WireTask => [t.id, t.scanEventTimes ? 1 : 0, t.location.bucketReal, t.location.segments.join('/')])));
       w.batch = [];
     }
   }

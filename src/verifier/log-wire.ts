@@ -1,0 +1,46 @@
+import type { MemberStatus } from '../crypto/gzip.js';
+import type { LocalLocation } from '../store/local.js';
+
+/** What the log workers are asked and answer (log-worker.ts, worker-pool.ts). */
+export interface LogTask {
+  readonly id: number;
+  /** Where the file is: resolved and checked here (LocalStore.locate, resolveInside). */
+  readonly location: LocalLocation;
+  readonly scanEventTimes: boolean;
+}
+
+export type LogTaskResult =
+  | { readonly id: number; readonly missing: true }
+  | {
+      readonly id: number;
+      readonly missing: false;
+      readonly status: MemberStatus;
+      readonly trailing: boolean;
+      readonly hash: string;
+      readonly newest: string | null;
+      readonly oldest: string | null;
+      readonly message?: string;
+    };
+
+/**
+ * Messages are JSON text (one string per batch clones far faster than arrays of objects):
+ * tasks `[[id, scan 0|1, bucketReal, key], ...]`, results `[[id, code, hash, newest, oldest, message], ...]`.
+ */
+export type WireTask = [number, 0 | 1, string, string];
+export type WireResult = [number, WireCode, string, string | null, string | null, string | null];
+/** m: missing; c/C: complete (C with trailing data); t/T: truncated; x: corrupt. */
+export type WireCode = 'm' | 'c' | 'C' | 't' | 'T' | 'x';
+
+export function toWire(r: LogTaskResult): WireResult {
+  if (r.missing) return [r.id, 'm', '', null, null, null];
+  const code: WireCode = r.status === 'corrupt' ? 'x' : r.status === 'complete' ? (r.trailing ? 'C' : 'c') : r.trailing ? 'T' : 't';
+  return [r.id, code, r.hash, r.newest, r.oldest, r.message ?? null];
+}
+
+export function fromWire(w: WireResult): LogTaskResult {
+  const [id, code, hash, newest, oldest, message] = w;
+  if (code === 'm') return { id, missing: true };
+  const status = code === 'x' ? 'corrupt' : code === 'c' || code === 'C' ? 'complete' : 'truncated';
+  return { id, missing: false, status, trailing: code === 'C' || code === 'T', hash, newest, oldest, ...(message ? { message } : {}) };
+}
+
