@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { gunzipMember } from '../crypto/gzip.js';
+import { fromBytes, gunzipMember } from '../crypto/gzip.js';
+import { gunzipMemberFast } from '../crypto/gzip-sync.js';
 import type { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
 import type { LogWorkerPool } from './worker-pool.js';
@@ -56,17 +57,28 @@ export function createStreamLogChecker(store: ObjectStore): LogChecker {
   return { batch: 1, check: (reqs) => eachFile(reqs, (req) => checkOneStreamed(store, req)) };
 }
 
+/** Objects up to this size are read whole and inflated in one native call; larger ones stream. */
+const WHOLE_OBJECT_LIMIT = 4 << 20;
+
 async function checkOneStreamed(store: ObjectStore, req: LogCheckRequest): Promise<LogOutcome> {
   const object = await store.get(req.bucket, req.key);
   if (!object) return { valid: false, reason: LOG_REASON.notFound };
-  const hash = createHash('sha256');
-  let result;
   try {
-    result = await gunzipMember(object.body, (chunk) => hash.update(chunk));
+    let body: AsyncIterable<Uint8Array> = object.body;
+    if (object.size !== undefined && object.size <= WHOLE_OBJECT_LIMIT) {
+      const parts: Buffer[] = [];
+      for await (const chunk of object.body) parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      const bytes = Buffer.concat(parts);
+      const fast = gunzipMemberFast(bytes, 48 << 20);
+      if (fast) return judge(fast.status, fast.trailing, createHash('sha256').update(fast.data).digest('hex'), req);
+      body = fromBytes(bytes);
+    }
+    const hash = createHash('sha256');
+    const result = await gunzipMember(body, (chunk) => hash.update(chunk));
+    return judge(result.status, result.trailing, hash.digest('hex'), req);
   } finally {
     await object.close();
   }
-  return judge(result.status, result.trailing, hash.digest('hex'), req);
 }
 
 /** The local checker: files read, inflated and hashed by the log workers, one per core. */
