@@ -3,7 +3,7 @@ import { MICROS_PER_HOUR } from '../format/time.js';
 import { Slots } from '../util/limit.js';
 import { readChainState } from './chain.js';
 import type { PreviousDigest } from './digest-model.js';
-import { readLogFacts } from './log-hash.js';
+import { FactsBatcher, streamFactsReader } from './log-hash.js';
 import { collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
 import { deliveryTime, type SignOptions, type SignResult } from './sign.js';
 
@@ -26,8 +26,7 @@ export async function backfillRegion(o: BackfillOptions): Promise<SignResult> {
   const phase = state.head ? ((state.head.end % MICROS_PER_HOUR) + MICROS_PER_HOUR) % MICROS_PER_HOUR : 0;
   const generated = o.now();
   const result: SignTally = { digests: 0, logFiles: 0, skipped: 0, from: null, to: null };
-  const slots = new Slots(o.concurrency);
-  const readFacts = o.readFacts ?? ((b: string, k: string) => readLogFacts(store, b, k));
+  const batcher = new FactsBatcher(bucket, o.readFacts ?? streamFactsReader(store), new Slots(o.concurrency));
   let previous: PreviousDigest | null = null;
   let current: { start: number; logs: PendingLog[] } | null = null;
 
@@ -49,14 +48,15 @@ export async function backfillRegion(o: BackfillOptions): Promise<SignResult> {
     if (at >= until) break;
     const start = phase + Math.floor((at - phase) / MICROS_PER_HOUR) * MICROS_PER_HOUR;
     if (current && current.start !== start) {
+      await batcher.flush();
       await signWindow(current.start, current.logs);
       current = null;
     }
     current ??= { start, logs: [] };
-    const facts = (await slots.schedule(() => readFacts(bucket, key))).running;
-    facts.catch(() => undefined);
+    const { facts } = await batcher.add(key);
     current.logs.push({ key, facts });
   }
+  await batcher.flush();
   if (current) await signWindow(current.start, current.logs);
   return { region: scope.sourceRegion, account: scope.account, ...result };
 }

@@ -6,7 +6,7 @@ import type { ObjectStore } from '../store/types.js';
 import { Slots } from '../util/limit.js';
 import { readChainState, type ChainHead } from './chain.js';
 import type { PreviousDigest } from './digest-model.js';
-import { readLogFacts, type LogFactsReader } from './log-hash.js';
+import { FactsBatcher, streamFactsReader, type LogFactsReader } from './log-hash.js';
 import { collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
 
 /**
@@ -88,8 +88,7 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   const horizon = head && o.newChainAt === undefined ? head.end - o.lookback : Number.NEGATIVE_INFINITY;
   const result: SignTally = { digests: 0, logFiles: 0, skipped: 0, from: null, to: null };
 
-  const slots = new Slots(o.concurrency);
-  const readFacts = o.readFacts ?? ((b: string, k: string) => readLogFacts(store, b, k));
+  const batcher = new FactsBatcher(bucket, o.readFacts ?? streamFactsReader(store), new Slots(o.concurrency));
   let windows: PendingLog[][] = [];
   let chainTail: Promise<void> = Promise.resolve();
 
@@ -104,6 +103,7 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
     const ready = windows.splice(0, upTo);
     const base = windowStart;
     windowStart += ready.length * MICROS_PER_HOUR;
+    void batcher.flush(); // the windows' last logs are read now, not when a group fills
     ready.forEach((logs, i) => {
       chainTail = chainTail.then(() => signWindow(base + i * MICROS_PER_HOUR, logs));
       chainTail.catch(() => undefined); // surfaced by the final await
@@ -126,8 +126,7 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
       flush(index);
     }
     if (windows.length === 0) windows.push([]);
-    const facts = (await slots.schedule(() => readFacts(bucket, key))).running;
-    facts.catch(() => undefined); // surfaced when its window is signed
+    const { facts } = await batcher.add(key);
     windows[0]!.push({ key, facts });
   }
   if (windowStart !== undefined) {
@@ -136,6 +135,7 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
     windows = windows.slice(0, Math.max(count, 0));
     flush(windows.length);
   }
+  await batcher.flush();
   await chainTail;
   return { region: scope.sourceRegion, account: scope.account, ...result };
 }

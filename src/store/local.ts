@@ -1,4 +1,4 @@
-import { constants as fsConstants, realpathSync, type Dirent } from 'node:fs';
+import { constants as fsConstants, existsSync, realpathSync, type Dirent } from 'node:fs';
 import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -255,15 +255,7 @@ export class LocalStore implements ObjectStore {
     if (!segments || !BUCKET_NAME.test(bucket) || bucket === '.' || bucket === '..') {
       throw new StoreError('Other', `Refusing to write an object with an unsafe name: s3://${bucket}/${key}`);
     }
-    const bucketPath = join(this.root, bucket);
-    await mkdir(bucketPath, { recursive: true });
-    const dir = await this.bucketDir(bucket);
-    const path = join(dir, ...segments);
-    await mkdir(dirname(path), { recursive: true });
-    const real = await realpath(dirname(path));
-    if (real !== dir && !real.startsWith(dir + sep)) {
-      throw new StoreError('Other', `Refusing to write outside the local root: s3://${bucket}/${key}`);
-    }
+    const path = await this.writableFolder(bucket, key, segments);
     // Metadata first, then the object: a crash in between leaves no object, and a sidecar that
     // the next write replaces. Each file appears whole through a rename.
     if (Object.keys(metadata).length > 0) {
@@ -280,13 +272,26 @@ export class LocalStore implements ObjectStore {
     if (!segments || !BUCKET_NAME.test(bucket) || bucket === '.' || bucket === '..') {
       throw new StoreError('Other', `Refusing to write metadata for an unsafe name: s3://${bucket}/${key}`);
     }
-    await mkdir(join(this.root, bucket), { recursive: true });
+    const path = await this.writableFolder(bucket, key, segments);
+    await atomicWrite(path + SIDECAR_SUFFIX, Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`));
+  }
+
+  private readonly madeFolders = new Set<string>();
+
+  /** The path to write a key at, its folders made and checked to lie inside the bucket (once per folder). */
+  private async writableFolder(bucket: string, key: string, segments: string[]): Promise<string> {
+    if (!this.bucketReal.has(bucket)) await mkdir(join(this.root, bucket), { recursive: true });
     const dir = await this.bucketDir(bucket);
     const path = join(dir, ...segments);
-    await mkdir(dirname(path), { recursive: true });
-    const real = await realpath(dirname(path));
-    if (real !== dir && !real.startsWith(dir + sep)) throw new StoreError('Other', `Refusing to write outside the local root: s3://${bucket}/${key}`);
-    await atomicWrite(path + SIDECAR_SUFFIX, Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`));
+    const folder = dirname(path);
+    if (!this.madeFolders.has(folder) || !existsSync(folder)) {
+      await mkdir(folder, { recursive: true });
+      const real = await realpath(folder);
+      if (real !== dir && !real.startsWith(dir + sep)) throw new StoreError('Other', `Refusing to write outside the local root: s3://${bucket}/${key}`);
+      if (this.madeFolders.size > 4096) this.madeFolders.clear();
+      this.madeFolders.add(folder);
+    }
+    return path;
   }
 
   async delete(bucket: string, key: string): Promise<void> {

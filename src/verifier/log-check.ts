@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fromBytes, gunzipMember } from '../crypto/gzip.js';
 import { gunzipMemberFast } from '../crypto/gzip-sync.js';
-import type { LocalStore } from '../store/local.js';
+import type { LocalLocation, LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
 import type { LogWorkerPool } from './worker-pool.js';
 
@@ -85,14 +85,30 @@ async function checkOneStreamed(store: ObjectStore, req: LogCheckRequest): Promi
 export function createWorkerLogChecker(store: LocalStore, pool: LogWorkerPool): LogChecker {
   return {
     batch: 64,
-    check: (reqs) =>
-      eachFile(reqs, async (req) => {
-        const location = await store.locate(req.bucket, req.key);
-        if (!location) return { valid: false, reason: LOG_REASON.notFound };
-        const r = await pool.run(location, false);
-        if (r.missing) return { valid: false, reason: LOG_REASON.notFound };
-        return judge(r.status, r.trailing, r.hash, req);
-      }),
+    check: async (reqs) => {
+      // Where each file is (a missing bucket stops the run at that log, as in the reference).
+      const located: Array<LocalLocation | undefined> = [];
+      let fatal: { fatal: unknown } | undefined;
+      for (const req of reqs) {
+        try {
+          located.push(await store.locate(req.bucket, req.key));
+        } catch (err) {
+          fatal = { fatal: err };
+          break;
+        }
+      }
+      const present = located.flatMap((l) => (l ? [l] : []));
+      const results = await pool.runMany(present, false);
+      const out: LogResult[] = [];
+      let next = 0;
+      located.forEach((location, i) => {
+        const r = location ? results[next++]! : undefined;
+        if (!r || r.missing) out.push({ valid: false, reason: LOG_REASON.notFound });
+        else out.push(judge(r.status, r.trailing, r.hash, reqs[i]!));
+      });
+      if (fatal) out.push(fatal);
+      return out;
+    },
   };
 }
 

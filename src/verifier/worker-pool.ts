@@ -23,7 +23,7 @@ function workerUrl(): URL {
  */
 export class LogWorkerPool {
   private workers: Array<{ worker: Worker; pending: number; batch: LogTask[] }> = [];
-  private readonly waiting = new Map<number, { resolve: (r: LogTaskResult) => void; reject: (e: Error) => void; slot: number }>();
+  private readonly waiting = new Map<number, { done: (r: LogTaskResult) => void; fail: (e: Error) => void; slot: number }>();
   private nextId = 1;
   private closed = false;
   private flushScheduled = false;
@@ -45,7 +45,7 @@ export class LogWorkerPool {
           if (!w) continue;
           this.waiting.delete(r.id);
           this.workers[slot]!.pending--;
-          w.resolve(r);
+          w.done(r);
         }
       });
       worker.on('error', (err) => this.fail(slot, err));
@@ -60,7 +60,7 @@ export class LogWorkerPool {
     for (const [id, w] of this.waiting) {
       if (w.slot === slot) {
         this.waiting.delete(id);
-        w.reject(err);
+        w.fail(err);
       }
     }
   }
@@ -74,21 +74,47 @@ export class LogWorkerPool {
     }
   }
 
-  run(location: LocalLocation, scanEventTimes: boolean): Promise<LogTaskResult> {
-    if (this.closed) return Promise.reject(new Error('log worker pool is closed'));
-    this.start();
+  private submit(location: LocalLocation, scanEventTimes: boolean, done: (r: LogTaskResult) => void, fail: (e: Error) => void): void {
     let slot = 0;
     for (let i = 1; i < this.workers.length; i++) if (this.workers[i]!.pending < this.workers[slot]!.pending) slot = i;
     const id = this.nextId++;
     const w = this.workers[slot]!;
-    return new Promise<LogTaskResult>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject, slot });
-      w.pending++;
-      w.batch.push({ id, location, scanEventTimes });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+    this.waiting.set(id, { done, fail, slot });
+    w.pending++;
+    w.batch.push({ id, location, scanEventTimes });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  run(location: LocalLocation, scanEventTimes: boolean): Promise<LogTaskResult> {
+    return this.runMany([location], scanEventTimes).then((r) => r[0]!);
+  }
+
+  /** Many files at once, spread over the workers; one promise for all (in the given order). */
+  runMany(locations: readonly LocalLocation[], scanEventTimes: boolean): Promise<LogTaskResult[]> {
+    if (this.closed) return Promise.reject(new Error('log worker pool is closed'));
+    this.start();
+    return new Promise<LogTaskResult[]>((resolve, reject) => {
+      const results = new Array<LogTaskResult>(locations.length);
+      let left = locations.length;
+      if (left === 0) resolve(results);
+      let failed = false;
+      locations.forEach((location, i) =>
+        this.submit(
+          location,
+          scanEventTimes,
+          (r) => {
+            results[i] = r;
+            if (--left === 0 && !failed) resolve(results);
+          },
+          (e) => {
+            if (!failed) reject(e);
+            failed = true;
+          },
+        ),
+      );
     });
   }
 
