@@ -96,6 +96,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// A reader that goes away (`| head`) is no error of ours: stop quietly, as a shell expects (128 + SIGPIPE).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    process.exit(err.code === 'EPIPE' ? 141 : 255);
+  });
+}
+
 main(process.argv.slice(2)).then(flushAndExit, async (err: unknown) => {
   process.stderr.write(`\ninternal error (a bug in trailproof, please report it): ${messageOf(err)}\n`);
   await flushAndExit(255);

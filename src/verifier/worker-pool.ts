@@ -35,7 +35,8 @@ export class LogWorkerPool {
     if (this.workers.length > 0 || this.closed) return;
     const url = workerUrl();
     for (let i = 0; i < Math.max(1, this.size); i++) {
-      const worker = new Worker(url);
+      // Small heaps: each task's buffers are garbage a moment later; frequent young collections keep RSS flat.
+      const worker = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
       worker.unref();
       const slot = i;
       worker.on('message', (text: string) => {

@@ -198,3 +198,18 @@ describe('list-public-keys', () => {
     expect(r.out).not.toContain('PRIVATE');
   });
 });
+
+describe('a reader that goes away', () => {
+  it('ends the run quietly (141, no stack trace) when stdout is closed early', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../helpers/cli.js');
+    const child = spawn(process.execPath, [BIN, 'keys', 'list', '--keys-dir', join(ROOT, 'keys')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect([0, 141]).toContain(code);
+    noStack(err);
+    expect(err).not.toMatch(/EPIPE|Unhandled/);
+  });
+});
