@@ -65,7 +65,7 @@ describe.skipIf(NO_S3)('sign into S3, validate from S3', () => {
       return { body: Buffer.from(await o.Body!.transformToByteArray()), metadata: o.Metadata ?? {} };
     };
     // A log changed: one record edited, re-gzipped.
-    const digest = JSON.parse(gunzipSync((await get(digestKey('020000'))).body).toString('utf8')) as { logFiles: Array<{ s3Object: string }> };
+    const digest = JSON.parse(gunzipSync((await get(digestKey('030000'))).body).toString('utf8')) as { logFiles: Array<{ s3Object: string }> };
     const logKey = digest.logFiles[0]!.s3Object;
     const log = await get(logKey);
     await admin.send(new PutObjectCommand({ Bucket: bucket, Key: logKey, Body: gzipSync(gunzipSync(log.body).toString('utf8').replace(/"eventName":"[A-Za-z]+"/, '"eventName":"DeleteTrail"')) }));
@@ -74,14 +74,16 @@ describe.skipIf(NO_S3)('sign into S3, validate from S3', () => {
     const bad = signed.metadata.signature!.replace(/^./, (c) => (c === '0' ? '1' : '0'));
     await admin.send(new CopyObjectCommand({ Bucket: bucket, Key: digestKey('040000'), CopySource: `${bucket}/${digestKey('040000')}`, MetadataDirective: 'REPLACE', Metadata: { ...signed.metadata, signature: bad } }));
     // A digest deleted.
-    await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: digestKey('030000') }));
+    await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: digestKey('020000') }));
 
+    // The walk (behaviour §3): 04:00 fails, the listing leads to 03:00 (valid, its tampered log),
+    // whose previous digest 02:00 is not found; the listing then leads to 01:00.
     const r = await validate();
     expect(r.status).toBe(1);
     expect(r.err).toBe(
       `Digest file\ts3://${bucket}/${digestKey('040000')}\tINVALID: signature verification failed\n\n` +
-        `Digest file\ts3://${bucket}/${digestKey('030000')}\tINVALID: not found\n\n` +
-        `Log file\ts3://${bucket}/${logKey}\tINVALID: hash value doesn't match\n\n`,
+        `Log file\ts3://${bucket}/${logKey}\tINVALID: hash value doesn't match\n\n` +
+        `Digest file\ts3://${bucket}/${digestKey('020000')}\tINVALID: not found\n\n`,
     );
     expect(r.out).toContain('2/4 digest files valid, 2/4 digest files INVALID\n');
   });
