@@ -1,4 +1,5 @@
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +58,23 @@ describe.skipIf(NO_S3)('sign into S3, validate from S3', () => {
   it('signing again writes nothing', async () => {
     const again = await s3(['sign', '--keys-dir', join(keys.path, 'keys'), '--trail-arn', ARN, '--s3-bucket', bucket, '--until', '2024-05-01T04:00:00Z']);
     expect(again.out).toContain('nothing to sign');
+  });
+
+  it('export-signatures copies every digest\'s metadata into a local copy (newest included)', async () => {
+    const copy = tempDir();
+    try {
+      const e = await s3(['export-signatures', '--trail-arn', ARN, '--start-time', '2024-05-01T00:00:00Z', '--end-time', '2024-05-01T04:00:00Z', '--s3-bucket', bucket, '--local-root', copy.path, '--with-digests']);
+      expect(e.err).toBe('');
+      expect(e.out).toContain('exported the metadata of 4 digest files');
+      for (const t of ['010000', '020000', '030000', '040000']) {
+        const head = await admin.send(new HeadObjectCommand({ Bucket: bucket, Key: digestKey(t) }));
+        const sidecar = JSON.parse(readFileSync(join(copy.path, bucket, `${digestKey(t)}.metadata.json`), 'utf8')) as Record<string, string>;
+        expect(sidecar).toEqual(head.Metadata);
+        expect(existsSync(join(copy.path, bucket, digestKey(t)))).toBe(true);
+      }
+    } finally {
+      copy.cleanup();
+    }
   });
 
   it('reports each change made through the S3 API', async () => {
