@@ -1,5 +1,5 @@
 import { constants as fsConstants, existsSync, realpathSync, type Dirent } from 'node:fs';
-import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { noSuchBucket, StoreError } from './errors.js';
@@ -154,36 +154,14 @@ export class LocalStore implements ObjectStore {
     return segments ? { bucketReal: dir, segments } : undefined;
   }
 
-  async getBytes(bucket: string, key: string, limit: number): Promise<{ bytes: Buffer; metadata: Metadata } | undefined> {
+  /** An object's file, opened (a regular file inside its bucket, not followed through a last symlink). */
+  private async openObject(bucket: string, key: string): Promise<{ handle: FileHandle; size: number; dir: string; segments: string[] } | undefined> {
     const dir = await this.bucketDir(bucket);
     const segments = keySegments(key);
     if (!segments) return undefined;
     const real = await this.resolveFile(dir, segments);
     if (!real) return undefined;
-    let handle;
-    try {
-      handle = await open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
-    } catch {
-      return undefined;
-    }
-    try {
-      const info = await handle.stat();
-      if (!info.isFile()) return undefined;
-      if (info.size > limit) throw new StoreError('Other', `s3://${bucket}/${key} is larger than ${limit} bytes`);
-      const bytes = await handle.readFile();
-      return { bytes, metadata: await this.readSidecar(dir, segments) };
-    } finally {
-      await handle.close();
-    }
-  }
-
-  async get(bucket: string, key: string): Promise<StoredObject | undefined> {
-    const dir = await this.bucketDir(bucket);
-    const segments = keySegments(key);
-    if (!segments) return undefined;
-    const real = await this.resolveFile(dir, segments);
-    if (!real) return undefined;
-    let handle;
+    let handle: FileHandle;
     try {
       handle = await open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
     } catch {
@@ -194,12 +172,31 @@ export class LocalStore implements ObjectStore {
       await handle.close();
       return undefined;
     }
-    const metadata = await this.readSidecar(dir, segments);
+    return { handle, size: info.size, dir, segments };
+  }
+
+  async getBytes(bucket: string, key: string, limit: number): Promise<{ bytes: Buffer; metadata: Metadata } | undefined> {
+    const file = await this.openObject(bucket, key);
+    if (!file) return undefined;
+    try {
+      if (file.size > limit) throw new StoreError('Other', `s3://${bucket}/${key} is larger than ${limit} bytes`);
+      const bytes = await file.handle.readFile();
+      return { bytes, metadata: await this.readSidecar(file.dir, file.segments) };
+    } finally {
+      await file.handle.close();
+    }
+  }
+
+  async get(bucket: string, key: string): Promise<StoredObject | undefined> {
+    const file = await this.openObject(bucket, key);
+    if (!file) return undefined;
+    const { handle } = file;
+    const metadata = await this.readSidecar(file.dir, file.segments);
     const stream = handle.createReadStream({ highWaterMark: 256 * 1024, autoClose: true });
     return {
       metadata,
       body: stream,
-      size: info.size,
+      size: file.size,
       close: async () => {
         stream.destroy();
         await handle.close().catch(() => undefined);

@@ -81,15 +81,18 @@ async function loadDigestBytes(store: ObjectStore, bucket: string, key: string):
   }
 }
 
-export async function loadAndValidateDigest(
-  store: ObjectStore,
-  bucket: string,
-  key: string,
-  backfill: boolean,
-  keys: KeyLookup,
-  homeRegion: string,
-): Promise<DigestOutcome> {
-  const loaded = await loadDigestBytes(store, bucket, key);
+/** Where a digest is and what to check it with. */
+export interface DigestContext {
+  readonly bucket: string;
+  readonly key: string;
+  readonly backfill: boolean;
+  readonly keys: KeyLookup;
+  /** The trail's home region (named in `public key not found` messages). */
+  readonly homeRegion: string;
+}
+
+export async function loadAndValidateDigest(store: ObjectStore, c: DigestContext): Promise<DigestOutcome> {
+  const loaded = await loadDigestBytes(store, c.bucket, c.key);
   if (!loaded) return { kind: 'missing' };
   if (!loaded.raw) return { kind: 'invalid', reason: REASON.format };
   const { raw, metadata } = loaded;
@@ -99,23 +102,15 @@ export async function loadAndValidateDigest(
     return { kind: 'invalid', reason: REASON.signature };
   }
   try {
-    return await validateParsed(parsed.value, raw, metadata, bucket, key, backfill, keys, homeRegion);
+    return await validateParsed(parsed.value, raw, metadata, c);
   } catch (err) {
     if (err instanceof Generic) return { kind: 'invalid', reason: err.message };
     throw err;
   }
 }
 
-async function validateParsed(
-  value: Json,
-  raw: Buffer,
-  metadata: Metadata,
-  bucket: string,
-  key: string,
-  backfill: boolean,
-  keys: KeyLookup,
-  homeRegion: string,
-): Promise<DigestOutcome> {
+async function validateParsed(value: Json, raw: Buffer, metadata: Metadata, c: DigestContext): Promise<DigestOutcome> {
+  const { bucket, key, backfill, keys, homeRegion } = c;
   // The reference stores the signature into the decoded value: anything but an object fails there.
   if (!isObject(value)) {
     throw new Generic(

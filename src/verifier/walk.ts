@@ -147,7 +147,7 @@ export class DigestWalker {
     let key = found?.[0];
     let lastStart = found?.[1] ?? 0;
     while (key !== undefined && start <= lastStart) {
-      const outcome = await loadAndValidateDigest(store, bucket, key, backfill, lookup, scope.homeRegion);
+      const outcome = await loadAndValidateDigest(store, { bucket, key, backfill, keys: lookup, homeRegion: scope.homeRegion });
       if (outcome.kind !== 'valid') {
         const reason = outcome.kind === 'missing' ? REASON.notFound : outcome.reason;
         yield { kind: 'invalid', backfill, bucket, key, reason };
