@@ -183,7 +183,10 @@ export function factsFrom(status: 'complete' | 'truncated' | 'corrupt', trailing
 export function workerFactsReader(store: LocalStore, pool: LogWorkerPool): LogFactsReader {
   return async (bucket, keys) => {
     const located: Array<LocalLocation | undefined> = [];
-    for (const key of keys) located.push(await store.locate(bucket, key));
+    for (const key of keys) {
+      const known = store.locateKnown(bucket, key);
+      located.push(known !== null ? known : await store.locate(bucket, key));
+    }
     const results = await pool.runMany(located.flatMap((l) => (l ? [l] : [])), true);
     let next = 0;
     return located.map((l): LogFactsResult => {

@@ -91,7 +91,8 @@ export function createWorkerLogChecker(store: LocalStore, pool: LogWorkerPool): 
       let fatal: { fatal: unknown } | undefined;
       for (const req of reqs) {
         try {
-          located.push(await store.locate(req.bucket, req.key));
+          const known = store.locateKnown(req.bucket, req.key);
+          located.push(known !== null ? known : await store.locate(req.bucket, req.key));
         } catch (err) {
           fatal = { fatal: err };
           break;
