@@ -182,18 +182,12 @@ export function factsFrom(status: 'complete' | 'truncated' | 'corrupt', trailing
 /** The local reader: the log workers do the reading, inflating, hashing and scanning. */
 export function workerFactsReader(store: LocalStore, pool: LogWorkerPool): LogFactsReader {
   return async (bucket, keys) => {
-    const located: Array<LocalLocation | undefined> = [];
-    for (const key of keys) {
-      const known = store.locateKnown(bucket, key);
-      located.push(known !== null ? known : await store.locate(bucket, key));
-    }
-    const results = await pool.runMany(located.flatMap((l) => (l ? [l] : [])), true);
-    let next = 0;
-    return located.map((l): LogFactsResult => {
-      const r = l ? results[next++] : undefined;
-      if (!r || r.missing) return { ok: false, reason: 'disappeared before it could be hashed' };
-      return factsFrom(r.status, r.trailing, r.message, r.hash, r.newest, r.oldest);
-    });
+    const located: LocalLocation[] = [];
+    for (const key of keys) located.push(store.locateKnown(bucket, key) ?? (await store.locate(bucket, key)));
+    const results = await pool.runMany(located, true);
+    return results.map((r): LogFactsResult =>
+      r.missing ? { ok: false, reason: 'disappeared before it could be hashed' } : factsFrom(r.status, r.trailing, r.message, r.hash, r.newest, r.oldest),
+    );
   };
 }
 

@@ -28,7 +28,7 @@ export function byteCompare(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-function keySegments(key: string): string[] | undefined {
+export function keySegments(key: string): string[] | undefined {
   if (key.length === 0 || key.length > 4096 || key.includes('\0')) return undefined;
   const parts = key.split('/');
   if (parts.some((p) => p === '' || p === '.' || p === '..')) return undefined;
@@ -60,18 +60,25 @@ export function parseSidecar(text: string): Metadata {
 
 export interface LocalLocation {
   readonly bucketReal: string;
-  readonly segments: readonly string[];
+  /** The key, not yet checked: readers check it with keySegments (an unsafe key is a missing object). */
+  readonly key: string;
 }
 
-/** The real path of `segments` under `bucketReal` if it exists and stays inside it (symlinks resolved). */
+/** The real path of a location's file if the key is safe and the file stays inside the bucket (symlinks resolved). */
 export function resolveInside(location: LocalLocation): string | undefined {
+  const segments = keySegments(location.key);
+  const real = segments ? resolveSegments(location.bucketReal, segments) : undefined;
+  return real !== location.bucketReal ? real : undefined;
+}
+
+function resolveSegments(bucketReal: string, segments: readonly string[]): string | undefined {
   let real: string;
   try {
-    real = realpathSync(join(location.bucketReal, ...location.segments));
+    real = realpathSync(join(bucketReal, ...segments));
   } catch {
     return undefined;
   }
-  return real.startsWith(location.bucketReal + sep) ? real : undefined;
+  return real === bucketReal || real.startsWith(bucketReal + sep) ? real : undefined;
 }
 
 /**
@@ -86,16 +93,18 @@ export class FolderCache {
 
   /** The path to open with O_NOFOLLOW, or undefined when the object cannot exist. */
   parentChecked(location: LocalLocation): string | undefined {
-    const parent = location.segments.slice(0, -1);
-    const id = `${location.bucketReal}\0${parent.join('/')}`;
+    const segments = keySegments(location.key);
+    if (!segments) return undefined;
+    const cut = location.key.lastIndexOf('/');
+    const id = `${location.bucketReal}\0${cut < 0 ? '' : location.key.slice(0, cut)}`;
     let real = this.folders.get(id);
     if (real === undefined) {
-      real = resolveInside({ bucketReal: location.bucketReal, segments: parent.length ? parent : ['.'] }) ?? null;
-      if (parent.length === 0) real = location.bucketReal;
+      real = segments.length === 1 ? location.bucketReal : (resolveSegments(location.bucketReal, segments.slice(0, -1)) ?? null);
+      if (real !== null && real !== location.bucketReal && !real.startsWith(location.bucketReal + sep)) real = null;
       if (this.folders.size >= this.limit) this.folders.clear();
       this.folders.set(id, real);
     }
-    return real === null ? undefined : join(real, location.segments[location.segments.length - 1]!);
+    return real === null ? undefined : join(real, segments[segments.length - 1]!);
   }
 }
 
@@ -143,23 +152,19 @@ export class LocalStore implements ObjectStore {
     return real;
   }
 
-  /**
-   * Where an object's file would be, for readers that open it themselves (the log workers, which
-   * resolve it with `resolveInside`): the bucket folder's real path and the key's checked segments.
-   * Undefined when the key cannot name a file. Throws NoSuchBucket like `get`.
-   */
   /** `locate` without a promise when the bucket folder is already known (the hot path), else null. */
-  locateKnown(bucket: string, key: string): LocalLocation | undefined | null {
+  locateKnown(bucket: string, key: string): LocalLocation | null {
     const dir = this.bucketReal.get(bucket);
-    if (dir === undefined) return null;
-    const segments = keySegments(key);
-    return segments ? { bucketReal: dir, segments } : undefined;
+    return dir === undefined ? null : { bucketReal: dir, key };
   }
 
-  async locate(bucket: string, key: string): Promise<LocalLocation | undefined> {
-    const dir = await this.bucketDir(bucket);
-    const segments = keySegments(key);
-    return segments ? { bucketReal: dir, segments } : undefined;
+  /**
+   * Where an object's file would be, for readers that open it themselves (the log workers, which
+   * check the key and resolve the file with FolderCache / resolveInside): the bucket folder's real
+   * path and the key. Throws NoSuchBucket like `get`.
+   */
+  async locate(bucket: string, key: string): Promise<LocalLocation> {
+    return { bucketReal: await this.bucketDir(bucket), key };
   }
 
   /** An object's file, opened (a regular file inside its bucket, not followed through a last symlink). */

@@ -87,26 +87,18 @@ export function createWorkerLogChecker(store: LocalStore, pool: LogWorkerPool): 
     batch: 64,
     check: async (reqs) => {
       // Where each file is (a missing bucket stops the run at that log, as in the reference).
-      const located: Array<LocalLocation | undefined> = [];
+      const located: LocalLocation[] = [];
       let fatal: { fatal: unknown } | undefined;
       for (const req of reqs) {
         try {
-          const known = store.locateKnown(req.bucket, req.key);
-          located.push(known !== null ? known : await store.locate(req.bucket, req.key));
+          located.push(store.locateKnown(req.bucket, req.key) ?? (await store.locate(req.bucket, req.key)));
         } catch (err) {
           fatal = { fatal: err };
           break;
         }
       }
-      const present = located.flatMap((l) => (l ? [l] : []));
-      const results = await pool.runMany(present, false);
-      const out: LogResult[] = [];
-      let next = 0;
-      located.forEach((location, i) => {
-        const r = location ? results[next++]! : undefined;
-        if (!r || r.missing) out.push({ valid: false, reason: LOG_REASON.notFound });
-        else out.push(judge(r.status, r.trailing, r.hash, reqs[i]!));
-      });
+      const results = await pool.runMany(located, false);
+      const out: LogResult[] = results.map((r, i) => (r.missing ? { valid: false, reason: LOG_REASON.notFound } : judge(r.status, r.trailing, r.hash, reqs[i]!)));
       if (fatal) out.push(fatal);
       return out;
     },

@@ -4,7 +4,7 @@ import type { LocalLocation } from '../store/local.js';
 /** What the log workers are asked and answer (log-worker.ts, worker-pool.ts). */
 export interface LogTask {
   readonly id: number;
-  /** Where the file is: resolved and checked here (LocalStore.locate, resolveInside). */
+  /** Where the file is: the key is checked and the file resolved in the worker (FolderCache, resolveInside). */
   readonly location: LocalLocation;
   readonly scanEventTimes: boolean;
 }

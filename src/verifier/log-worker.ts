@@ -94,7 +94,7 @@ parentPort?.on('message', (batch: string) => {
   void (async () => {
     const results: WireResult[] = [];
     for (const [id, scan, bucketReal, key] of JSON.parse(batch) as WireTask[]) {
-      const task: LogTask = { id, location: { bucketReal, segments: key.split('/') }, scanEventTimes: scan === 1 };
+      const task: LogTask = { id, location: { bucketReal, key }, scanEventTimes: scan === 1 };
       try {
         results.push(toWire(await run(task)));
       } catch (err) {

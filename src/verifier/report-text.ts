@@ -34,6 +34,8 @@ export class TextReport implements ReportSink {
     switch (e.type) {
       case 'digest':
       case 'log': {
+        // A valid line is written only in verbose mode: do not build it otherwise (one per log file).
+        if (e.valid && !this.verbose) return;
         const what = e.type === 'digest' ? `${e.backfill ? '(backfill) ' : ''}Digest file` : 'Log file';
         const where = `s3://${e.bucket}/${e.key}`;
         this.status(`${what}\t${where}\t${e.valid ? 'valid' : `INVALID: ${e.reason ?? ''}`}`, !e.valid);

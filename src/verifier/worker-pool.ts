@@ -70,7 +70,7 @@ export class LogWorkerPool {
     this.flushScheduled = false;
     for (const w of this.workers) {
       if (w.batch.length === 0) continue;
-      w.worker.postMessage(JSON.stringify(w.batch.map((t): WireTask => [t.id, t.scanEventTimes ? 1 : 0, t.location.bucketReal, t.location.segments.join('/')])));
+      w.worker.postMessage(JSON.stringify(w.batch.map((t): WireTask => [t.id, t.scanEventTimes ? 1 : 0, t.location.bucketReal, t.location.key])));
       w.batch = [];
     }
   }
