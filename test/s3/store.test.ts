@@ -1,8 +1,8 @@
 import { GetBucketLocationCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/store/errors.js';
 import { S3Store } from '../../src/store/s3.js';
 import { adminClient, createBucket, NO_S3, pool, removeBucket, S3_ENDPOINT, uniqueBucket } from './helpers.js';
+import { storeError } from '../helpers/store-error.js';
 
 /** S3Store against a real S3 server (Ceph RGW in CI): the ObjectStore contract of src/store/types.ts. */
 
@@ -19,16 +19,6 @@ async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of body) chunks.push(Buffer.from(c));
   return Buffer.concat(chunks);
-}
-
-async function caught(p: Promise<unknown>): Promise<StoreError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(StoreError);
-    return err as StoreError;
-  }
-  throw new Error('expected a StoreError');
 }
 
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -150,7 +140,7 @@ describe.skipIf(NO_S3)('S3Store on a real S3 server', () => {
       store.put(missing, 'k', new Uint8Array([1])),
       store.delete(missing, 'k'),
     ]) {
-      const err = await caught(p);
+      const err = await storeError(p);
       expect(err.kind).toBe('NoSuchBucket');
       expect(err.message).toBe(NO_SUCH_BUCKET);
     }
@@ -158,11 +148,11 @@ describe.skipIf(NO_S3)('S3Store on a real S3 server', () => {
 
   it('refuses a bucket name S3 cannot have (an ARN, a path) before sending anything', async () => {
     for (const name of ['arn:aws:s3:us-east-1:123456789012:accesspoint/x', '../etc', 'a/b', '']) {
-      const err = await caught(store.get(name, 'k'));
+      const err = await storeError(store.get(name, 'k'));
       expect(err.kind).toBe('Other');
       expect(err.message).toMatch(/^Parameter validation failed: Invalid bucket name /);
     }
-    for (const name of ['.', '..']) expect((await caught(store.get(name, 'k'))).kind).toBe('NoSuchBucket');
+    for (const name of ['.', '..']) expect((await storeError(store.get(name, 'k'))).kind).toBe('NoSuchBucket');
   });
 
   it('fails fast with a one-line message on bad credentials', async () => {
@@ -172,7 +162,7 @@ describe.skipIf(NO_S3)('S3Store on a real S3 server', () => {
       credentials: { accessKeyId: 'AKIDWRONGWRONGWRONG', secretAccessKey: 'wrong' },
     });
     const t0 = Date.now();
-    const err = await caught(bad.get(bucket, 'plain'));
+    const err = await storeError(bad.get(bucket, 'plain'));
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(err.kind).toBe('AccessDenied');
     expect(err.message).toMatch(/^An error occurred \((InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied)\) when calling the GetBucketLocation operation: \S.*$/);
@@ -182,7 +172,7 @@ describe.skipIf(NO_S3)('S3Store on a real S3 server', () => {
   it('fails fast with a one-line message when the endpoint is unreachable', async () => {
     const off = new S3Store({ endpoint: 'http://127.0.0.1:1', region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
     const t0 = Date.now();
-    const err = await caught(off.get('some-bucket', 'k'));
+    const err = await storeError(off.get('some-bucket', 'k'));
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(err.kind).toBe('Unreachable');
     // The URL the SDK sent (botocore writes it without the slash after the bucket).

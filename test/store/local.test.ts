@@ -5,6 +5,7 @@ import { LocalStore, parseSidecar, SIDECAR_SUFFIX } from '../../src/store/local.
 import { StoreError } from '../../src/store/errors.js';
 import type { StoredObject } from '../../src/store/types.js';
 import { tempDir } from '../helpers/cli.js';
+import { storeError } from '../helpers/store-error.js';
 
 /**
  * Behaviour §7: `ROOT/<bucket>/<key>` is the object, `<key>.metadata.json` its metadata; sidecars
@@ -32,16 +33,6 @@ async function list(bucket: string, prefix = '', startAfter?: string): Promise<s
   const out: string[] = [];
   for await (const k of store.list(bucket, { prefix, startAfter })) out.push(k);
   return out;
-}
-
-async function storeError(p: Promise<unknown>): Promise<StoreError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(StoreError);
-    return err as StoreError;
-  }
-  throw new Error('expected a StoreError');
 }
 
 const NO_SUCH_BUCKET = 'An error occurred (NoSuchBucket) when calling the GetBucketLocation operation: The specified bucket does not exist';
