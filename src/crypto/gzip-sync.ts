@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { parseGzipHeader, type MemberStatus } from './gzip.js';
 
@@ -85,6 +84,142 @@ function firstMemberIsEmptyAndFollowed(body: Buffer): boolean {
   }
 }
 
-export function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+/**
+ * gunzipMemberFast without its allocations, for a thread that inflates file after file (the log
+ * workers): one zlib engine and one output buffer, reused; the output goes to `onChunk` piece by
+ * piece (views into the shared buffer, valid during the call only), so nothing per file is left for
+ * the garbage collector and no output size limit is needed.
+ *
+ * It drives the engine's native handle directly (`_handle.writeSync`, the loop zlib.gunzipSync runs
+ * internally). That is not public API: create() checks its shape and its answer on a known member,
+ * and gives undefined where it differs (the caller then uses gunzipMemberFast).
+ */
+interface NativeHandle {
+  writeSync(flush: number, input: Buffer, inOff: number, inLen: number, out: Buffer, outOff: number, outLen: number): void;
+  reset(): void;
+}
+interface EngineInternals {
+  _handle?: NativeHandle | null;
+  _writeState?: Uint32Array;
+}
+
+const PROBE_TEXT = Buffer.from('trailproof inflater self-test\n'.repeat(40));
+const PROBE = zlib.gzipSync(PROBE_TEXT);
+
+export class MemberInflater {
+  private engine: zlib.Gunzip;
+  private handle: NativeHandle;
+  private state: Uint32Array;
+
+  private constructor(private readonly out: Buffer) {
+    const parts = MemberInflater.open();
+    if (!parts) throw new Error('zlib engine internals not available');
+    [this.engine, this.handle, this.state] = parts;
+  }
+
+  private static open(): [zlib.Gunzip, NativeHandle, Uint32Array] | undefined {
+    const engine = zlib.createGunzip();
+    // Errors are read synchronously (engine.destroyed); the event itself comes later and is dropped.
+    engine.on('error', () => {});
+    const internals = engine as unknown as EngineInternals;
+    const handle = internals._handle;
+    const state = internals._writeState;
+    if (!handle || typeof handle.writeSync !== 'function' || typeof handle.reset !== 'function' || !(state instanceof Uint32Array) || state.length < 2) {
+      engine.destroy();
+      return undefined;
+    }
+    return [engine, handle, state];
+  }
+
+  /** An inflater, or undefined when this runtime's zlib internals are not the expected ones. */
+  static create(outputBuffer = 256 * 1024): MemberInflater | undefined {
+    let inflater: MemberInflater;
+    try {
+      inflater = new MemberInflater(Buffer.allocUnsafe(Math.max(1024, outputBuffer)));
+    } catch {
+      return undefined;
+    }
+    const pieces: Buffer[] = [];
+    let r: SyncMemberStatus | undefined;
+    try {
+      r = inflater.member(PROBE, (c) => pieces.push(Buffer.from(c)));
+    } catch {
+      r = undefined;
+    }
+    const ok = r !== undefined && r.status === 'complete' && !r.trailing && r.size === PROBE_TEXT.length && Buffer.concat(pieces).equals(PROBE_TEXT);
+    return ok ? inflater : undefined;
+  }
+
+  /**
+   * Inflates one whole gzip file. The verdict is gunzipMemberFast's; undefined means "not decided
+   * here" (an error, a truncation, an empty first member): the caller starts over with
+   * gunzipMemberFast, discarding what onChunk received.
+   */
+  member(input: Buffer, onChunk: (chunk: Buffer) => void): SyncMemberStatus | undefined {
+    const header = parseGzipHeader(input);
+    if (!header.ok) return undefined;
+    const { out, state } = this;
+    let inOff = 0;
+    let inLen = input.length;
+    let size = 0;
+    for (;;) {
+      this.handle.writeSync(zlib.constants.Z_FINISH, input, inOff, inLen, out, 0, out.length);
+      if (this.engine.destroyed) {
+        this.renew();
+        return undefined;
+      }
+      const availOut = state[0]!;
+      const availIn = state[1]!;
+      const have = out.length - availOut;
+      if (have > 0) {
+        size += have;
+        onChunk(out.subarray(0, have));
+      }
+      inOff += inLen - availIn;
+      inLen = availIn;
+      if (availOut !== 0) break;
+    }
+    this.handle.reset();
+    // The same checks as gunzipMemberFast, on what was consumed and produced.
+    if (inOff < input.length) return { status: 'complete', trailing: true, size };
+    if (input.readUInt32LE(input.length - 4) !== size % 2 ** 32) return { status: 'complete', trailing: true, size };
+    if (size === 0 || (input.indexOf(EMPTY_MEMBER_END, header.length) >= 0 && firstMemberIsEmptyAndFollowed(input.subarray(header.length)))) {
+      return undefined;
+    }
+    return { status: 'complete', trailing: false, size };
+  }
+
+  /** A fresh engine after an error (zlib destroyed the old one). */
+  private renew(): void {
+    const parts = MemberInflater.open();
+    if (!parts) throw new Error('zlib engine internals not available');
+    [this.engine, this.handle, this.state] = parts;
+  }
+
+  close(): void {
+    this.engine.destroy();
+  }
+}
+
+export type SyncMemberStatus = Omit<SyncMemberResult, 'data'>;
+
+/**
+ * The whole-buffer chain for one gzip file in memory: the reusable inflater when there is one, then
+ * gunzipMemberFast. `fresh` gives a new consumer of the output for each attempt (an attempt left
+ * undecided has fed its consumer part of the data). Undefined: only the streaming path can decide.
+ */
+export function inflateWhole(
+  input: Buffer,
+  maxOutput: number,
+  fresh: () => (chunk: Buffer) => void,
+  inflater: MemberInflater | undefined,
+): SyncMemberStatus | undefined {
+  if (inflater) {
+    const s = inflater.member(input, fresh());
+    if (s) return s;
+  }
+  const r = gunzipMemberFast(input, maxOutput);
+  if (!r) return undefined;
+  fresh()(r.data);
+  return { status: r.status, trailing: r.trailing, size: r.size };
 }

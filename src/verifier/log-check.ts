@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { fromBytes, gunzipMember } from '../crypto/gzip.js';
-import { gunzipMemberFast } from '../crypto/gzip-sync.js';
+import { inflateWhole, MemberInflater } from '../crypto/gzip-sync.js';
 import type { LocalLocation, LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
 import type { LogWorkerPool } from './worker-pool.js';
@@ -59,22 +59,28 @@ export function createStreamLogChecker(store: ObjectStore): LogChecker {
 
 /** Objects up to this size are read whole and inflated in one native call; larger ones stream. */
 const WHOLE_OBJECT_LIMIT = 4 << 20;
+/** This thread's reusable inflater, made on first use (null: the runtime's zlib differs). */
+let inflater: MemberInflater | null | undefined;
 
 async function checkOneStreamed(store: ObjectStore, req: LogCheckRequest): Promise<LogOutcome> {
   const object = await store.get(req.bucket, req.key);
   if (!object) return { valid: false, reason: LOG_REASON.notFound };
+  let hash = createHash('sha256');
+  const fresh = (): ((chunk: Buffer) => void) => {
+    hash = createHash('sha256');
+    return (chunk) => hash.update(chunk);
+  };
   try {
     let body: AsyncIterable<Uint8Array> = object.body;
     if (object.size !== undefined && object.size <= WHOLE_OBJECT_LIMIT) {
       const parts: Buffer[] = [];
       for await (const chunk of object.body) parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       const bytes = Buffer.concat(parts);
-      const fast = gunzipMemberFast(bytes, 48 << 20);
-      if (fast) return judge(fast.status, fast.trailing, createHash('sha256').update(fast.data).digest('hex'), req);
+      const fast = inflateWhole(bytes, 48 << 20, fresh, (inflater ??= MemberInflater.create() ?? null) ?? undefined);
+      if (fast) return judge(fast.status, fast.trailing, hash.digest('hex'), req);
       body = fromBytes(bytes);
     }
-    const hash = createHash('sha256');
-    const result = await gunzipMember(body, (chunk) => hash.update(chunk));
+    const result = await gunzipMember(body, fresh());
     return judge(result.status, result.trailing, hash.digest('hex'), req);
   } finally {
     await object.close();

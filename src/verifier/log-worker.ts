@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { gunzipMember } from '../crypto/gzip.js';
-import { gunzipMemberFast } from '../crypto/gzip-sync.js';
+import { gunzipMember, type MemberStatus } from '../crypto/gzip.js';
+import { inflateWhole, MemberInflater } from '../crypto/gzip-sync.js';
 import { EventTimeScanner } from '../signer/log-hash.js';
 import { FolderCache, resolveInside } from '../store/local.js';
 import { toWire, type LogTask, type LogTaskResult, type WireResult, type WireTask } from './log-wire.js';
@@ -29,6 +29,8 @@ async function* readChunks(fd: number): AsyncGenerator<Uint8Array> {
 }
 
 const folders = new FolderCache();
+/** Reused engine and output buffer (undefined where the runtime's zlib differs: gunzipMemberFast then). */
+const inflater = MemberInflater.create();
 /** One read buffer per worker, reused (its content is consumed before the next task starts). */
 let readBuffer = Buffer.allocUnsafe(1 << 20);
 
@@ -49,42 +51,44 @@ async function run(task: LogTask): Promise<LogTaskResult> {
     fd = real === undefined ? undefined : open(real);
   }
   if (fd === undefined || fd === 'symlink') return { id: task.id, missing: true };
-  const scanner = task.scanEventTimes ? new EventTimeScanner() : null;
+  let hash = createHash('sha256');
+  let scanner: EventTimeScanner | null = null;
+  /** A new consumer of the output (an undecided whole-buffer attempt leaves a used one behind). */
+  const fresh = (): ((chunk: Buffer) => void) => {
+    hash = createHash('sha256');
+    scanner = task.scanEventTimes ? new EventTimeScanner() : null;
+    return (chunk) => {
+      hash.update(chunk);
+      scanner?.push(chunk);
+    };
+  };
+  const done = (status: MemberStatus, trailing: boolean, message?: string): LogTaskResult => ({
+    id: task.id,
+    missing: false,
+    status,
+    trailing,
+    hash: hash.digest('hex'),
+    newest: scanner?.newest ?? null,
+    oldest: scanner?.oldest ?? null,
+    ...(message ? { message } : {}),
+  });
   try {
     const info = fstatSync(fd);
     if (!info.isFile()) return { id: task.id, missing: true };
     if (info.size <= WHOLE_FILE_LIMIT) {
       if (readBuffer.length < info.size) readBuffer = Buffer.allocUnsafe(Math.max(info.size, readBuffer.length * 2));
-      const buf = readBuffer;
       let off = 0;
       while (off < info.size) {
-        const n = readSync(fd, buf, off, info.size - off, off);
+        const n = readSync(fd, readBuffer, off, info.size - off, off);
         if (n === 0) break;
         off += n;
       }
-      const r = gunzipMemberFast(buf.subarray(0, off), SYNC_OUTPUT_LIMIT);
-      if (r) {
-        scanner?.push(r.data);
-        const hash = createHash('sha256').update(r.data).digest('hex');
-        return { id: task.id, missing: false, status: r.status, trailing: r.trailing, hash, newest: scanner?.newest ?? null, oldest: scanner?.oldest ?? null };
-      }
+      const r = inflateWhole(readBuffer.subarray(0, off), SYNC_OUTPUT_LIMIT, fresh, inflater);
+      if (r) return done(r.status, r.trailing);
     }
     // Streaming: large files, truncated streams, huge expansions.
-    const hash = createHash('sha256');
-    const r = await gunzipMember(readChunks(fd), (chunk) => {
-      hash.update(chunk);
-      scanner?.push(chunk);
-    });
-    return {
-      id: task.id,
-      missing: false,
-      status: r.status,
-      trailing: r.trailing,
-      hash: hash.digest('hex'),
-      newest: scanner?.newest ?? null,
-      oldest: scanner?.oldest ?? null,
-      ...(r.message ? { message: r.message } : {}),
-    };
+    const r = await gunzipMember(readChunks(fd), fresh());
+    return done(r.status, r.trailing, r.message);
   } finally {
     closeSync(fd);
   }
