@@ -45,6 +45,10 @@ function iso(micros: number): string {
 
 export class KeyStore {
   private readonly privateCache = new Map<string, KeyObject>();
+  /** Each region's records as read once (a signer asks for every digest); create() refreshes it. */
+  private readonly listed = new Map<string, Promise<readonly KeyRecord[]>>();
+  /** signingKey's turn per region: two signers of one region must not both rotate. */
+  private readonly rotating = new Map<string, Promise<unknown>>();
 
   constructor(readonly dir: string) {}
 
@@ -52,8 +56,18 @@ export class KeyStore {
     return join(this.dir, checkRegion(region));
   }
 
-  /** Every key of a region, oldest validity first. */
-  async list(region: string): Promise<KeyRecord[]> {
+  /** Every key of a region, oldest validity first (read from disk once per store object). */
+  list(region: string): Promise<readonly KeyRecord[]> {
+    let records = this.listed.get(region);
+    if (!records) {
+      records = this.readList(region);
+      this.listed.set(region, records);
+      records.catch(() => this.listed.delete(region));
+    }
+    return records;
+  }
+
+  private async readList(region: string): Promise<KeyRecord[]> {
     let names: string[];
     try {
       names = await readdir(this.regionDir(region));
@@ -178,6 +192,7 @@ export class KeyStore {
       await h2.close();
     }
     await rename(tmp, join(dir, `${fingerprint}.json`));
+    this.listed.delete(region);
     return record;
   }
 
@@ -210,7 +225,13 @@ export class KeyStore {
    * The key to sign at `at` with, rotating by itself: when the newest key has reached its rotation
    * point (or expired), a new key is created, valid from that point (or from `at`).
    */
-  async signingKey(region: string, at: number, validityDays = DEFAULT_VALIDITY_DAYS, rotationDays = DEFAULT_ROTATION_DAYS): Promise<KeyRecord> {
+  signingKey(region: string, at: number, validityDays = DEFAULT_VALIDITY_DAYS, rotationDays = DEFAULT_ROTATION_DAYS): Promise<KeyRecord> {
+    const turn = (this.rotating.get(region) ?? Promise.resolve()).then(() => this.pickOrRotate(region, at, validityDays, rotationDays));
+    this.rotating.set(region, turn.catch(() => undefined));
+    return turn;
+  }
+
+  private async pickOrRotate(region: string, at: number, validityDays: number, rotationDays: number): Promise<KeyRecord> {
     const keys = (await this.list(region)).filter((k) => k.validFrom <= at);
     const newest = keys[keys.length - 1];
     if (!newest) {

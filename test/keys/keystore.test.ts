@@ -84,4 +84,17 @@ describe('key store', () => {
   it('refuses to sign when no key is valid yet', async () => {
     await expect(new KeyStore(keysDir).signingKey('us-east-1', T0 - DAY)).rejects.toThrow(/No key .* valid at 2024-02-29T00:00:00Z/);
   });
+
+  it('signers of one region asking at once get one successor key, and a new store object sees it', async () => {
+    const region = 'ap-south-1';
+    const store = new KeyStore(keysDir);
+    await store.create(region, T0);
+    const at = T0 + 20 * DAY + 5;
+    const picked = await Promise.all([store.signingKey(region, at), store.signingKey(region, at), store.signingKey(region, at + 1)]);
+    expect(new Set(picked.map((k) => k.fingerprint)).size).toBe(1);
+    const records = readdirSync(join(keysDir, region)).filter((n) => n.endsWith('.json'));
+    expect(records).toHaveLength(2);
+    expect((await store.list(region)).map((k) => k.fingerprint)).toContain(picked[0]!.fingerprint);
+    expect((await new KeyStore(keysDir).list(region)).map((k) => k.fingerprint).sort()).toEqual((await store.list(region)).map((k) => k.fingerprint).sort());
+  });
 });
