@@ -22,7 +22,8 @@ const COMPACT = Buffer.from('Time":"');
 const EVENT = Buffer.from('"event');
 const WINDOW = 64;
 const TIME_LENGTH = 20; // YYYY-MM-DDTHH:MM:SSZ
-const SHAPE = 'dddd-dd-ddTdd:dd:ddZ';
+/** Where the digits of a time are; the other positions hold `--T::Z`. */
+const DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
 /** `"event` right before `at`. */
 function precededByEvent(buf: Buffer, at: number): boolean {
@@ -30,17 +31,30 @@ function precededByEvent(buf: Buffer, at: number): boolean {
   return true;
 }
 
-/** Compares the time at `buf[start..]` with `time` (20 bytes each). */
-function compareAt(buf: Buffer, start: number, time: Buffer): number {
-  for (let k = 0; k < TIME_LENGTH; k++) {
-    const d = buf[start + k]! - time[k]!;
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
 function isSpace(b: number | undefined): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+}
+
+/**
+ * The time `YYYY-MM-DDTHH:MM:SSZ"` at `buf[s..]` as the number its 14 digits spell (the same
+ * order as the text: fixed width), or -1 when it does not have that shape.
+ */
+function timeAt(buf: Buffer, s: number): number {
+  if (s + TIME_LENGTH >= buf.length || buf[s + TIME_LENGTH] !== 0x22) return -1;
+  if (buf[s + 4] !== 0x2d || buf[s + 7] !== 0x2d || buf[s + 10] !== 0x54 || buf[s + 13] !== 0x3a || buf[s + 16] !== 0x3a || buf[s + 19] !== 0x5a) return -1;
+  let v = 0;
+  for (const k of DIGITS) {
+    const d = buf[s + k]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** The text of a number from timeAt. */
+function timeText(v: number): string {
+  const d = String(v).padStart(14, '0');
+  return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${d.slice(8, 10)}:${d.slice(10, 12)}:${d.slice(12, 14)}Z`;
 }
 
 /**
@@ -49,36 +63,51 @@ function isSpace(b: number | undefined): boolean {
  * boundary is found again in the small overlap; seeing one twice does not change a minimum or maximum.
  */
 export class EventTimeScanner {
-  private readonly max = Buffer.alloc(TIME_LENGTH);
-  private readonly min = Buffer.alloc(TIME_LENGTH);
-  private seen = false;
-  private tail: Buffer = Buffer.alloc(0);
+  private max = -1;
+  private min = Number.POSITIVE_INFINITY;
+  /** The last bytes of the stream so far, then the start of the next chunk: the overlap scanned. */
+  private readonly joint = Buffer.alloc(2 * WINDOW);
+  private tailLength = 0;
 
   get newest(): string | null {
-    return this.seen ? this.max.toString('latin1') : null;
+    return this.max >= 0 ? timeText(this.max) : null;
   }
 
   get oldest(): string | null {
-    return this.seen ? this.min.toString('latin1') : null;
+    return this.max >= 0 ? timeText(this.min) : null;
   }
 
   push(chunk: Buffer): void {
-    if (this.tail.length > 0) this.scan(Buffer.concat([this.tail, chunk.subarray(0, WINDOW)]));
+    const n = chunk.length;
+    if (this.tailLength > 0) {
+      const head = Math.min(n, WINDOW);
+      chunk.copy(this.joint, this.tailLength, 0, head);
+      this.scan(this.joint.subarray(0, this.tailLength + head));
+    }
     this.scan(chunk);
-    // The stream's last bytes (a chunk shorter than the window keeps some of the previous ones).
-    this.tail = chunk.length >= WINDOW ? Buffer.from(chunk.subarray(chunk.length - WINDOW)) : Buffer.concat([this.tail, chunk]).subarray(-WINDOW);
+    // Keep the stream's last WINDOW bytes (a short chunk keeps some of the previous ones).
+    if (n >= WINDOW) {
+      chunk.copy(this.joint, 0, n - WINDOW, n);
+      this.tailLength = WINDOW;
+    } else {
+      if (this.tailLength === 0) chunk.copy(this.joint, 0, 0, n);
+      const total = this.tailLength + n;
+      const keep = Math.min(total, WINDOW);
+      this.joint.copyWithin(0, total - keep, total);
+      this.tailLength = keep;
+    }
   }
 
   private scan(buf: Buffer): void {
-    // Compact JSON (as CloudTrail writes it): `Time":"` is found with a fast byte search (its
-    // rare first byte), then `"event` is checked before it. Other spacing: the general search.
+    // Compact JSON (as CloudTrail writes it): `Time":"` is found with a fast byte search, then
+    // `"event` is checked before it. Other spacing: the general search.
     let found = false;
     let at = buf.indexOf(COMPACT);
     while (at >= 0) {
       if (at >= 6 && precededByEvent(buf, at)) {
-        const start = this.valueAt(buf, at + 5);
-        if (start >= 0) {
-          this.record(buf, start);
+        const v = timeAt(buf, at + COMPACT.length);
+        if (v >= 0) {
+          this.record(v);
           found = true;
         }
       }
@@ -87,40 +116,25 @@ export class EventTimeScanner {
     if (found) return;
     at = buf.indexOf(NEEDLE);
     while (at >= 0) {
-      const start = this.valueAt(buf, at + NEEDLE.length);
-      if (start >= 0) this.record(buf, start);
+      const v = this.valueAt(buf, at + NEEDLE.length);
+      if (v >= 0) this.record(v);
       at = buf.indexOf(NEEDLE, at + NEEDLE.length);
     }
   }
 
-  /** Where the time value starts after the needle, or -1 when this is not a well-formed time. */
+  /** The time after the needle (as timeAt gives it), or -1 when this is not a well-formed time. */
   private valueAt(buf: Buffer, i: number): number {
     while (isSpace(buf[i])) i++;
     if (buf[i] !== 0x3a) return -1; // ':'
     i++;
     while (isSpace(buf[i])) i++;
     if (buf[i] !== 0x22) return -1; // '"'
-    const start = i + 1;
-    if (start + TIME_LENGTH >= buf.length || buf[start + TIME_LENGTH] !== 0x22) return -1;
-    for (let k = 0; k < TIME_LENGTH; k++) {
-      const b = buf[start + k]!;
-      const want = SHAPE.charCodeAt(k);
-      if (want === 0x64 /* d */ ? b < 0x30 || b > 0x39 : b !== want) return -1;
-    }
-    return start;
+    return timeAt(buf, i + 1);
   }
 
-  private record(buf: Buffer, start: number): void {
-    const end = start + TIME_LENGTH;
-    if (!this.seen) {
-      buf.copy(this.max, 0, start, end);
-      buf.copy(this.min, 0, start, end);
-      this.seen = true;
-      return;
-    }
-    // 20 bytes compared here: cheaper than a call into native code per match.
-    if (compareAt(buf, start, this.max) > 0) buf.copy(this.max, 0, start, end);
-    if (compareAt(buf, start, this.min) < 0) buf.copy(this.min, 0, start, end);
+  private record(v: number): void {
+    if (v > this.max) this.max = v;
+    if (v < this.min) this.min = v;
   }
 }
 
