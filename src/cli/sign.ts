@@ -42,6 +42,43 @@ export interface SignDeps {
   readonly openS3?: (args: Record<string, string | boolean | undefined>) => Promise<{ store: ObjectStore }>;
 }
 
+/** Jobs signing at once (see signCommand). */
+const JOBS_AT_ONCE = 2;
+
+/**
+ * Writes several jobs' output in job order: the oldest unfinished job writes through, the others
+ * are held until their turn.
+ */
+class OrderedPrinter {
+  private readonly held = new Map<number, Array<['out' | 'err', string]>>();
+  private readonly finished = new Set<number>();
+  private head = 0;
+
+  constructor(
+    private readonly out: (t: string) => void,
+    private readonly err: (t: string) => void,
+  ) {}
+
+  write(job: number, to: 'out' | 'err', text: string): void {
+    if (job === this.head) (to === 'out' ? this.out : this.err)(text);
+    else {
+      const lines = this.held.get(job) ?? [];
+      lines.push([to, text]);
+      this.held.set(job, lines);
+    }
+  }
+
+  done(job: number): void {
+    this.finished.add(job);
+    while (this.finished.has(this.head)) {
+      this.finished.delete(this.head);
+      this.head++;
+      for (const [to, text] of this.held.get(this.head) ?? []) (to === 'out' ? this.out : this.err)(text);
+      this.held.delete(this.head);
+    }
+  }
+}
+
 function list(text: string | undefined, fallback: string, check: (v: string) => string): string[] {
   const items = (text ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
   if (items.length === 0) throw usageError('an empty list was given');
@@ -84,32 +121,66 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
   else throw new TrailproofError('argument', 'Give --local-root ROOT: writing to S3 is not available in this build');
   const keys = new KeyStore(str(args, 'keys-dir')!);
 
-  const results: SignResult[] = [];
-  for (const account of accounts) {
-    for (const region of regions) {
-      const options = {
-        store,
-        keys,
-        bucket: str(args, 's3-bucket')!,
-        scope: { prefix: str(args, 's3-prefix'), organizationId: orgId, account, sourceRegion: region, homeRegion: arn.region, trailName: arn.name },
-        until,
-        lookback,
-        newChainAt: args['new-chain'] === true ? startAt : undefined,
-        startAt,
-        concurrency: concurrencyOption ?? defaultConcurrency(store.kind === 'local'),
-        now: () => now,
-        warn: (m: string) => err(`${m}\n`),
-        readFacts,
-      };
-      const r = args.backfill === true ? await backfillRegion({ ...options, from: startAt ?? Number.NEGATIVE_INFINITY }) : await signRegion(options);
-      results.push(r);
-      const what = args.backfill === true ? 'backfill digests' : 'digests';
-      out(
-        r.digests === 0
-          ? `${account} ${region}: nothing to sign\n`
-          : `${account} ${region}: signed ${r.digests} ${what} (${r.logFiles} log files) from ${formatDisplay(r.from!)} to ${formatDisplay(r.to!)}\n`,
-      );
+  // Jobs (account, region) run two at a time, so that one job's listing, chain reading and digest
+  // writing overlap the other's hashing; what each prints comes out in job order all the same.
+  const jobs = accounts.flatMap((account) => regions.map((region) => ({ account, region })));
+  const printer = new OrderedPrinter(out, err);
+  const runJob = async (index: number): Promise<SignResult> => {
+    const { account, region } = jobs[index]!;
+    const options = {
+      store,
+      keys,
+      bucket: str(args, 's3-bucket')!,
+      scope: { prefix: str(args, 's3-prefix'), organizationId: orgId, account, sourceRegion: region, homeRegion: arn.region, trailName: arn.name },
+      until,
+      lookback,
+      newChainAt: args['new-chain'] === true ? startAt : undefined,
+      startAt,
+      concurrency: concurrencyOption ?? defaultConcurrency(store.kind === 'local'),
+      now: () => now,
+      warn: (m: string) => printer.write(index, 'err', `${m}\n`),
+      readFacts,
+    };
+    const r = args.backfill === true ? await backfillRegion({ ...options, from: startAt ?? Number.NEGATIVE_INFINITY }) : await signRegion(options);
+    const what = args.backfill === true ? 'backfill digests' : 'digests';
+    printer.write(
+      index,
+      'out',
+      r.digests === 0
+        ? `${account} ${region}: nothing to sign\n`
+        : `${account} ${region}: signed ${r.digests} ${what} (${r.logFiles} log files) from ${formatDisplay(r.from!)} to ${formatDisplay(r.to!)}\n`,
+    );
+    return r;
+  };
+  // Two runners take jobs in order; a job not yet started when one fails never starts (every such
+  // job comes after the failed one, so the results read in order below meet the failure first).
+  const outcomes = jobs.map(() => {
+    let settle!: { ok: (r: SignResult) => void; fail: (e: unknown) => void };
+    const promise = new Promise<SignResult>((ok, fail) => (settle = { ok, fail }));
+    promise.catch(() => undefined);
+    return { promise, settle };
+  });
+  let nextJob = 0;
+  let failed = false;
+  const runner = async (): Promise<void> => {
+    while (!failed && nextJob < jobs.length) {
+      const index = nextJob++;
+      try {
+        outcomes[index]!.settle.ok(await runJob(index));
+      } catch (e) {
+        failed = true;
+        outcomes[index]!.settle.fail(e);
+      } finally {
+        printer.done(index);
+      }
     }
+  };
+  const runners = Array.from({ length: Math.min(JOBS_AT_ONCE, jobs.length) }, runner);
+  const results: SignResult[] = [];
+  try {
+    for (const { promise } of outcomes) results.push(await promise);
+  } finally {
+    await Promise.all(runners);
   }
   await pool?.close();
   return results.some((r) => r.skipped > 0) ? 1 : 0;
