@@ -1,5 +1,5 @@
-import { constants as fsConstants, existsSync, realpathSync, type Dirent } from 'node:fs';
-import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants as fsConstants, createReadStream, existsSync, fstatSync, openSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { noSuchBucket, StoreError } from './errors.js';
@@ -139,12 +139,15 @@ export class LocalStore implements ObjectStore {
     return real;
   }
 
-  /** The real path of a key's file if it exists inside its bucket folder, else undefined. */
-  private async resolveFile(bucketReal: string, segments: string[], suffix = ''): Promise<string | undefined> {
-    const path = join(bucketReal, ...segments) + suffix;
+  /**
+   * The real path of a key's file if it exists inside its bucket folder, else undefined. Reads of
+   * objects use blocking calls: a digest or a sidecar is small, and a handful of direct system calls
+   * costs this thread less than as many round trips through the libuv pool.
+   */
+  private resolveFile(bucketReal: string, segments: string[], suffix = ''): string | undefined {
     let real: string;
     try {
-      real = await realpath(path);
+      real = realpathSync(join(bucketReal, ...segments) + suffix);
     } catch {
       return undefined;
     }
@@ -168,24 +171,30 @@ export class LocalStore implements ObjectStore {
   }
 
   /** An object's file, opened (a regular file inside its bucket, not followed through a last symlink). */
-  private async openObject(bucket: string, key: string): Promise<{ handle: FileHandle; size: number; dir: string; segments: string[] } | undefined> {
+  private async openObject(bucket: string, key: string): Promise<{ fd: number; size: number; dir: string; segments: string[] } | undefined> {
     const dir = await this.bucketDir(bucket);
     const segments = keySegments(key);
     if (!segments) return undefined;
-    const real = await this.resolveFile(dir, segments);
+    const real = this.resolveFile(dir, segments);
     if (!real) return undefined;
-    let handle: FileHandle;
+    let fd: number;
     try {
-      handle = await open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+      fd = openSync(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
     } catch {
       return undefined;
     }
-    const info = await handle.stat();
+    let info;
+    try {
+      info = fstatSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
     if (!info.isFile()) {
-      await handle.close();
+      closeSync(fd);
       return undefined;
     }
-    return { handle, size: info.size, dir, segments };
+    return { fd, size: info.size, dir, segments };
   }
 
   async getBytes(bucket: string, key: string, limit: number): Promise<{ bytes: Buffer; metadata: Metadata } | undefined> {
@@ -193,37 +202,43 @@ export class LocalStore implements ObjectStore {
     if (!file) return undefined;
     try {
       if (file.size > limit) throw new StoreError('Other', `s3://${bucket}/${key} is larger than ${limit} bytes`);
-      const bytes = await file.handle.readFile();
-      return { bytes, metadata: await this.readSidecar(file.dir, file.segments) };
+      const bytes = readFileSync(file.fd);
+      if (bytes.length > limit) throw new StoreError('Other', `s3://${bucket}/${key} is larger than ${limit} bytes`);
+      return { bytes, metadata: this.readSidecar(file.dir, file.segments) };
     } finally {
-      await file.handle.close();
+      closeSync(file.fd);
     }
   }
 
   async get(bucket: string, key: string): Promise<StoredObject | undefined> {
     const file = await this.openObject(bucket, key);
     if (!file) return undefined;
-    const { handle } = file;
-    const metadata = await this.readSidecar(file.dir, file.segments);
-    const stream = handle.createReadStream({ highWaterMark: 256 * 1024, autoClose: true });
+    let metadata: Metadata;
+    try {
+      metadata = this.readSidecar(file.dir, file.segments);
+    } catch (err) {
+      closeSync(file.fd);
+      throw err;
+    }
+    // The stream owns the descriptor from here: it closes it at the end, on error, or when destroyed.
+    const stream = createReadStream('', { fd: file.fd, highWaterMark: 256 * 1024, autoClose: true });
     return {
       metadata,
       body: stream,
       size: file.size,
       close: async () => {
         stream.destroy();
-        await handle.close().catch(() => undefined);
       },
     };
   }
 
-  private async readSidecar(dir: string, segments: string[]): Promise<Metadata> {
-    const real = await this.resolveFile(dir, segments, SIDECAR_SUFFIX);
+  private readSidecar(dir: string, segments: string[]): Metadata {
+    const real = this.resolveFile(dir, segments, SIDECAR_SUFFIX);
     if (!real) return {};
     try {
-      const info = await stat(real);
+      const info = statSync(real);
       if (!info.isFile() || info.size > MAX_SIDECAR) return {};
-      return parseSidecar(await readFile(real, 'utf8'));
+      return parseSidecar(readFileSync(real, 'utf8'));
     } catch {
       return {};
     }
@@ -308,7 +323,7 @@ export class LocalStore implements ObjectStore {
     const dir = await this.bucketDir(bucket);
     const segments = keySegments(key);
     if (!segments) return;
-    const real = await this.resolveFile(dir, segments);
+    const real = this.resolveFile(dir, segments);
     if (!real) return;
     await rm(real, { force: true });
     await rm(real + SIDECAR_SUFFIX, { force: true });
