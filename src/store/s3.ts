@@ -144,6 +144,29 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  /**
+   * A digest, whole: inflated in one call, with no trip through the zlib thread pool, because each
+   * digest read is on the walk's critical path. Refused past `limit` bytes, as LocalStore refuses it.
+   */
+  async getBytes(bucket: string, key: string, limit: number): Promise<{ bytes: Buffer; metadata: Metadata } | undefined> {
+    const object = await this.get(bucket, key);
+    if (!object) return undefined;
+    const tooLarge = () => new StoreError('Other', `s3://${bucket}/${key} is larger than ${limit} bytes`);
+    try {
+      if (object.size !== undefined && object.size > limit) throw tooLarge();
+      const parts: Buffer[] = [];
+      let length = 0;
+      for await (const chunk of object.body) {
+        length += chunk.byteLength;
+        if (length > limit) throw tooLarge();
+        parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      }
+      return { bytes: Buffer.concat(parts, length), metadata: object.metadata };
+    } finally {
+      await object.close();
+    }
+  }
+
   async get(bucket: string, key: string): Promise<StoredObject | undefined> {
     const sdk = await this.load();
     const client = await this.clientFor(bucket);
