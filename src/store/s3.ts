@@ -351,7 +351,7 @@ const SOCKET_TIMEOUT_MS = 30_000;
 function connectionPool(o: AwsClientOptions): { http: HttpAgent; https: HttpsAgent } {
   let pool = agents.get(o);
   if (!pool) {
-    const maxSockets = o.maxSockets ?? 64;
+    const maxSockets = o.maxSockets ?? 128;
     pool = {
       http: new HttpAgent({ keepAlive: true, maxSockets }),
       https: new HttpsAgent({ keepAlive: true, maxSockets, rejectUnauthorized: o.verifySsl !== false }),
