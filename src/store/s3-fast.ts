@@ -21,8 +21,10 @@ export interface FastTarget {
   /** To connect to (an IPv6 address without its brackets). */
   readonly hostname: string;
   readonly port: number | undefined;
-  /** The Host header, signed. */
+  /** The Host header, signed: the SDK's. */
   readonly host: string;
+  /** `protocol//hostname[:port]`, as the SDK path writes a request's URL in messages. */
+  readonly origin: string;
   /** The path before the encoded key: `/` (virtual-hosted) or `/<bucket>/` (path-style, after any endpoint path). */
   readonly pathPrefix: string;
   readonly signingRegion: string;
@@ -101,13 +103,16 @@ export async function findFastTarget(sdk: S3Sdk, client: S3Client, bucket: strin
   const headers = (request.headers ?? {}) as Record<string, unknown>;
   if (Object.keys(headers).some((name) => !PLAIN_HEADERS.has(name.toLowerCase()))) return undefined;
   const port = typeof request.port === 'number' ? request.port : undefined;
+  const origin = `${request.protocol}//${request.hostname}${port !== undefined ? `:${port}` : ''}`;
   const standardPort = port === undefined || port === (request.protocol === 'https:' ? 443 : 80);
+  const host = typeof headers.host === 'string' ? headers.host : standardPort ? request.hostname : `${request.hostname}:${port}`;
   const userAgent = typeof headers['user-agent'] === 'string' ? `${headers['user-agent']} ${USER_AGENT_MARK}` : USER_AGENT_MARK;
   return {
     protocol: request.protocol,
     hostname: request.hostname.replace(/^\[(.*)\]$/, '$1'),
     port,
-    host: standardPort ? request.hostname : `${request.hostname}:${port}`,
+    host,
+    origin,
     pathPrefix: request.path.slice(0, -PROBE_KEY.length),
     signingRegion: scheme.signingRegion,
     userAgent,
@@ -139,7 +144,7 @@ export function fastGetObject(
     'user-agent': target.userAgent,
   };
   const pathAndQuery = `${path}?x-id=GetObject`;
-  const url = `${target.protocol}//${target.host}${pathAndQuery}`;
+  const url = target.origin + pathAndQuery;
   return new Promise((resolve) => {
     let settled = false;
     const settle = (value: FastObject | undefined) => {

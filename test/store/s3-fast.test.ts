@@ -38,6 +38,7 @@ describe('findFastTarget', () => {
       protocol: 'https:',
       hostname: 'my-trail-bucket.s3.us-west-2.amazonaws.com',
       host: 'my-trail-bucket.s3.us-west-2.amazonaws.com',
+      origin: 'https://my-trail-bucket.s3.us-west-2.amazonaws.com',
       port: undefined,
       pathPrefix: '/',
       signingRegion: 'us-west-2',
@@ -58,6 +59,7 @@ describe('findFastTarget', () => {
       hostname: '127.0.0.1',
       port: 7480,
       host: '127.0.0.1:7480',
+      origin: 'http://127.0.0.1:7480',
       pathPrefix: '/bucket/',
       signingRegion: 'us-east-1',
     });
