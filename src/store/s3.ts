@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { messageOf } from '../errors.js';
 import { noSuchBucket, StoreError, type StoreErrorKind } from './errors.js';
+import { fastGetObject, findFastTarget, type FastTarget } from './s3-fast.js';
 import type { ListOptions, Metadata, ObjectStore, StoredObject } from './types.js';
 
 /**
@@ -18,6 +19,13 @@ import type { ListOptions, Metadata, ObjectStore, StoredObject } from './types.j
  */
 const BUCKET_NAME = /^[A-Za-z0-9._-]{1,255}$/;
 const MAX_KEY_BYTES = 4096;
+/** A string with a lone surrogate has no UTF-8 form: the SDK fails it, and so it goes to the SDK. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** `TRAILPROOF_S3_SDK_ONLY=1`: every GetObject through the SDK, for an S3 set-up the fast path does not suit. */
+export function sdkOnly(env: NodeJS.ProcessEnv = process.env): boolean {
+  return /^(1|true|yes)$/i.test(env.TRAILPROOF_S3_SDK_ONLY ?? '');
+}
 
 export interface S3StoreOptions extends AwsClientOptions {
   /** Region whose endpoint answers GetBucketLocation (the AWS CLI uses its own region). */
@@ -29,6 +37,9 @@ export class S3Store implements ObjectStore {
   private sdk: S3Sdk | undefined;
   private readonly clients = new Map<string, S3Client>();
   private readonly regions = new Map<string, Promise<string>>();
+  /** Per bucket: how the fast path addresses it, or undefined when only the SDK may (s3-fast.ts). */
+  private readonly fastTargets = new Map<string, Promise<FastTarget | undefined>>();
+  private readonly fast = !sdkOnly();
 
   constructor(private readonly options: S3StoreOptions) {}
 
@@ -133,10 +144,35 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  /**
+   * A digest, whole: inflated in one call, with no trip through the zlib thread pool, because each
+   * digest read is on the walk's critical path. Refused past `limit` bytes, as LocalStore refuses it.
+   */
+  async getBytes(bucket: string, key: string, limit: number): Promise<{ bytes: Buffer; metadata: Metadata } | undefined> {
+    const object = await this.get(bucket, key);
+    if (!object) return undefined;
+    const tooLarge = () => new StoreError('Other', `s3://${bucket}/${key} is larger than ${limit} bytes`);
+    try {
+      if (object.size !== undefined && object.size > limit) throw tooLarge();
+      const parts: Buffer[] = [];
+      let length = 0;
+      for await (const chunk of object.body) {
+        length += chunk.byteLength;
+        if (length > limit) throw tooLarge();
+        parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      }
+      return { bytes: Buffer.concat(parts, length), metadata: object.metadata };
+    } finally {
+      await object.close();
+    }
+  }
+
   async get(bucket: string, key: string): Promise<StoredObject | undefined> {
     const sdk = await this.load();
     const client = await this.clientFor(bucket);
     if (!validKey(key)) return undefined;
+    const fast = this.fast ? await this.fastGet(sdk, client, bucket, key) : undefined;
+    if (fast) return fast;
     let out;
     try {
       out = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -156,6 +192,40 @@ export class S3Store implements ObjectStore {
       ...(out.ContentLength !== undefined ? { size: out.ContentLength } : {}),
       close: async () => {
         body?.destroy();
+      },
+    };
+  }
+
+  /** The object through the fast path, or undefined for any outcome but a 200 (then the SDK asks again). */
+  private async fastGet(sdk: S3Sdk, client: S3Client, bucket: string, key: string): Promise<StoredObject | undefined> {
+    if (LONE_SURROGATE.test(key)) return undefined;
+    let target = this.fastTargets.get(bucket);
+    if (!target) {
+      target = findFastTarget(sdk, client, bucket).catch(() => undefined);
+      this.fastTargets.set(bucket, target);
+    }
+    const where = await target;
+    if (!where) return undefined;
+    let credentials;
+    try {
+      // The SDK's provider (chain or --profile), memoized until shortly before the credentials expire.
+      credentials = await client.config.credentials();
+    } catch {
+      return undefined;
+    }
+    const pool = connectionPool(this.options);
+    const got = await fastGetObject(where, key, credentials, Date.now() + (client.config.systemClockOffset ?? 0), {
+      agent: where.protocol === 'https:' ? pool.https : pool.http,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      socketTimeoutMs: this.options.socketTimeoutMs ?? SOCKET_TIMEOUT_MS,
+    });
+    if (!got) return undefined;
+    return {
+      metadata: got.metadata,
+      body: guardedBody(got.body, got.url),
+      ...(got.size !== undefined ? { size: got.size } : {}),
+      close: async () => {
+        got.body.destroy();
       },
     };
   }
@@ -274,18 +344,26 @@ export async function importSdk<T>(name: string, load: () => Promise<T>): Promis
 }
 
 const agents = new WeakMap<AwsClientOptions, { http: HttpAgent; https: HttpsAgent }>();
+const CONNECT_TIMEOUT_MS = 3000;
+const SOCKET_TIMEOUT_MS = 30_000;
 
-/** Client settings common to S3, CloudTrail and Organizations. */
-export function awsClientConfig(o: AwsClientOptions, region: string) {
+/** The keep-alive agents of one set of options: the SDK's clients and the GetObject fast path share them. */
+function connectionPool(o: AwsClientOptions): { http: HttpAgent; https: HttpsAgent } {
   let pool = agents.get(o);
   if (!pool) {
-    const maxSockets = o.maxSockets ?? 64;
+    const maxSockets = o.maxSockets ?? 128;
     pool = {
       http: new HttpAgent({ keepAlive: true, maxSockets }),
       https: new HttpsAgent({ keepAlive: true, maxSockets, rejectUnauthorized: o.verifySsl !== false }),
     };
     agents.set(o, pool);
   }
+  return pool;
+}
+
+/** Client settings common to S3, CloudTrail and Organizations. */
+export function awsClientConfig(o: AwsClientOptions, region: string) {
+  const pool = connectionPool(o);
   return {
     region,
     ...(o.endpoint !== undefined ? { endpoint: o.endpoint } : {}),
@@ -296,8 +374,8 @@ export function awsClientConfig(o: AwsClientOptions, region: string) {
     requestHandler: {
       // No overall request timeout: a request waiting for a free socket is not late. The connect
       // and idle timeouts bound an unreachable or silent server.
-      connectionTimeout: o.connectTimeoutMs ?? 3000,
-      socketTimeout: o.socketTimeoutMs ?? 30_000,
+      connectionTimeout: o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      socketTimeout: o.socketTimeoutMs ?? SOCKET_TIMEOUT_MS,
       httpAgent: pool.http,
       httpsAgent: pool.https,
       logger: SILENT,

@@ -28,7 +28,7 @@ export interface ValidateOptions {
  * a few bytes; memory stays flat). S3: requests at once, enough to hide each request's latency.
  */
 export function defaultConcurrency(local: boolean): number {
-  return local ? 512 : Math.max(32, availableParallelism() * 16);
+  return local ? 512 : Math.max(128, availableParallelism() * 16);
 }
 
 /** Events in report order; checks run concurrently behind it, bounded in count and queue length. */

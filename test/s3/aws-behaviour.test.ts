@@ -140,20 +140,28 @@ describe('S3Store against Amazon S3 behaviour', () => {
     expect(err.message).toBe('An error occurred (AccessDenied) when calling the GetObject operation: Access Denied');
   });
 
-  it('turns a body cut midway into a StoreError', async () => {
+  it('turns a body cut midway into a StoreError, the same through the fast path and the SDK', async () => {
     handler = withLocation('', (_req, res) => {
       res.writeHead(200, { 'content-length': '100000' });
       res.write(Buffer.alloc(1000, 1), () => res.socket?.destroy());
     });
-    const s = store();
-    const got = await s.get('b', 'k');
-    const err = await (async () => {
-      for await (const _ of got!.body) void _;
-    })().catch((e: unknown) => e);
-    s.destroy();
-    expect(err).toBeInstanceOf(StoreError);
-    expect((err as StoreError).kind).toBe('Unreachable');
-    expect((err as StoreError).message).toContain(`${endpoint}/b/k`);
+    const cut = async (s: S3Store) => {
+      const got = await s.get('b', 'k');
+      const err = await (async () => {
+        for await (const _ of got!.body) void _;
+      })().catch((e: unknown) => e);
+      s.destroy();
+      expect(err).toBeInstanceOf(StoreError);
+      return err as StoreError;
+    };
+    const fast = await cut(store());
+    process.env.TRAILPROOF_S3_SDK_ONLY = '1';
+    const sdkOnly = store();
+    delete process.env.TRAILPROOF_S3_SDK_ONLY;
+    const viaSdk = await cut(sdkOnly);
+    expect(fast.kind).toBe('Unreachable');
+    expect(fast.message).toContain(`${endpoint}/b/k`);
+    expect([fast.kind, fast.message]).toEqual([viaSdk.kind, viaSdk.message]);
   });
 
   it('does not wait forever for a server that never answers', async () => {

@@ -110,6 +110,17 @@ describe.skipIf(NO_S3)('S3Store on a real S3 server', () => {
     await plain!.close();
   });
 
+  it('reads an object whole (getBytes) with its metadata, refusing one past the limit', async () => {
+    const body = Buffer.from('digest bytes \u00fc');
+    await store.put(bucket, 'whole/digest.json.gz', body, { signature: 'abc' });
+    const got = await store.getBytes(bucket, 'whole/digest.json.gz', body.length);
+    expect(got!.bytes.equals(body)).toBe(true);
+    expect(got!.metadata).toEqual({ signature: 'abc' });
+    expect(await store.getBytes(bucket, 'whole/missing', 100)).toBeUndefined();
+    const err = await storeError(store.getBytes(bucket, 'whole/digest.json.gz', body.length - 1));
+    expect([err.kind, err.message]).toEqual(['Other', `s3://${bucket}/whole/digest.json.gz is larger than ${body.length - 1} bytes`]);
+  });
+
   it('streams a large object and can be closed before the end', async () => {
     const big = Buffer.alloc(5 << 20, 7);
     await store.put(bucket, 'big', big);

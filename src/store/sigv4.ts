@@ -1,0 +1,127 @@
+import { createHash, createHmac } from 'node:crypto';
+
+/**
+ * AWS Signature Version 4, header-based, for the S3 GetObject fast path (s3-fast.ts): pure functions
+ * over strings, no I/O. The SDK signs the same way; ours skips its per-request machinery (middleware,
+ * header scans, provider look-ups), which is what made every GetObject cost ~2 ms of CPU.
+ */
+export const ALGORITHM = 'AWS4-HMAC-SHA256';
+/** The body is not hashed: S3 accepts this for any request over TLS or plain HTTP alike. */
+export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+
+export interface SigningCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string | undefined;
+}
+
+export interface SignableRequest {
+  readonly method: string;
+  /** The path as sent, already URI-encoded (S3 does not encode it a second time for the signature). */
+  readonly path: string;
+  /** The query parameters, not encoded. */
+  readonly query?: ReadonlyArray<readonly [string, string]>;
+  /** Every header to sign, `host` included. Names in any case; values are trimmed and folded. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Hex SHA-256 of the body, or UNSIGNED_PAYLOAD. */
+  readonly payloadHash: string;
+}
+
+export interface Scope {
+  /** `YYYYMMDDTHHMMSSZ`, the request's x-amz-date. */
+  readonly amzDate: string;
+  readonly region: string;
+  readonly service: string;
+}
+
+const UNRESERVED = /[A-Za-z0-9\-._~]/;
+const HEX = '0123456789ABCDEF';
+
+/** %XX for each byte (the table is built once: encoding runs for every request). */
+const ESCAPED: string[] = Array.from({ length: 256 }, (_, b) => {
+  const c = String.fromCharCode(b);
+  return b < 128 && UNRESERVED.test(c) ? c : `%${HEX[b >> 4]}${HEX[b & 15]}`;
+});
+
+/**
+ * SigV4's URI encoding: every UTF-8 byte outside `A-Z a-z 0-9 - . _ ~` as `%XX` (upper-case hex);
+ * with `keepSlash`, `/` stays (an S3 key in a path). The string must be well-formed UTF-16: a lone
+ * surrogate has no UTF-8 bytes, and S3 would be asked for a different key.
+ */
+export function uriEncode(text: string, keepSlash: boolean): string {
+  // Most keys are plain ASCII that needs no escape: one test instead of a byte loop.
+  if (/^[A-Za-z0-9\-._~/]*$/.test(text) && (keepSlash || !text.includes('/'))) return text;
+  let out = '';
+  for (const byte of Buffer.from(text, 'utf8')) out += byte === 0x2f && keepSlash ? '/' : ESCAPED[byte];
+  return out;
+}
+
+/** The canonical query string: names and values encoded, sorted by name then value (code units of the encoded form). */
+export function canonicalQuery(query: ReadonlyArray<readonly [string, string]>): string {
+  return query
+    .map(([name, value]) => [uriEncode(name, false), uriEncode(value, false)] as const)
+    .sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** `YYYYMMDDTHHMMSSZ` for a time in milliseconds. */
+export function amzDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+export function canonicalRequest(req: SignableRequest): { text: string; signedHeaders: string } {
+  const headers = Object.entries(req.headers)
+    .map(([name, value]) => [name.toLowerCase(), value.trim().replace(/\s+/g, ' ')] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const signedHeaders = headers.map(([name]) => name).join(';');
+  const text = [
+    req.method,
+    req.path,
+    canonicalQuery(req.query ?? []),
+    ...headers.map(([name, value]) => `${name}:${value}`),
+    '',
+    signedHeaders,
+    req.payloadHash,
+  ].join('\n');
+  return { text, signedHeaders };
+}
+
+export function stringToSign(canonical: string, scope: Scope): string {
+  return [ALGORITHM, scope.amzDate, credentialScope(scope), sha256Hex(canonical)].join('\n');
+}
+
+function credentialScope(scope: Scope): string {
+  return `${scope.amzDate.slice(0, 8)}/${scope.region}/${scope.service}/aws4_request`;
+}
+
+const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
+
+/**
+ * Derived signing keys, one per (secret, day, region, service): four HMACs saved on every request.
+ * The secret is compared, not used as a map key, and the cache is small: a run signs for a few regions.
+ */
+const signingKeys = new Map<string, { secret: string; key: Buffer }>();
+const MAX_SIGNING_KEYS = 64;
+
+export function signingKey(secretAccessKey: string, day: string, region: string, service: string): Buffer {
+  const id = `${day}/${region}/${service}`;
+  const cached = signingKeys.get(id);
+  if (cached && cached.secret === secretAccessKey) return cached.key;
+  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), region), service), 'aws4_request');
+  if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
+  signingKeys.set(id, { secret: secretAccessKey, key });
+  return key;
+}
+
+/** The Authorization header's value for a request whose headers already hold x-amz-date (and the token). */
+export function authorization(req: SignableRequest, credentials: SigningCredentials, scope: Scope): string {
+  const { text, signedHeaders } = canonicalRequest(req);
+  const key = signingKey(credentials.secretAccessKey, scope.amzDate.slice(0, 8), scope.region, scope.service);
+  const signature = createHmac('sha256', key).update(stringToSign(text, scope), 'utf8').digest('hex');
+  return `${ALGORITHM} Credential=${credentials.accessKeyId}/${credentialScope(scope)}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+}

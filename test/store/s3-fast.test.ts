@@ -1,0 +1,112 @@
+import * as sdk from '@aws-sdk/client-s3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { findFastTarget } from '../../src/store/s3-fast.js';
+import { sdkOnly } from '../../src/store/s3.js';
+
+/**
+ * How the GetObject fast path addresses a bucket: taken from the SDK's own request for it (nothing is
+ * sent). The real-server behaviour is in test/s3/fast-get.test.ts.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+const clients: sdk.S3Client[] = [];
+afterEach(() => {
+  for (const c of clients.splice(0)) c.destroy();
+});
+
+/** A client configured as S3Store configures its own. */
+function client(region: string, endpoint?: string, extra: Partial<sdk.S3ClientConfig> = {}): sdk.S3Client {
+  const c = new sdk.S3Client({
+    region,
+    credentials,
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    forcePathStyle: endpoint !== undefined,
+    followRegionRedirects: endpoint === undefined,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...extra,
+  });
+  clients.push(c);
+  return c;
+}
+
+describe('findFastTarget', () => {
+  it('uses virtual-hosted addressing on AWS for a DNS-compatible bucket', async () => {
+    const t = await findFastTarget(sdk, client('us-west-2'), 'my-trail-bucket');
+    expect(t).toMatchObject({
+      protocol: 'https:',
+      hostname: 'my-trail-bucket.s3.us-west-2.amazonaws.com',
+      host: 'my-trail-bucket.s3.us-west-2.amazonaws.com',
+      origin: 'https://my-trail-bucket.s3.us-west-2.amazonaws.com',
+      port: undefined,
+      pathPrefix: '/',
+      signingRegion: 'us-west-2',
+    });
+    expect(t!.userAgent).toMatch(/^aws-sdk-js\/\S+ .* md\/trailproof#fast-get$/);
+  });
+
+  it('uses path-style addressing on AWS for dotted (over https), upper-case and short bucket names', async () => {
+    for (const bucket of ['my.trail.bucket', 'My_Bucket', 'ab', '192.168.1.1']) {
+      const t = await findFastTarget(sdk, client('eu-west-1'), bucket);
+      expect(t).toMatchObject({ protocol: 'https:', hostname: 's3.eu-west-1.amazonaws.com', pathPrefix: `/${bucket}/`, signingRegion: 'eu-west-1' });
+    }
+  });
+
+  it('uses path-style addressing under a custom endpoint, its path and port kept', async () => {
+    expect(await findFastTarget(sdk, client('us-east-1', 'http://127.0.0.1:7480'), 'bucket')).toMatchObject({
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: 7480,
+      host: '127.0.0.1:7480',
+      origin: 'http://127.0.0.1:7480',
+      pathPrefix: '/bucket/',
+      signingRegion: 'us-east-1',
+    });
+    expect(await findFastTarget(sdk, client('eu-central-1', 'https://s3.example.test/base/'), 'my.bucket')).toMatchObject({
+      protocol: 'https:',
+      hostname: 's3.example.test',
+      host: 's3.example.test',
+      pathPrefix: '/base/my.bucket/',
+      signingRegion: 'eu-central-1',
+    });
+  });
+
+  it('follows the SDK for FIPS and dual-stack endpoints', async () => {
+    expect(await findFastTarget(sdk, client('us-east-2', undefined, { useFipsEndpoint: true }), 'my-bucket')).toMatchObject({
+      hostname: 'my-bucket.s3-fips.us-east-2.amazonaws.com',
+      pathPrefix: '/',
+    });
+    expect(await findFastTarget(sdk, client('us-east-2', undefined, { useDualstackEndpoint: true }), 'my-bucket')).toMatchObject({
+      hostname: 'my-bucket.s3.dualstack.us-east-2.amazonaws.com',
+      pathPrefix: '/',
+    });
+  });
+
+  it('leaves to the SDK what is not a plain SigV4 GET', async () => {
+    // S3 Express One Zone (signed for another service; its session auth is off here: it would call
+    // AWS), and checksum validation (an extra header).
+    expect(await findFastTarget(sdk, client('us-east-1', undefined, { disableS3ExpressSessionAuth: true }), 'bucket--use1-az4--x-s3')).toBeUndefined();
+    expect(await findFastTarget(sdk, client('us-east-1', undefined, { responseChecksumValidation: 'WHEN_SUPPORTED' }), 'my-bucket')).toBeUndefined();
+  });
+
+  it('leaves to the SDK a client without credentials', async () => {
+    const c = client('us-east-1', 'http://127.0.0.1:7480', {
+      credentials: async () => {
+        throw new Error('no credentials');
+      },
+    });
+    expect(await findFastTarget(sdk, c, 'bucket')).toBeUndefined();
+  });
+});
+
+describe('TRAILPROOF_S3_SDK_ONLY', () => {
+  it('turns the fast path off when set to 1 (or true/yes)', () => {
+    expect(sdkOnly({})).toBe(false);
+    expect(sdkOnly({ TRAILPROOF_S3_SDK_ONLY: '' })).toBe(false);
+    expect(sdkOnly({ TRAILPROOF_S3_SDK_ONLY: '0' })).toBe(false);
+    expect(sdkOnly({ TRAILPROOF_S3_SDK_ONLY: '1' })).toBe(true);
+    expect(sdkOnly({ TRAILPROOF_S3_SDK_ONLY: 'true' })).toBe(true);
+    expect(sdkOnly({ TRAILPROOF_S3_SDK_ONLY: 'YES' })).toBe(true);
+  });
+});
