@@ -61,9 +61,16 @@ export interface KeyLookup {
  * §3.2) and its metadata; `raw` is undefined when it is not such a member. Small digests are read
  * whole and inflated in one call; the stream is the fallback.
  */
-async function loadDigestBytes(store: ObjectStore, bucket: string, key: string): Promise<{ raw: Buffer | undefined; metadata: Metadata } | undefined> {
+async function loadDigestBytes(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  preread: PrereadDigest | undefined,
+): Promise<{ raw: Buffer | undefined; metadata: Metadata } | undefined> {
   if (store.getBytes) {
-    const got = await store.getBytes(bucket, key, MAX_COMPRESSED_DIGEST);
+    // A read made ahead is used when it worked; whatever went wrong with it, the object is read again here.
+    const early = preread ? await preread : undefined;
+    const got = early && early.ok ? early.object : await store.getBytes(bucket, key, MAX_COMPRESSED_DIGEST);
     if (!got) return undefined;
     const fast = gunzipMemberFast(got.bytes, MAX_DIGEST_BYTES);
     // With bytes after the member, the fast path may have inflated them too: the stream stops exactly.
@@ -89,10 +96,57 @@ export interface DigestContext {
   readonly keys: KeyLookup;
   /** The trail's home region (named in `public key not found` messages). */
   readonly homeRegion: string;
+  /** The digest's bytes, if they were read ahead (store.getBytes). */
+  readonly preread?: PrereadDigest | undefined;
+}
+
+/** A store.getBytes made ahead of time; `ok: false` when it failed (the reader then reads again). */
+export type PrereadDigest = Promise<{ ok: true; object: { bytes: Buffer; metadata: Metadata } | undefined } | { ok: false }>;
+
+/**
+ * Reads the next digests the walk will probably want (the next keys of the listing, which is where the
+ * previous-digest links of an intact chain point) while it checks the current one: on S3 each read is
+ * a round trip that would otherwise sit on the walk's critical path. Bounded: `depth` reads, each of an
+ * object up to `limit` bytes (a larger one fails the read ahead and is read normally).
+ */
+export class DigestReadAhead {
+  private readonly reads = new Map<string, PrereadDigest>();
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly depth = 8,
+    private readonly limit = 4 << 20,
+  ) {}
+
+  /** Starts reads for `keys` (nearest first), up to `depth` in hand. */
+  ahead(bucket: string, keys: readonly string[]): void {
+    const getBytes = this.store.getBytes?.bind(this.store);
+    if (!getBytes) return;
+    for (const key of keys.slice(0, this.depth)) {
+      const id = `${bucket}\0${key}`;
+      if (this.reads.has(id)) continue;
+      if (this.reads.size >= this.depth) this.reads.delete(this.reads.keys().next().value!);
+      this.reads.set(
+        id,
+        getBytes(bucket, key, this.limit).then(
+          (object) => ({ ok: true as const, object }),
+          () => ({ ok: false as const }),
+        ),
+      );
+    }
+  }
+
+  /** The read made ahead for this object, if any (handed over once). */
+  take(bucket: string, key: string): PrereadDigest | undefined {
+    const id = `${bucket}\0${key}`;
+    const read = this.reads.get(id);
+    this.reads.delete(id);
+    return read;
+  }
 }
 
 export async function loadAndValidateDigest(store: ObjectStore, c: DigestContext): Promise<DigestOutcome> {
-  const loaded = await loadDigestBytes(store, c.bucket, c.key);
+  const loaded = await loadDigestBytes(store, c.bucket, c.key, c.preread);
   if (!loaded) return { kind: 'missing' };
   if (!loaded.raw) return { kind: 'invalid', reason: REASON.format };
   const { raw, metadata } = loaded;

@@ -3,7 +3,7 @@ import { get, type Json, type JsonObject } from '../format/json.js';
 import { createDigestKeyMatcher, digestKeyStamp, digestListPrefix, digestMarker, isBackfillKey, type DigestScope } from '../format/names.js';
 import { formatDisplay, formatStamp, instantOf, MICROS_PER_HOUR, parseDate } from '../format/time.js';
 import type { Metadata, ObjectStore } from '../store/types.js';
-import { GenericDigestFailure, loadAndValidateDigest, parseJsonTime, REASON, type KeyLookup } from './digest-check.js';
+import { DigestReadAhead, GenericDigestFailure, loadAndValidateDigest, parseJsonTime, REASON, type KeyLookup } from './digest-check.js';
 import type { PublicKeyRecord, PublicKeySource, WalkItem } from './types.js';
 
 /**
@@ -143,11 +143,15 @@ export class DigestWalker {
       lookup = { find: async (fp) => keys.get(fp) };
     }
 
+    // On S3 the next digests are read while this one is checked (local reads are direct and cheap).
+    const readAhead = store.kind === 's3' ? new DigestReadAhead(store) : undefined;
     let found = DigestWalker.next(digests);
     let key = found?.[0];
     let lastStart = found?.[1] ?? 0;
     while (key !== undefined && start <= lastStart) {
-      const outcome = await loadAndValidateDigest(store, { bucket, key, backfill, keys: lookup, homeRegion: scope.homeRegion });
+      const preread = readAhead?.take(bucket, key);
+      readAhead?.ahead(bucket, digests.slice(-8).reverse());
+      const outcome = await loadAndValidateDigest(store, { bucket, key, backfill, keys: lookup, homeRegion: scope.homeRegion, preread });
       if (outcome.kind !== 'valid') {
         const reason = outcome.kind === 'missing' ? REASON.notFound : outcome.reason;
         yield { kind: 'invalid', backfill, bucket, key, reason };
