@@ -203,17 +203,21 @@ export class MemberInflater {
 
 export type SyncMemberStatus = Omit<SyncMemberResult, 'data'>;
 
+let shared: MemberInflater | null | undefined;
+
+/** This thread's inflater (module state is per thread), made on first use; undefined where the runtime's zlib differs. */
+function threadInflater(): MemberInflater | undefined {
+  if (shared === undefined) shared = MemberInflater.create() ?? null;
+  return shared ?? undefined;
+}
+
 /**
- * The whole-buffer chain for one gzip file in memory: the reusable inflater when there is one, then
+ * The whole-buffer chain for one gzip file in memory: this thread's reusable inflater, then
  * gunzipMemberFast. `fresh` gives a new consumer of the output for each attempt (an attempt left
  * undecided has fed its consumer part of the data). Undefined: only the streaming path can decide.
  */
-export function inflateWhole(
-  input: Buffer,
-  maxOutput: number,
-  fresh: () => (chunk: Buffer) => void,
-  inflater: MemberInflater | undefined,
-): SyncMemberStatus | undefined {
+export function inflateWhole(input: Buffer, maxOutput: number, fresh: () => (chunk: Buffer) => void): SyncMemberStatus | undefined {
+  const inflater = threadInflater();
   if (inflater) {
     const s = inflater.member(input, fresh());
     if (s) return s;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { fromBytes, gunzipMember } from '../crypto/gzip.js';
-import { inflateWhole, MemberInflater } from '../crypto/gzip-sync.js';
+import { inflateWhole } from '../crypto/gzip-sync.js';
 import type { LocalLocation, LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
 import type { LogWorkerPool } from './worker-pool.js';
@@ -59,8 +59,6 @@ export function createStreamLogChecker(store: ObjectStore): LogChecker {
 
 /** Objects up to this size are read whole and inflated in one native call; larger ones stream. */
 const WHOLE_OBJECT_LIMIT = 4 << 20;
-/** This thread's reusable inflater, made on first use (null: the runtime's zlib differs). */
-let inflater: MemberInflater | null | undefined;
 
 async function checkOneStreamed(store: ObjectStore, req: LogCheckRequest): Promise<LogOutcome> {
   const object = await store.get(req.bucket, req.key);
@@ -76,7 +74,7 @@ async function checkOneStreamed(store: ObjectStore, req: LogCheckRequest): Promi
       const parts: Buffer[] = [];
       for await (const chunk of object.body) parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       const bytes = Buffer.concat(parts);
-      const fast = inflateWhole(bytes, 48 << 20, fresh, (inflater ??= MemberInflater.create() ?? null) ?? undefined);
+      const fast = inflateWhole(bytes, 48 << 20, fresh);
       if (fast) return judge(fast.status, fast.trailing, hash.digest('hex'), req);
       body = fromBytes(bytes);
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { gunzipMember, type MemberStatus } from '../crypto/gzip.js';
-import { inflateWhole, MemberInflater } from '../crypto/gzip-sync.js';
+import { inflateWhole } from '../crypto/gzip-sync.js';
 import { EventTimeScanner } from '../signer/log-hash.js';
 import { FolderCache, resolveInside } from '../store/local.js';
 import { toWire, type LogTask, type LogTaskResult, type WireResult, type WireTask } from './log-wire.js';
@@ -29,8 +29,6 @@ async function* readChunks(fd: number): AsyncGenerator<Uint8Array> {
 }
 
 const folders = new FolderCache();
-/** Reused engine and output buffer (undefined where the runtime's zlib differs: gunzipMemberFast then). */
-const inflater = MemberInflater.create();
 /** One read buffer per worker, reused (its content is consumed before the next task starts). */
 let readBuffer = Buffer.allocUnsafe(1 << 20);
 
@@ -83,7 +81,7 @@ async function run(task: LogTask): Promise<LogTaskResult> {
         if (n === 0) break;
         off += n;
       }
-      const r = inflateWhole(readBuffer.subarray(0, off), SYNC_OUTPUT_LIMIT, fresh, inflater);
+      const r = inflateWhole(readBuffer.subarray(0, off), SYNC_OUTPUT_LIMIT, fresh);
       if (r) return done(r.status, r.trailing);
     }
     // Streaming: large files, truncated streams, huge expansions.

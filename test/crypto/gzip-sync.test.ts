@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromBytes, gunzipMember } from '../../src/crypto/gzip.js';
-import { gunzipMemberFast, gunzipMemberSync, MemberInflater } from '../../src/crypto/gzip-sync.js';
+import { gunzipMemberFast, gunzipMemberSync, inflateWhole, MemberInflater } from '../../src/crypto/gzip-sync.js';
 
 /**
  * The whole-buffer gunzips against the streaming gunzipMember (the reference semantics, behaviour
@@ -110,6 +110,19 @@ describe('MemberInflater', () => {
       expect(viaInflater(inflater, bad)).toBeUndefined();
       expect(viaInflater(inflater, gz)).toEqual({ status: 'complete', trailing: false, hash: sha(TEXT) });
     }
+  });
+});
+
+describe('inflateWhole (the chain the log workers and the S3 checker run)', () => {
+  it.each(CASES)('%s: the verdict of the stream, and the output of the attempt that decided, or undefined', async (_name, input) => {
+    const want = await reference(input);
+    let h = createHash('sha256');
+    const r = inflateWhole(input, 1 << 24, () => {
+      h = createHash('sha256');
+      return (c) => h.update(c);
+    });
+    if (r === undefined) return;
+    expect({ status: r.status, trailing: r.trailing, hash: r.status === 'complete' && !r.trailing ? h.digest('hex') : null }).toEqual(want);
   });
 });
 
