@@ -84,6 +84,15 @@ function firstMemberIsEmptyAndFollowed(body: Buffer): boolean {
   }
 }
 
+interface NativeHandle {
+  writeSync(flush: number, input: Buffer, inOff: number, inLen: number, out: Buffer, outOff: number, outLen: number): void;
+  reset(): void;
+}
+interface EngineInternals {
+  _handle?: NativeHandle | null;
+  _writeState?: Uint32Array;
+}
+
 /**
  * gunzipMemberFast without its allocations, for a thread that inflates file after file (the log
  * workers): one zlib engine and one output buffer, reused; the output goes to `onChunk` piece by
@@ -94,22 +103,12 @@ function firstMemberIsEmptyAndFollowed(body: Buffer): boolean {
  * internally). That is not public API: create() checks its shape and its answer on a known member,
  * and gives undefined where it differs (the caller then uses gunzipMemberFast).
  */
-interface NativeHandle {
-  writeSync(flush: number, input: Buffer, inOff: number, inLen: number, out: Buffer, outOff: number, outLen: number): void;
-  reset(): void;
-}
-interface EngineInternals {
-  _handle?: NativeHandle | null;
-  _writeState?: Uint32Array;
-}
-
-const PROBE_TEXT = Buffer.from('trailproof inflater self-test\n'.repeat(40));
-const PROBE = zlib.gzipSync(PROBE_TEXT);
-
 export class MemberInflater {
   private engine: zlib.Gunzip;
   private handle: NativeHandle;
   private state: Uint32Array;
+  /** Set when a fresh engine could not be had after an error: every file then goes to gunzipMemberFast. */
+  private broken = false;
 
   private constructor(private readonly out: Buffer) {
     const parts = MemberInflater.open();
@@ -139,14 +138,15 @@ export class MemberInflater {
     } catch {
       return undefined;
     }
+    const probeText = Buffer.from('trailproof inflater self-test\n'.repeat(40));
     const pieces: Buffer[] = [];
     let r: SyncMemberStatus | undefined;
     try {
-      r = inflater.member(PROBE, (c) => pieces.push(Buffer.from(c)));
+      r = inflater.member(zlib.gzipSync(probeText), (c) => pieces.push(Buffer.from(c)));
     } catch {
       r = undefined;
     }
-    const ok = r !== undefined && r.status === 'complete' && !r.trailing && r.size === PROBE_TEXT.length && Buffer.concat(pieces).equals(PROBE_TEXT);
+    const ok = r !== undefined && r.status === 'complete' && !r.trailing && r.size === probeText.length && Buffer.concat(pieces).equals(probeText);
     return ok ? inflater : undefined;
   }
 
@@ -157,7 +157,7 @@ export class MemberInflater {
    */
   member(input: Buffer, onChunk: (chunk: Buffer) => void): SyncMemberStatus | undefined {
     const header = parseGzipHeader(input);
-    if (!header.ok) return undefined;
+    if (!header.ok || this.broken) return undefined;
     const { out, state } = this;
     let inOff = 0;
     let inLen = input.length;
@@ -192,12 +192,8 @@ export class MemberInflater {
   /** A fresh engine after an error (zlib destroyed the old one). */
   private renew(): void {
     const parts = MemberInflater.open();
-    if (!parts) throw new Error('zlib engine internals not available');
-    [this.engine, this.handle, this.state] = parts;
-  }
-
-  close(): void {
-    this.engine.destroy();
+    if (parts) [this.engine, this.handle, this.state] = parts;
+    else this.broken = true;
   }
 }
 
