@@ -1,4 +1,5 @@
 import { TrailproofError } from '../errors.js';
+import { MAX_COMPRESSED_DIGEST } from '../format/limits.js';
 import { parseTrailArn } from '../format/arn.js';
 import { findTrail } from '../format/trails.js';
 import { nowMicros, parseDate } from '../format/time.js';
@@ -45,7 +46,7 @@ async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
   let size = 0;
   for await (const c of body) {
     size += c.length;
-    if (size > 256 << 20) throw new TrailproofError('input', 'a digest larger than 256 MiB');
+    if (size > MAX_COMPRESSED_DIGEST) throw new TrailproofError('input', `a digest larger than ${MAX_COMPRESSED_DIGEST >> 20} MiB`);
     parts.push(Buffer.from(c));
   }
   return Buffer.concat(parts);

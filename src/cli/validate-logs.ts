@@ -7,6 +7,7 @@ import { parsePublicKeysJson } from '../keys/public-keys.js';
 import { entriesSource } from '../keys/source.js';
 import { KeyStore } from '../keys/keystore.js';
 import { LocalStore } from '../store/local.js';
+import { describeFsError } from '../util/errno.js';
 import type { ObjectStore } from '../store/types.js';
 import { createOutput, type Output } from '../verifier/output.js';
 import { JsonReport } from '../verifier/report-json.js';
@@ -175,7 +176,7 @@ async function singleBucket(root: string): Promise<string> {
   try {
     names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
   } catch (err) {
-    throw new TrailproofError('input', `Cannot read --local-root ${root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new TrailproofError('input', `Cannot read --local-root ${root}: ${describeFsError(err)}`);
   }
   if (names.length === 1) return names[0]!;
   throw new TrailproofError(

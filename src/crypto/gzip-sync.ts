@@ -35,11 +35,27 @@ export function gunzipMemberSync(input: Buffer, maxOutput: number): SyncMemberRe
     return { status: 'corrupt', trailing: false, size: 0, data: Buffer.alloc(0) };
   }
   const trailer = body.subarray(consumed, consumed + 8);
-  if (trailer.length < 8) return { status: 'truncated', trailing: false, size: data.length, data };
-  if (trailer.readUInt32LE(0) !== zlib.crc32(data) >>> 0) return { status: 'corrupt', trailing: false, size: 0, data: Buffer.alloc(0) };
-  if (trailer.readUInt32LE(4) !== data.length % 2 ** 32) return { status: 'corrupt', trailing: false, size: 0, data: Buffer.alloc(0) };
+  // zlib checks the CRC-32 as soon as its 4 bytes are in, and ISIZE once all 8 are (trailerVerdict).
+  const verdict = trailerVerdict(trailer, zlib.crc32(data) >>> 0, data.length);
+  if (verdict === 'corrupt') return { status: 'corrupt', trailing: false, size: 0, data: Buffer.alloc(0) };
+  if (verdict === 'truncated') return { status: 'truncated', trailing: false, size: data.length, data };
   return { status: 'complete', trailing: body.length > consumed + 8, size: data.length, data };
 }
+
+/**
+ * What the reference's zlib concludes from the bytes after a deflate body (RFC 1952 trailer):
+ * a CRC-32 that is complete (4 bytes) and wrong is corrupt data even when ISIZE is cut short;
+ * fewer than 4 bytes, or a right CRC with ISIZE cut short, is input that simply stops.
+ */
+export function trailerVerdict(trailer: Uint8Array, crc: number, size: number): 'complete' | 'truncated' | 'corrupt' {
+  const view = Buffer.from(trailer.buffer, trailer.byteOffset, trailer.byteLength);
+  if (view.length < 4) return 'truncated';
+  if (view.readUInt32LE(0) !== crc >>> 0) return 'corrupt';
+  if (view.length < 8) return 'truncated';
+  if (view.readUInt32LE(4) !== size % 2 ** 32) return 'corrupt';
+  return 'complete';
+}
+
 
 type Info = { buffer: Buffer; engine: { bytesWritten: number } };
 

@@ -134,11 +134,11 @@ export async function gunzipMember(
 
   const onTrailerBytes = (bytes: Buffer): MemberResult | null => {
     trailer = trailer ? Buffer.concat([trailer, bytes]) : bytes;
+    if (trailer.length < 4) return null;
+    // zlib checks the CRC-32 as soon as its 4 bytes are in, ISIZE once all 8 are.
+    if (trailer.readUInt32LE(0) !== crc >>> 0) return finish('corrupt', false, 'incorrect data check');
     if (trailer.length < 8) return null;
-    const wantCrc = trailer.readUInt32LE(0);
-    const wantSize = trailer.readUInt32LE(4);
-    if (wantCrc !== crc >>> 0) return finish('corrupt', false, 'incorrect data check');
-    if (wantSize !== size % 2 ** 32) return finish('corrupt', false, 'incorrect length check');
+    if (trailer.readUInt32LE(4) !== size % 2 ** 32) return finish('corrupt', false, 'incorrect length check');
     return trailer.length > 8 ? finish('complete', true) : null;
   };
 

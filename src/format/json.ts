@@ -110,6 +110,26 @@ function parsePythonJson(text: string): Json {
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/**
+ * Nesting deeper than this is refused as unparseable. The reference's Python json gives up near
+ * 1,000 levels (its recursion limit); a digest needs 3. Bounded here so that nothing downstream
+ * (Python-style formatting of a field, a signed string) can recurse without limit.
+ */
+export const MAX_JSON_DEPTH = 900;
+
+/** Does any value nest deeper than `max` arrays/objects? Iterative: no recursion on hostile input. */
+export function nestsDeeperThan(value: Json, max: number): boolean {
+  const stack: Array<[Json, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    const children = Array.isArray(v) ? v : Object.values(v);
+    for (const child of children) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** UTF-8 (strict, a BOM is an error as in Python's json) then JSON. */
 export function parseJsonBytes(bytes: Uint8Array): { ok: true; value: Json } | { ok: false; message: string } {
   let text: string;
@@ -119,7 +139,9 @@ export function parseJsonBytes(bytes: Uint8Array): { ok: true; value: Json } | {
     return { ok: false, message: 'not UTF-8' };
   }
   try {
-    return { ok: true, value: parsePythonJson(text) };
+    const value = parsePythonJson(text);
+    if (nestsDeeperThan(value, MAX_JSON_DEPTH)) return { ok: false, message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
+    return { ok: true, value };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
   }

@@ -2,6 +2,7 @@ import { TrailproofError } from '../errors.js';
 import { sha256Hex } from '../crypto/hash.js';
 import { gunzipMemberToBuffer } from '../crypto/gzip.js';
 import { get, isObject, parseJsonBytes, type JsonObject } from '../format/json.js';
+import { MAX_DIGEST_BYTES } from '../format/limits.js';
 import { createDigestKeyMatcher, digestKeyStamp, digestListPrefix, isBackfillKey, type DigestScope } from '../format/names.js';
 import { MICROS_PER_HOUR, parseDate, parseStrictUtc } from '../format/time.js';
 import type { ObjectStore } from '../store/types.js';
@@ -29,13 +30,12 @@ export interface ChainState {
   readonly unreadable: string[];
 }
 
-const MAX_DIGEST = 256 << 20;
 
 async function readDigest(store: ObjectStore, bucket: string, key: string): Promise<{ json: JsonObject; raw: Buffer; signature: string | undefined } | undefined> {
   const object = await store.get(bucket, key);
   if (!object) return undefined;
   try {
-    const { result, data } = await gunzipMemberToBuffer(object.body, MAX_DIGEST);
+    const { result, data } = await gunzipMemberToBuffer(object.body, MAX_DIGEST_BYTES);
     if (result.status !== 'complete') return undefined;
     const parsed = parseJsonBytes(data);
     if (!parsed.ok || !isObject(parsed.value)) return undefined;

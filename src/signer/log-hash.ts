@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gunzipMember } from '../crypto/gzip.js';
-import type { LocalLocation, LocalStore } from '../store/local.js';
+import type { LocalStore } from '../store/local.js';
+import type { LocalLocation } from '../store/local-paths.js';
+import { StoreError } from '../store/errors.js';
 import type { Slots } from '../util/limit.js';
 import type { ObjectStore } from '../store/types.js';
 import type { LogWorkerPool } from '../verifier/worker-pool.js';
@@ -199,9 +201,12 @@ export function workerFactsReader(store: LocalStore, pool: LogWorkerPool): LogFa
     const located: LocalLocation[] = [];
     for (const key of keys) located.push(store.locateKnown(bucket, key) ?? (await store.locate(bucket, key)));
     const results = await pool.runMany(located, true);
-    return results.map((r): LogFactsResult =>
-      r.missing ? { ok: false, reason: 'disappeared before it could be hashed' } : factsFrom(r.status, r.trailing, r.message, r.hash, r.newest, r.oldest),
-    );
+    return results.map((r): LogFactsResult => {
+      if (r.missing) return { ok: false, reason: 'disappeared before it could be hashed' };
+      // A log that is there but cannot be read is never left out silently: the run stops.
+      if ('unreadable' in r) throw new StoreError('Other', r.unreadable);
+      return factsFrom(r.status, r.trailing, r.message, r.hash, r.newest, r.oldest);
+    });
   };
 }
 

@@ -1,43 +1,24 @@
-import { closeSync, constants as fsConstants, createReadStream, existsSync, fstatSync, openSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
-import { mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { closeSync, createReadStream, existsSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { mkdir, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { TrailproofError } from '../errors.js';
+import { isAbsent } from '../util/errno.js';
 import { noSuchBucket, StoreError } from './errors.js';
+import { isInside, keySegments, openObjectFile, openRegular, realOrAbsent, resolveInside, resolveSidecar, SIDECAR_SUFFIX, TMP_MARK, unreadable, type LocalLocation } from './local-paths.js';
+import { byteCompare, checkBucketName } from './names.js';
 import type { ListOptions, Metadata, ObjectStore, StoredObject } from './types.js';
+
+export { SIDECAR_SUFFIX, type LocalLocation } from './local-paths.js';
 
 /**
  * A local copy of buckets: `ROOT/<bucket>/<key>` is the object, `ROOT/<bucket>/<key>.metadata.json`
- * its user metadata (behaviour §7). Sidecars and our temporary files are never objects.
- *
- * Keys come from digests and are hostile: a key with an empty, `.` or `..` segment, a NUL, or one
- * that resolves (through symlinks) outside its bucket folder is an object that does not exist.
+ * its user metadata (behaviour §7). Sidecars and our temporary files are never objects. Containment
+ * and the fail-closed reading rules are in local-paths.ts.
  */
-export const SIDECAR_SUFFIX = '.metadata.json';
-const TMP_MARK = '.trailproof-tmp-';
 const MAX_SIDECAR = 1 << 20;
-const BUCKET_NAME = /^[A-Za-z0-9._-]{1,255}$/;
 
-const ASTRAL_OR_HIGH = /[\uD800-\uFFFF]/;
-
-/**
- * S3's key order: UTF-8 bytes. For text without surrogates or U+E000..U+FFFF, UTF-16 code unit
- * order is the same, so only such keys pay for an encoding.
- */
-export function byteCompare(a: string, b: string): number {
-  if (!ASTRAL_OR_HIGH.test(a) && !ASTRAL_OR_HIGH.test(b)) return a < b ? -1 : a > b ? 1 : 0;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-export function keySegments(key: string): string[] | undefined {
-  if (key.length === 0 || key.length > 4096 || key.includes('\0')) return undefined;
-  const parts = key.split('/');
-  if (parts.some((p) => p === '' || p === '.' || p === '..')) return undefined;
-  const last = parts[parts.length - 1]!;
-  if (last.endsWith(SIDECAR_SUFFIX) || last.startsWith(TMP_MARK)) return undefined;
-  return parts;
-}
-
-/** Parses a sidecar: `{"signature": ...}` or the shape `aws s3api head-object` prints. */
+/** Parses a sidecar: `{"signature": ...}` or the shape `aws s3api head-object` prints. Malformed: no metadata. */
 export function parseSidecar(text: string): Metadata {
   let parsed: unknown;
   try {
@@ -58,100 +39,53 @@ export function parseSidecar(text: string): Metadata {
   return out;
 }
 
-export interface LocalLocation {
-  readonly bucketReal: string;
-  /** The key, not yet checked: readers check it with keySegments (an unsafe key is a missing object). */
-  readonly key: string;
-}
-
-/** The real path of a location's file if the key is safe and the file stays inside the bucket (symlinks resolved). */
-export function resolveInside(location: LocalLocation): string | undefined {
-  const segments = keySegments(location.key);
-  const real = segments ? resolveSegments(location.bucketReal, segments) : undefined;
-  return real !== location.bucketReal ? real : undefined;
-}
-
-function resolveSegments(bucketReal: string, segments: readonly string[]): string | undefined {
-  let real: string;
-  try {
-    real = realpathSync(join(bucketReal, ...segments));
-  } catch {
-    return undefined;
-  }
-  return real === bucketReal || real.startsWith(bucketReal + sep) ? real : undefined;
-}
-
-/**
- * resolveInside for a stream of files that share folders (the log workers): a folder's real path
- * is resolved and checked once and remembered; the file itself is then opened without following a
- * symlink (O_NOFOLLOW), and only a symlinked file takes the full resolution.
- */
-export class FolderCache {
-  private readonly folders = new Map<string, string | null>();
-
-  constructor(private readonly limit = 4096) {}
-
-  /** The path to open with O_NOFOLLOW, or undefined when the object cannot exist. */
-  parentChecked(location: LocalLocation): string | undefined {
-    const segments = keySegments(location.key);
-    if (!segments) return undefined;
-    const cut = location.key.lastIndexOf('/');
-    const id = `${location.bucketReal}\0${cut < 0 ? '' : location.key.slice(0, cut)}`;
-    let real = this.folders.get(id);
-    if (real === undefined) {
-      real = segments.length === 1 ? location.bucketReal : (resolveSegments(location.bucketReal, segments.slice(0, -1)) ?? null);
-      if (real !== null && real !== location.bucketReal && !real.startsWith(location.bucketReal + sep)) real = null;
-      if (this.folders.size >= this.limit) this.folders.clear();
-      this.folders.set(id, real);
-    }
-    return real === null ? undefined : join(real, segments[segments.length - 1]!);
-  }
-}
-
 export class LocalStore implements ObjectStore {
   readonly kind = 'local' as const;
   private readonly bucketReal = new Map<string, string>();
+  private rootRealPath: string | undefined;
 
   constructor(readonly root: string) {}
 
-  /** The real path of a bucket folder; NoSuchBucket when there is none (behaviour §7). */
-  private async bucketDir(bucket: string): Promise<string> {
-    const cached = this.bucketReal.get(bucket);
-    if (cached) return cached;
-    if (!BUCKET_NAME.test(bucket)) {
-      // What botocore says before sending anything.
-      throw new StoreError('Other', `Parameter validation failed: Invalid bucket name "${bucket.slice(0, 300)}": Bucket name must match the regex "^[a-zA-Z0-9.\\-_]{1,255}$"`);
-    }
-    if (bucket === '.' || bucket === '..') throw noSuchBucket();
-    let real: string;
+  /** The root's real path; a root that is missing or not a folder is a usage mistake, said in local words. */
+  private rootReal(): string {
+    if (this.rootRealPath !== undefined) return this.rootRealPath;
+    const real = realOrAbsent(this.root);
+    if (real === undefined) throw new TrailproofError('input', `The local root ${this.root} does not exist`);
+    let isDir: boolean;
     try {
-      real = await realpath(join(this.root, bucket));
-      if (!(await stat(real)).isDirectory()) throw noSuchBucket();
+      isDir = statSync(real).isDirectory();
     } catch (err) {
-      if (err instanceof StoreError) throw err;
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw noSuchBucket();
-      throw new StoreError('Other', `Cannot read local bucket folder ${join(this.root, bucket)}: ${code ?? String(err)}`, {
-        cause: err,
-      });
+      throw unreadable(this.root, err);
     }
-    this.bucketReal.set(bucket, real);
+    if (!isDir) throw new TrailproofError('input', `The local root ${this.root} is not a folder`);
+    this.rootRealPath = real;
     return real;
   }
 
   /**
-   * The real path of a key's file if it exists inside its bucket folder, else undefined. Reads of
-   * objects use blocking calls: a digest or a sidecar is small, and a handful of direct system calls
-   * costs this thread less than as many round trips through the libuv pool.
+   * The real path of a bucket folder. A missing one is NoSuchBucket, in the AWS CLI's words
+   * (behaviour §7: local and S3 runs print the same bytes); one that leads outside the root
+   * (a symlink) stops the run: nothing outside the root is read.
    */
-  private resolveFile(bucketReal: string, segments: string[], suffix = ''): string | undefined {
-    let real: string;
-    try {
-      real = realpathSync(join(bucketReal, ...segments) + suffix);
-    } catch {
-      return undefined;
+  private bucketDir(bucket: string): string {
+    const cached = this.bucketReal.get(bucket);
+    if (cached) return cached;
+    checkBucketName(bucket);
+    const rootReal = this.rootReal();
+    const path = join(this.root, bucket);
+    const real = realOrAbsent(path);
+    if (real === undefined) throw noSuchBucket();
+    if (!isInside(real, rootReal) || real === rootReal) {
+      throw new StoreError('Other', `The bucket folder ${path} leads outside the local root ${this.root}: refusing to read it`);
     }
-    if (!real.startsWith(bucketReal + sep)) return undefined;
+    let isDir: boolean;
+    try {
+      isDir = statSync(real).isDirectory();
+    } catch (err) {
+      throw unreadable(path, err);
+    }
+    if (!isDir) throw noSuchBucket();
+    this.bucketReal.set(bucket, real);
     return real;
   }
 
@@ -163,59 +97,41 @@ export class LocalStore implements ObjectStore {
 
   /**
    * Where an object's file would be, for readers that open it themselves (the log workers, which
-   * check the key and resolve the file with FolderCache / resolveInside): the bucket folder's real
-   * path and the key. Throws NoSuchBucket like `get`.
+   * open it with local-paths' FolderCache): the bucket folder's real path and the key. Throws
+   * NoSuchBucket like `get`.
    */
   async locate(bucket: string, key: string): Promise<LocalLocation> {
-    return { bucketReal: await this.bucketDir(bucket), key };
+    return { bucketReal: this.bucketDir(bucket), key };
   }
 
-  /** An object's file, opened (a regular file inside its bucket, not followed through a last symlink). */
-  private async openObject(bucket: string, key: string): Promise<{ fd: number; size: number; dir: string; segments: string[] } | undefined> {
-    const dir = await this.bucketDir(bucket);
-    const segments = keySegments(key);
-    if (!segments) return undefined;
-    const real = this.resolveFile(dir, segments);
-    if (!real) return undefined;
-    let fd: number;
-    try {
-      fd = openSync(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
-    } catch {
-      return undefined;
-    }
-    let info;
-    try {
-      info = fstatSync(fd);
-    } catch (err) {
-      closeSync(fd);
-      throw err;
-    }
-    if (!info.isFile()) {
-      closeSync(fd);
-      return undefined;
-    }
-    return { fd, size: info.size, dir, segments };
-  }
-
+  /**
+   * Reads of objects use blocking calls: a digest or a sidecar is small, and a handful of direct
+   * system calls costs this thread less than as many round trips through the libuv pool.
+   */
   async getBytes(bucket: string, key: string, limit: number): Promise<{ bytes: Buffer; metadata: Metadata } | undefined> {
-    const file = await this.openObject(bucket, key);
+    const location = { bucketReal: this.bucketDir(bucket), key };
+    const file = openObjectFile(location);
     if (!file) return undefined;
     try {
-      if (file.size > limit) throw new StoreError('Other', `s3://${bucket}/${key} is larger than ${limit} bytes`);
+      if (file.size > limit) throw tooLarge(bucket, key, limit);
       const bytes = readFileSync(file.fd);
-      if (bytes.length > limit) throw new StoreError('Other', `s3://${bucket}/${key} is larger than ${limit} bytes`);
-      return { bytes, metadata: this.readSidecar(file.dir, file.segments) };
+      if (bytes.length > limit) throw tooLarge(bucket, key, limit);
+      return { bytes, metadata: readSidecar(location) };
+    } catch (err) {
+      if (err instanceof TrailproofError) throw err;
+      throw unreadable(file.path, err);
     } finally {
       closeSync(file.fd);
     }
   }
 
   async get(bucket: string, key: string): Promise<StoredObject | undefined> {
-    const file = await this.openObject(bucket, key);
+    const location = { bucketReal: this.bucketDir(bucket), key };
+    const file = openObjectFile(location);
     if (!file) return undefined;
     let metadata: Metadata;
     try {
-      metadata = this.readSidecar(file.dir, file.segments);
+      metadata = readSidecar(location);
     } catch (err) {
       closeSync(file.fd);
       throw err;
@@ -224,7 +140,7 @@ export class LocalStore implements ObjectStore {
     const stream = createReadStream('', { fd: file.fd, highWaterMark: 256 * 1024, autoClose: true });
     return {
       metadata,
-      body: stream,
+      body: failClosed(stream, file.path),
       size: file.size,
       close: async () => {
         stream.destroy();
@@ -232,32 +148,27 @@ export class LocalStore implements ObjectStore {
     };
   }
 
-  private readSidecar(dir: string, segments: string[]): Metadata {
-    const real = this.resolveFile(dir, segments, SIDECAR_SUFFIX);
-    if (!real) return {};
-    try {
-      const info = statSync(real);
-      if (!info.isFile() || info.size > MAX_SIDECAR) return {};
-      return parseSidecar(readFileSync(real, 'utf8'));
-    } catch {
-      return {};
-    }
-  }
-
   async *list(bucket: string, options: ListOptions): AsyncGenerator<string> {
-    const dir = await this.bucketDir(bucket);
+    const dir = this.bucketDir(bucket);
     yield* this.walk(dir, '', options.prefix, options.startAfter);
   }
 
+  /**
+   * Keys in S3 order. A folder that is not there lists nothing; one that cannot be read stops the
+   * run (never "no digests found"). Entries that are neither folders, sidecars nor symlinks are
+   * keys, FIFOs and the like included: reading them then fails closed. Symlinks are not listed (they
+   * are followed only when a digest names them, and only inside the bucket).
+   */
   private async *walk(dir: string, keyPrefix: string, prefix: string, after: string | undefined): AsyncGenerator<string> {
     let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
+    } catch (err) {
+      if (isAbsent(err)) return;
+      throw unreadable(dir, err);
     }
     const items = entries
-      .filter((e) => e.isDirectory() || (e.isFile() && !e.name.endsWith(SIDECAR_SUFFIX) && !e.name.startsWith(TMP_MARK)))
+      .filter((e) => e.isDirectory() || (!e.isSymbolicLink() && !e.name.endsWith(SIDECAR_SUFFIX) && !e.name.startsWith(TMP_MARK)))
       .map((e) => ({ name: e.name, dir: e.isDirectory(), key: keyPrefix + e.name + (e.isDirectory() ? '/' : '') }))
       .sort((a, b) => byteCompare(a.key, b.key));
     for (const item of items) {
@@ -277,7 +188,7 @@ export class LocalStore implements ObjectStore {
 
   async put(bucket: string, key: string, body: Uint8Array, metadata: Metadata = {}): Promise<void> {
     const segments = keySegments(key);
-    if (!segments || !BUCKET_NAME.test(bucket) || bucket === '.' || bucket === '..') {
+    if (!segments || !safeBucketName(bucket)) {
       throw new StoreError('Other', `Refusing to write an object with an unsafe name: s3://${bucket}/${key}`);
     }
     const path = await this.writableFolder(bucket, key, segments);
@@ -294,7 +205,7 @@ export class LocalStore implements ObjectStore {
   /** Writes only an object's metadata sidecar (export-signatures), atomically. */
   async putMetadata(bucket: string, key: string, metadata: Metadata): Promise<void> {
     const segments = keySegments(key);
-    if (!segments || !BUCKET_NAME.test(bucket) || bucket === '.' || bucket === '..') {
+    if (!segments || !safeBucketName(bucket)) {
       throw new StoreError('Other', `Refusing to write metadata for an unsafe name: s3://${bucket}/${key}`);
     }
     const path = await this.writableFolder(bucket, key, segments);
@@ -306,13 +217,13 @@ export class LocalStore implements ObjectStore {
   /** The path to write a key at, its folders made and checked to lie inside the bucket (once per folder). */
   private async writableFolder(bucket: string, key: string, segments: string[]): Promise<string> {
     if (!this.bucketReal.has(bucket)) await mkdir(join(this.root, bucket), { recursive: true });
-    const dir = await this.bucketDir(bucket);
+    const dir = this.bucketDir(bucket);
     const path = join(dir, ...segments);
     const folder = dirname(path);
     if (!this.madeFolders.has(folder) || !existsSync(folder)) {
       await mkdir(folder, { recursive: true });
       const real = await realpath(folder);
-      if (real !== dir && !real.startsWith(dir + sep)) throw new StoreError('Other', `Refusing to write outside the local root: s3://${bucket}/${key}`);
+      if (!isInside(real, dir)) throw new StoreError('Other', `Refusing to write outside the local root: s3://${bucket}/${key}`);
       if (this.madeFolders.size > 4096) this.madeFolders.clear();
       this.madeFolders.add(folder);
     }
@@ -320,10 +231,7 @@ export class LocalStore implements ObjectStore {
   }
 
   async delete(bucket: string, key: string): Promise<void> {
-    const dir = await this.bucketDir(bucket);
-    const segments = keySegments(key);
-    if (!segments) return;
-    const real = this.resolveFile(dir, segments);
+    const real = resolveInside({ bucketReal: this.bucketDir(bucket), key });
     if (!real) return;
     await rm(real, { force: true });
     await rm(real + SIDECAR_SUFFIX, { force: true });
@@ -338,5 +246,44 @@ async function atomicWrite(path: string, data: Uint8Array): Promise<void> {
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  }
+}
+
+function tooLarge(bucket: string, key: string, limit: number): StoreError {
+  return new StoreError('Other', `s3://${bucket}/${key} is larger than the ${limit} bytes trailproof reads for such an object: refusing it`);
+}
+
+function safeBucketName(bucket: string): boolean {
+  try {
+    checkBucketName(bucket);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An object's metadata sidecar: none (absent, outside the bucket, a folder) is no metadata; unreadable or oversized stops the run. */
+function readSidecar(location: LocalLocation): Metadata {
+  const real = resolveSidecar(location);
+  if (real === undefined) return {};
+  const file = openRegular(real);
+  if (file === undefined || file === 'symlink') return {};
+  try {
+    if (file.size > MAX_SIDECAR) throw new StoreError('Other', `Cannot read ${real}: a metadata sidecar larger than ${MAX_SIDECAR} bytes`);
+    return parseSidecar(readFileSync(file.fd, 'utf8'));
+  } catch (err) {
+    if (err instanceof TrailproofError) throw err;
+    throw unreadable(real, err);
+  } finally {
+    closeSync(file.fd);
+  }
+}
+
+/** A file stream whose read errors say which file and why, in words. */
+async function* failClosed(stream: AsyncIterable<Uint8Array>, path: string): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of stream) yield chunk;
+  } catch (err) {
+    throw unreadable(path, err);
   }
 }

@@ -6,6 +6,7 @@ import { messageOf } from '../errors.js';
 import { noSuchBucket, StoreError, type StoreErrorKind } from './errors.js';
 import { fastGetObject, findFastTarget, type FastTarget } from './s3-fast.js';
 import type { ListOptions, Metadata, ObjectStore, StoredObject } from './types.js';
+import { checkBucketName } from './names.js';
 
 /**
  * The ObjectStore over Amazon S3 or an S3-compatible server, as the AWS CLI's validate-logs reads it
@@ -17,7 +18,6 @@ import type { ListOptions, Metadata, ObjectStore, StoredObject } from './types.j
  * "bucket" can never steer a request to an access point or another endpoint; an empty key is an
  * object that does not exist.
  */
-const BUCKET_NAME = /^[A-Za-z0-9._-]{1,255}$/;
 const MAX_KEY_BYTES = 4096;
 /** A string with a lone surrogate has no UTF-8 form: the SDK fails it, and so it goes to the SDK. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
@@ -81,14 +81,7 @@ export class S3Store implements ObjectStore {
   }
 
   private async locate(bucket: string): Promise<string> {
-    if (!BUCKET_NAME.test(bucket)) {
-      // What botocore says before sending anything (the same words as LocalStore).
-      throw new StoreError(
-        'Other',
-        `Parameter validation failed: Invalid bucket name "${bucket.slice(0, 300)}": Bucket name must match the regex "^[a-zA-Z0-9.\\-_]{1,255}$"`,
-      );
-    }
-    if (bucket === '.' || bucket === '..') throw noSuchBucket();
+    checkBucketName(bucket);
     const sdk = await this.load();
     const client = await this.client(this.options.region);
     try {

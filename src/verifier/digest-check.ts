@@ -5,6 +5,8 @@ import { gunzipMemberFast } from '../crypto/gzip-sync.js';
 import { verifySha256, type RsaPublicKey } from '../crypto/rsa.js';
 import { get, has, isObject, parseJsonBytes, pyStr, pyTypeName, type Json, type JsonObject } from '../format/json.js';
 import { parseDate, type ParsedTime } from '../format/time.js';
+import { MAX_COMPRESSED_DIGEST, MAX_DIGEST_BYTES } from '../format/limits.js';
+import { StoreError } from '../store/errors.js';
 import type { Metadata, ObjectStore } from '../store/types.js';
 import type { PublicKeyRecord } from './types.js';
 
@@ -12,8 +14,6 @@ import type { PublicKeyRecord } from './types.js';
  * Loading and validating one digest, behaviour §3 steps 1-9 in the reference's order. Every field
  * of the digest and of its metadata is attacker-controlled.
  */
-export const MAX_DIGEST_BYTES = 256 << 20;
-const MAX_COMPRESSED_DIGEST = 64 << 20;
 
 export type DigestOutcome =
   | { readonly kind: 'valid'; readonly digest: JsonObject; readonly startClock: number }
@@ -76,16 +76,24 @@ async function loadDigestBytes(
     // With bytes after the member, the fast path may have inflated them too: the stream stops exactly.
     if (fast && !fast.trailing) return { raw: fast.status === 'complete' ? fast.data : undefined, metadata: got.metadata };
     const { result, data } = await gunzipMemberToBuffer(fromBytes(got.bytes), MAX_DIGEST_BYTES);
+    if (result.size > MAX_DIGEST_BYTES) throw digestTooLarge(bucket, key);
     return { raw: result.status === 'complete' ? data : undefined, metadata: got.metadata };
   }
   const object = await store.get(bucket, key);
   if (!object) return undefined;
   try {
+    if (object.size !== undefined && object.size > MAX_COMPRESSED_DIGEST) throw digestTooLarge(bucket, key);
     const { result, data } = await gunzipMemberToBuffer(object.body, MAX_DIGEST_BYTES);
+    if (result.size > MAX_DIGEST_BYTES) throw digestTooLarge(bucket, key);
     return { raw: result.status === 'complete' ? data : undefined, metadata: object.metadata };
   } finally {
     await object.close();
   }
+}
+
+/** Fail closed on size: a digest past the limit stops the run (never read whole, never a verdict). */
+function digestTooLarge(bucket: string, key: string): StoreError {
+  return new StoreError('Other', `Digest s3://${bucket}/${key} inflates to more than ${MAX_DIGEST_BYTES >> 20} MiB, the most trailproof reads for a digest: refusing it`);
 }
 
 /** Where a digest is and what to check it with. */

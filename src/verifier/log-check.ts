@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { fromBytes, gunzipMember } from '../crypto/gzip.js';
 import { inflateWhole } from '../crypto/gzip-sync.js';
-import type { LocalLocation, LocalStore } from '../store/local.js';
+import type { LocalStore } from '../store/local.js';
+import type { LocalLocation } from '../store/local-paths.js';
+import { StoreError } from '../store/errors.js';
 import type { ObjectStore } from '../store/types.js';
 import type { LogWorkerPool } from './worker-pool.js';
 
@@ -102,7 +104,15 @@ export function createWorkerLogChecker(store: LocalStore, pool: LogWorkerPool): 
         }
       }
       const results = await pool.runMany(located, false);
-      const out: LogResult[] = results.map((r, i) => (r.missing ? { valid: false, reason: LOG_REASON.notFound } : judge(r.status, r.trailing, r.hash, reqs[i]!)));
+      const out: LogResult[] = [];
+      for (const [i, r] of results.entries()) {
+        if (r.missing) out.push({ valid: false, reason: LOG_REASON.notFound });
+        else if ('unreadable' in r) {
+          // Fail closed: a log that is there but cannot be read stops the run at that log.
+          out.push({ fatal: new StoreError('Other', r.unreadable) });
+          return out;
+        } else out.push(judge(r.status, r.trailing, r.hash, reqs[i]!));
+      }
       if (fatal) out.push(fatal);
       return out;
     },

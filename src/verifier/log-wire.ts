@@ -1,5 +1,5 @@
 import type { MemberStatus } from '../crypto/gzip.js';
-import type { LocalLocation } from '../store/local.js';
+import type { LocalLocation } from '../store/local-paths.js';
 
 /** What the log workers are asked and answer (log-worker.ts, worker-pool.ts). */
 export interface LogTask {
@@ -11,6 +11,8 @@ export interface LogTask {
 
 export type LogTaskResult =
   | { readonly id: number; readonly missing: true }
+  /** The file is there but could not be read (fail closed: the run stops with this message). */
+  | { readonly id: number; readonly missing: false; readonly unreadable: string }
   | {
       readonly id: number;
       readonly missing: false;
@@ -28,11 +30,12 @@ export type LogTaskResult =
  */
 export type WireTask = [number, 0 | 1, string, string];
 export type WireResult = [number, WireCode, string, string | null, string | null, string | null];
-/** m: missing; c/C: complete (C with trailing data); t/T: truncated; x: corrupt. */
-export type WireCode = 'm' | 'c' | 'C' | 't' | 'T' | 'x';
+/** m: missing; e: unreadable; c/C: complete (C with trailing data); t/T: truncated; x: corrupt. */
+export type WireCode = 'm' | 'e' | 'c' | 'C' | 't' | 'T' | 'x';
 
 export function toWire(r: LogTaskResult): WireResult {
   if (r.missing) return [r.id, 'm', '', null, null, null];
+  if ('unreadable' in r) return [r.id, 'e', '', null, null, r.unreadable];
   const code: WireCode = r.status === 'corrupt' ? 'x' : r.status === 'complete' ? (r.trailing ? 'C' : 'c') : r.trailing ? 'T' : 't';
   return [r.id, code, r.hash, r.newest, r.oldest, r.message ?? null];
 }
@@ -40,6 +43,7 @@ export function toWire(r: LogTaskResult): WireResult {
 export function fromWire(w: WireResult): LogTaskResult {
   const [id, code, hash, newest, oldest, message] = w;
   if (code === 'm') return { id, missing: true };
+  if (code === 'e') return { id, missing: false, unreadable: message ?? 'unreadable' };
   const status = code === 'x' ? 'corrupt' : code === 'c' || code === 'C' ? 'complete' : 'truncated';
   return { id, missing: false, status, trailing: code === 'C' || code === 'T', hash, newest, oldest, ...(message ? { message } : {}) };
 }

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { gunzipMember, type MemberStatus } from '../crypto/gzip.js';
 import { inflateWhole } from '../crypto/gzip-sync.js';
 import { EventTimeScanner } from '../signer/log-hash.js';
-import { FolderCache, resolveInside } from '../store/local.js';
+import { FolderCache } from '../store/local-paths.js';
+import { TrailproofError } from '../errors.js';
+import { describeFsError } from '../util/errno.js';
 import { toWire, type LogTask, type LogTaskResult, type WireResult, type WireTask } from './log-wire.js';
 
 /**
@@ -32,23 +34,11 @@ const folders = new FolderCache();
 /** One read buffer per worker, reused (its content is consumed before the next task starts). */
 let readBuffer = Buffer.allocUnsafe(1 << 20);
 
-function open(path: string | undefined): number | 'symlink' | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'symlink' : undefined;
-  }
-}
-
 async function run(task: LogTask): Promise<LogTaskResult> {
-  let fd: number | 'symlink' | undefined = open(folders.parentChecked(task.location));
-  if (fd === 'symlink') {
-    // The file itself is a symlink: follow it only if it stays inside the bucket.
-    const real = resolveInside(task.location);
-    fd = real === undefined ? undefined : open(real);
-  }
-  if (fd === undefined || fd === 'symlink') return { id: task.id, missing: true };
+  // Throws (fail closed) for a file that exists but cannot be read or is not a regular file.
+  const file = folders.open(task.location);
+  if (file === undefined) return { id: task.id, missing: true };
+  const fd = file.fd;
   let hash = createHash('sha256');
   let scanner: EventTimeScanner | null = null;
   /** A new consumer of the output (an undecided whole-buffer attempt leaves a used one behind). */
@@ -71,13 +61,11 @@ async function run(task: LogTask): Promise<LogTaskResult> {
     ...(message ? { message } : {}),
   });
   try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) return { id: task.id, missing: true };
-    if (info.size <= WHOLE_FILE_LIMIT) {
-      if (readBuffer.length < info.size) readBuffer = Buffer.allocUnsafe(Math.max(info.size, readBuffer.length * 2));
+    if (file.size <= WHOLE_FILE_LIMIT) {
+      if (readBuffer.length < file.size) readBuffer = Buffer.allocUnsafe(Math.max(file.size, readBuffer.length * 2));
       let off = 0;
-      while (off < info.size) {
-        const n = readSync(fd, readBuffer, off, info.size - off, off);
+      while (off < file.size) {
+        const n = readSync(fd, readBuffer, off, file.size - off, off);
         if (n === 0) break;
         off += n;
       }
@@ -100,7 +88,9 @@ parentPort?.on('message', (batch: string) => {
       try {
         results.push(toWire(await run(task)));
       } catch (err) {
-        results.push([id, 'x', '', null, null, String(err)]);
+        // What stops the run: the message says which file and why (no stack, no errno code).
+        const message = err instanceof TrailproofError ? err.message : `Cannot read ${bucketReal}/${key}: ${describeFsError(err)}`;
+        results.push([id, 'e', '', null, null, message]);
       }
     }
     parentPort!.postMessage(JSON.stringify(results));

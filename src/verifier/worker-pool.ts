@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { LocalLocation } from '../store/local.js';
+import type { LocalLocation } from '../store/local-paths.js';
 import { fromWire, type LogTask, type LogTaskResult, type WireResult, type WireTask } from './log-wire.js';
 
 /**

@@ -1,0 +1,26 @@
+import { noSuchBucket, StoreError } from './errors.js';
+
+/** The bucket names botocore accepts before sending anything (one rule for every store). */
+const BUCKET_NAME = /^[A-Za-z0-9._-]{1,255}$/;
+
+/** Throws what the AWS CLI says for a bucket name it would not send; `.` and `..` are no bucket. */
+export function checkBucketName(bucket: string): void {
+  if (!BUCKET_NAME.test(bucket)) {
+    throw new StoreError(
+      'Other',
+      `Parameter validation failed: Invalid bucket name "${bucket.slice(0, 300)}": Bucket name must match the regex "^[a-zA-Z0-9.\\-_]{1,255}$"`,
+    );
+  }
+  if (bucket === '.' || bucket === '..') throw noSuchBucket();
+}
+
+const ASTRAL_OR_HIGH = /[\uD800-\uFFFF]/;
+
+/**
+ * S3's key order: UTF-8 bytes. For text without surrogates or U+E000..U+FFFF, UTF-16 code unit
+ * order is the same, so only such keys pay for an encoding.
+ */
+export function byteCompare(a: string, b: string): number {
+  if (!ASTRAL_OR_HIGH.test(a) && !ASTRAL_OR_HIGH.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
