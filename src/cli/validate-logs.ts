@@ -123,8 +123,9 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
   let keys: PublicKeySource | undefined;
   let pool: LogWorkerPool | undefined;
   let logChecker: LogChecker | undefined;
+  let local: LocalStore | undefined;
   if (localRoot !== undefined) {
-    const local = new LocalStore(localRoot);
+    local = new LocalStore(localRoot);
     store = local;
     pool = new LogWorkerPool();
     pool.start();
@@ -166,6 +167,14 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
     sink,
   );
   await pool?.close();
+  if (local && local.withoutSidecar > 0 && local.withSidecar === 0) {
+    // Not one digest had a sidecar: the mark of a copy made with `aws s3 sync`, not of tampering
+    // (a single deleted sidecar gets no hint). After the report, whose lines are unchanged.
+    output.err(
+      `hint: ${local.withoutSidecar} digest file(s) under ${localRoot} have no metadata sidecar (<key>.metadata.json), so their signatures cannot be checked. ` +
+        'A copy made with `aws s3 sync` keeps no S3 metadata: run `trailproof export-signatures` with the same options first (README: "Validating a real CloudTrail archive").\n',
+    );
+  }
   await output.flush();
   return summary.exitCode;
 }

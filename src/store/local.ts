@@ -43,6 +43,12 @@ export class LocalStore implements ObjectStore {
   readonly kind = 'local' as const;
   private readonly bucketReal = new Map<string, string>();
   private rootRealPath: string | undefined;
+  /**
+   * Small objects (digests) read whole that had no metadata sidecar at all: the sign of a copy made
+   * with `aws s3 sync`, which keeps no S3 metadata (the CLI then hints at export-signatures).
+   */
+  withoutSidecar = 0;
+  withSidecar = 0;
 
   constructor(readonly root: string) {}
 
@@ -116,7 +122,10 @@ export class LocalStore implements ObjectStore {
       if (file.size > limit) throw tooLarge(bucket, key, limit);
       const bytes = readFileSync(file.fd);
       if (bytes.length > limit) throw tooLarge(bucket, key, limit);
-      return { bytes, metadata: readSidecar(location) };
+      const metadata = readSidecar(location);
+      if (metadata === NO_SIDECAR) this.withoutSidecar++;
+      else this.withSidecar++;
+      return { bytes, metadata };
     } catch (err) {
       if (err instanceof TrailproofError) throw err;
       throw unreadable(file.path, err);
@@ -263,9 +272,11 @@ function safeBucketName(bucket: string): boolean {
 }
 
 /** An object's metadata sidecar: none (absent, outside the bucket, a folder) is no metadata; unreadable or oversized stops the run. */
+const NO_SIDECAR: Metadata = Object.freeze({});
+
 function readSidecar(location: LocalLocation): Metadata {
   const real = resolveSidecar(location);
-  if (real === undefined) return {};
+  if (real === undefined) return NO_SIDECAR;
   const file = openRegular(real);
   if (file === undefined || file === 'symlink') return {};
   try {

@@ -67,6 +67,8 @@ const CASES: Array<[string, Buffer]> = [
   ['a header only', gz.subarray(0, 10)],
   ['a bad CRC', Buffer.concat([gz.subarray(0, gz.length - 8), Buffer.from([1, 2, 3, 4]), gz.subarray(gz.length - 4)])],
   ['a bad ISIZE', Buffer.concat([gz.subarray(0, gz.length - 4), Buffer.from([9, 9, 9, 9])])],
+  ['the first CRC byte deleted (CRC complete and wrong, ISIZE cut)', Buffer.concat([gz.subarray(0, gz.length - 8), gz.subarray(gz.length - 7)])],
+  ['the trailer cut after a right CRC', gz.subarray(0, gz.length - 3)],
   ['corrupt deflate data', Buffer.concat([gz.subarray(0, 10), Buffer.alloc(40, 0xff), gz.subarray(50)])],
   ['a zlib stream, not gzip', zlib.deflateSync(TEXT)],
   ['nothing', Buffer.alloc(0)],
@@ -176,6 +178,41 @@ describe('properties', () => {
         if (sync !== undefined) expect(sync).toEqual(want);
       }),
       { numRuns: 400 },
+    );
+  });
+
+  /**
+   * The reference's zlib on a member whose trailer (RFC 1952: CRC-32, ISIZE) lost bytes or had a
+   * byte deleted: a complete (4-byte) CRC is checked even when ISIZE is cut short (vectors
+   * crc-mismatch, trailer-cut). zlib's own streaming gunzip with Z_SYNC_FLUSH is the oracle: it
+   * errors on a wrong check value and waits for more input otherwise.
+   */
+  it('a trailer that lost bytes: a complete wrong CRC-32 is corrupt in every path, otherwise it is truncated', async () => {
+    const oracle = (b: Buffer): 'corrupt' | 'not corrupt' => {
+      try {
+        zlib.gunzipSync(b, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+        return 'not corrupt';
+      } catch {
+        return 'corrupt';
+      }
+    };
+    await fc.assert(
+      fc.asyncProperty(content, fc.integer({ min: 0, max: 7 }), fc.integer({ min: 1, max: 8 }), async (x, at, cut) => {
+        const g = zlib.gzipSync(x);
+        const body = g.subarray(0, g.length - 8);
+        const trailer = g.subarray(g.length - 8);
+        // Either one trailer byte deleted (`at`), or the trailer cut to 8 - cut bytes.
+        const variants = [
+          Buffer.concat([body, trailer.subarray(0, at), trailer.subarray(at + 1)]),
+          Buffer.concat([body, trailer.subarray(0, 8 - cut)]),
+        ];
+        for (const bytes of variants) {
+          const want = await reference(bytes);
+          expect(want.status === 'corrupt' ? 'corrupt' : 'not corrupt').toBe(oracle(bytes));
+          for (const got of [viaInflater(inflater, bytes), viaFast(bytes), viaSync(bytes)]) if (got !== undefined) expect(got).toEqual(want);
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 
