@@ -1,4 +1,4 @@
-import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +13,19 @@ import { LocalStore } from '../store/local.js';
 import { createOutput } from '../verifier/output.js';
 import { TextReport } from '../verifier/report-text.js';
 import { runValidation } from '../verifier/validate.js';
-import { parseArgs, str, type OptionSpec } from './args.js';
+import { TrailproofError } from '../errors.js';
+import { describeFsError } from '../util/errno.js';
+import { EXIT_PIPE_LINE, EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, str, type CommandSpec } from './args.js';
+import { formatUsage } from './help.js';
+import { counted } from './plural.js';
 
-export const DEMO_USAGE = 'usage: trailproof demo [--dir DIR]';
-const OPTIONS: OptionSpec[] = [{ name: 'dir' }];
+export const DEMO_COMMAND: CommandSpec = {
+  name: 'demo',
+  summary: 'Simulates a two-region trail, signs it with the test keys, validates it, tampers with it and validates again.',
+  options: [{ name: 'dir', value: 'DIR', description: 'where the trail and the key store copy go (DIR/root, DIR/keys: replaced)', default: 'a new temporary folder' }],
+  exitCodes: [[0, 'tampering was detected, as expected'], [1, 'the demo did not behave as expected'], EXIT_USAGE_LINE, EXIT_STOPPED_LINE, EXIT_PIPE_LINE],
+};
+export const DEMO_USAGE = formatUsage(DEMO_COMMAND);
 
 /** The repository's test-only key store (keys/README.md). */
 export const TEST_KEYS = fileURLToPath(new URL('../../keys', import.meta.url));
@@ -45,25 +54,37 @@ const HOURS = 6;
  * change one log and delete one digest and validate again. Exit 0 when both reports are as expected.
  */
 export async function demoCommand(argv: readonly string[], write: (t: string) => void = (t) => process.stdout.write(t)): Promise<number> {
-  const args = parseArgs(argv, OPTIONS);
-  const dir = str(args, 'dir') ?? (await mkdtemp(join(tmpdir(), 'trailproof-demo-')));
+  const args = parseArgs(argv, DEMO_COMMAND);
+  const given = str(args, 'dir');
+  const dir = given ?? (await mkdtemp(join(tmpdir(), 'trailproof-demo-')));
   const root = join(dir, 'root');
   const keysDir = join(dir, 'keys');
-  await rm(root, { recursive: true, force: true });
-  await rm(keysDir, { recursive: true, force: true });
-  await copyKeyStore(TEST_KEYS, keysDir);
+  try {
+    if (given !== undefined) await mkdir(given, { recursive: true });
+    await rm(root, { recursive: true, force: true });
+    await rm(keysDir, { recursive: true, force: true });
+    await copyKeyStore(TEST_KEYS, keysDir);
+  } catch (err) {
+    // --dir names a regular file, a folder we may not write, ...: the user's to fix, not a bug.
+    if (given === undefined) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'is not a folder' : describeFsError(err);
+    throw new TrailproofError('input', `Cannot prepare the demo in --dir ${given}: ${why}`);
+  }
+  let step = 0;
+  const next = (): number => ++step;
 
   const store = new LocalStore(root);
   const start = parseDate(START).clock;
   const end = start + HOURS * MICROS_PER_HOUR;
   const sim = await simulateDelivery(store, { bucket: BUCKET, account: ACCOUNT, regions: REGIONS, start, hours: HOURS, filesPerHour: 3, recordsPerFile: 25, seed: 'demo' });
-  write(`1. Simulated ${sim.files} CloudTrail log files (${REGIONS.join(', ')}, ${HOURS} hours) in ${root}\n`);
+  write(`${next()}. Simulated ${counted(sim.files, 'CloudTrail log file')} (${REGIONS.join(', ')}, ${HOURS} hours) in ${root}\n`);
 
   const keys = new KeyStore(keysDir);
   for (const region of REGIONS) {
     const scope = { account: ACCOUNT, sourceRegion: region, homeRegion: 'us-east-1', trailName: 'demo-trail' };
     const r = await signRegion({ store, keys, bucket: BUCKET, scope, until: end, lookback: 24 * MICROS_PER_HOUR, concurrency: 4, now: () => end, warn: (m) => write(`${m}\n`) });
-    write(`2. Signed ${r.digests} hourly digests for ${region} (${r.logFiles} log files) with the test keys in ${keysDir}\n`);
+    write(`${next()}. Signed ${counted(r.digests, 'hourly digest')} for ${region} (${counted(r.logFiles, 'log file')}) with the test keys in ${keysDir}\n`);
   }
 
   const validate = async (title: string, region: string): Promise<number> => {
@@ -85,7 +106,7 @@ export async function demoCommand(argv: readonly string[], write: (t: string) =>
     return summary.exitCode;
   };
 
-  const clean = [await validate('3. validate-logs, untouched trail, us-east-1', 'us-east-1'), await validate('   and eu-west-1', 'eu-west-1')];
+  const clean = [await validate(`${next()}. validate-logs, untouched trail, us-east-1`, 'us-east-1'), await validate(`${next()}. validate-logs, untouched trail, eu-west-1`, 'eu-west-1')];
 
   // Tamper: change one record of one log file, and delete one digest.
   const scope = { account: ACCOUNT, sourceRegion: 'us-east-1', homeRegion: 'us-east-1', trailName: 'demo-trail' };
@@ -105,8 +126,8 @@ export async function demoCommand(argv: readonly string[], write: (t: string) =>
   }
   const deleted = digestKey(scope, start + 4 * MICROS_PER_HOUR);
   await store.delete(BUCKET, deleted);
-  write(`\n4. Tampered: changed one record of s3://${BUCKET}/${victim ?? '?'}\n   and deleted s3://${BUCKET}/${deleted}\n`);
-  const tampered = await validate('5. validate-logs after tampering, us-east-1', 'us-east-1');
+  write(`\n${next()}. Tampered: changed one record of s3://${BUCKET}/${victim ?? '?'}\n   and deleted s3://${BUCKET}/${deleted}\n`);
+  const tampered = await validate(`${next()}. validate-logs after tampering, us-east-1`, 'us-east-1');
 
   write(`\nFiles: ${root} (trail), ${keysDir} (key store copy). Remove ${dir} when done.\n`);
   const ok = clean.every((c) => c === 0) && tampered === 1;

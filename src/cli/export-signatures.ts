@@ -6,35 +6,40 @@ import { nowMicros, parseDate } from '../format/time.js';
 import { LocalStore } from '../store/local.js';
 import type { Metadata, ObjectStore } from '../store/types.js';
 import { listDigestKeys } from '../verifier/walk.js';
-import { parseArgs, str, usageError, type OptionSpec } from './args.js';
+import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
+import { formatUsage } from './help.js';
+import { counted } from './plural.js';
 import { readInputFile } from './files.js';
 
-export const EXPORT_USAGE = `usage: trailproof export-signatures --trail-arn ARN --start-time T [--end-time T] --local-root DIR
-         [--s3-bucket B] [--s3-prefix P] [--account-id A] [--region R] [--organization-id O] [--trails FILE]
-         [--with-digests] [--endpoint-url URL] [--profile P]
-
-Copies the S3 metadata (signature, signature-algorithm, backfill-generation-timestamp) of every digest
-that validate-logs would read for the window into sidecar files DIR/<bucket>/<key>.metadata.json, so
-that a copy made with \`aws s3 sync\` (which keeps no metadata) validates offline, newest digest included.
---with-digests also downloads the digest objects themselves.`;
-
 const OPTIONS: OptionSpec[] = [
-  { name: 'trail-arn', required: true },
-  { name: 'start-time', required: true },
-  { name: 'end-time' },
-  { name: 'local-root', required: true },
-  { name: 's3-bucket' },
-  { name: 's3-prefix' },
-  { name: 'account-id' },
-  { name: 'region' },
-  { name: 'organization-id' },
-  { name: 'trails' },
-  { name: 'with-digests', flag: true },
-  { name: 'source-root' },
-  { name: 'endpoint-url' },
-  { name: 'profile' },
-  { name: 'no-verify-ssl', flag: true },
+  { name: 'trail-arn', value: 'ARN', required: true, description: 'the trail, as for validate-logs' },
+  { name: 'start-time', value: 'TIME', required: true, description: 'start of the window, as for validate-logs' },
+  { name: 'end-time', value: 'TIME', description: 'end of the window', default: 'now' },
+  { name: 'local-root', value: 'DIR', required: true, description: 'the local copy: sidecars go to DIR/<bucket>/<key>.metadata.json' },
+  { name: 's3-bucket', value: 'BUCKET', description: 'the bucket that holds the digests (give this or --trails)' },
+  { name: 's3-prefix', value: 'PREFIX', description: 'the key prefix of the digests', default: 'none' },
+  { name: 'account-id', value: 'ID', description: 'the account whose digests are read', default: "the ARN's" },
+  { name: 'region', value: 'REGION', description: 'the source region (CloudTrail-Digest/<region>/)', default: "the S3 client's, else the ARN's" },
+  { name: 'organization-id', value: 'ID', description: "an organization trail's id" },
+  { name: 'trails', value: 'FILE', description: 'the JSON of aws cloudtrail describe-trails, for the bucket and prefix' },
+  { name: 'with-digests', flag: true, description: 'also download the digest objects themselves' },
+  { name: 'source-root', value: 'DIR', description: 'read the digests from another local root instead of S3 (tests, copies of copies)' },
+  { name: 'endpoint-url', value: 'URL', group: 'AWS options (S3 access)', description: 'an S3-compatible server (path-style addressing)', default: 'AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL' },
+  { name: 'profile', value: 'NAME', description: 'the shared config profile', default: 'AWS_PROFILE, else the default chain' },
+  { name: 'no-verify-ssl', flag: true, description: "do not check the server's TLS certificate" },
 ];
+
+export const EXPORT_COMMAND: CommandSpec = {
+  name: 'export-signatures',
+  summary: "Copies the S3 metadata of every digest validate-logs would read into a local copy's sidecars, for offline validation.",
+  about:
+    'Sidecars go to DIR/<bucket>/<key>.metadata.json (signature, signature-algorithm, backfill-generation-timestamp),\n' +
+    'so that a copy made with `aws s3 sync` (which keeps no metadata) validates offline, newest digest included.',
+  options: OPTIONS,
+  exitCodes: [[0, 'the metadata was exported'], EXIT_USAGE_LINE, EXIT_STOPPED_LINE],
+};
+
+export const EXPORT_USAGE = formatUsage(EXPORT_COMMAND);
 
 export interface ExportDeps {
   readonly out?: (t: string) => void;
@@ -55,7 +60,7 @@ async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
 /** `trailproof export-signatures`: digest metadata from S3 into a local root's sidecars. */
 export async function exportSignaturesCommand(argv: readonly string[], deps: ExportDeps = {}): Promise<number> {
   const out = deps.out ?? ((t: string) => process.stdout.write(t));
-  const args = parseArgs(argv, OPTIONS);
+  const args = parseArgs(argv, EXPORT_COMMAND);
   const start = parseDate(str(args, 'start-time')!).clock;
   const endText = str(args, 'end-time');
   const end = endText ? parseDate(endText).clock : nowMicros();
@@ -107,6 +112,6 @@ export async function exportSignaturesCommand(argv: readonly string[], deps: Exp
     }
     exported++;
   }
-  out(`exported the metadata of ${exported} digest files of s3://${bucket} to ${str(args, 'local-root')}${missing ? ` (${missing} disappeared while listing)` : ''}\n`);
+  out(`exported the metadata of ${counted(exported, 'digest file')} of s3://${bucket} to ${str(args, 'local-root')}${missing ? ` (${missing} disappeared while listing)` : ''}\n`);
   return 0;
 }

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { TrailproofError } from '../errors.js';
+import { describeFsError } from '../util/errno.js';
 
 /** Reads a small input file (keys, trails) with a size bound and a one-line error. */
 export async function readInputFile(path: string, what: string, limit = 16 << 20): Promise<string> {
@@ -10,7 +11,6 @@ export async function readInputFile(path: string, what: string, limit = 16 << 20
     return await readFile(path, 'utf8');
   } catch (err) {
     if (err instanceof TrailproofError) throw err;
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new TrailproofError('input', `Cannot read ${what} ${path}: ${code}`);
+    throw new TrailproofError('input', `Cannot read ${what} ${path}: ${describeFsError(err)}`);
   }
 }

@@ -1,17 +1,25 @@
 import { TrailproofError } from '../errors.js';
 import { nowMicros, parseDate } from '../format/time.js';
 import { formatPublicKeysJson, parsePublicKeysJson, selectOverlapping, type PublicKeyEntry } from '../keys/public-keys.js';
-import { parseArgs, str, type OptionSpec } from './args.js';
+import { EXIT_PIPE_LINE, EXIT_USAGE_LINE, parseArgs, str, type CommandSpec, type OptionSpec } from './args.js';
+import { formatUsage } from './help.js';
 import { readInputFile } from './files.js';
 
 export const LIST_KEYS_OPTIONS: OptionSpec[] = [
-  { name: 'public-keys' },
-  { name: 'keys-dir' },
-  { name: 'start-time' },
-  { name: 'end-time' },
+  { name: 'public-keys', value: 'FILE', orNext: true, description: 'the JSON of aws cloudtrail list-public-keys (give this or --keys-dir)' },
+  { name: 'keys-dir', value: 'DIR', description: 'a trailproof key store (its public half; the folder must exist)' },
+  { name: 'start-time', value: 'TIME', description: 'start of the window: keys valid at any time in it are printed', default: 'now' },
+  { name: 'end-time', value: 'TIME', description: 'end of the window', default: 'now' },
 ];
 
-export const LIST_KEYS_USAGE = 'usage: trailproof list-public-keys (--public-keys FILE | --keys-dir DIR) [--start-time T] [--end-time T]';
+export const LIST_KEYS_COMMAND: CommandSpec = {
+  name: 'list-public-keys',
+  summary: 'Prints the checked public keys valid in a window, in the JSON shape of `aws cloudtrail list-public-keys`.',
+  options: LIST_KEYS_OPTIONS,
+  exitCodes: [[0, 'the keys were printed (none is an empty list)'], EXIT_USAGE_LINE, [255, 'a key or the key store cannot be trusted or read: stderr says why'], EXIT_PIPE_LINE],
+};
+
+export const LIST_KEYS_USAGE = formatUsage(LIST_KEYS_COMMAND);
 
 export interface ListKeysDeps {
   readonly out?: (text: string) => void;
@@ -24,7 +32,7 @@ export interface ListKeysDeps {
  * as ListPublicKeys does), checked, printed in the JSON shape of `aws cloudtrail list-public-keys`.
  */
 export async function listPublicKeysCommand(argv: readonly string[], deps: ListKeysDeps = {}): Promise<number> {
-  const args = parseArgs(argv, LIST_KEYS_OPTIONS);
+  const args = parseArgs(argv, LIST_KEYS_COMMAND);
   const now = nowMicros();
   const startText = str(args, 'start-time');
   const endText = str(args, 'end-time');

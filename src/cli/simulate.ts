@@ -4,37 +4,41 @@ import { simulateDelivery } from '../simulate/deliver.js';
 import { SIMULATE_DEFAULTS, SIMULATE_LIMITS } from '../simulate/options.js';
 import { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
-import { parseArgs, positiveInt, str, usageError, type OptionSpec } from './args.js';
+import { join } from 'node:path';
+import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
+import { formatUsage } from './help.js';
+import { counted } from './plural.js';
 
 export const SIMULATE_OPTIONS: OptionSpec[] = [
-  { name: 'local-root' },
-  { name: 'endpoint-url' },
-  { name: 'profile' },
-  { name: 'region' },
-  { name: 'no-verify-ssl', flag: true },
-  { name: 'bucket', required: true },
-  { name: 'account', required: true },
-  { name: 'regions', required: true },
-  { name: 'start-time', required: true },
-  { name: 'hours', required: true },
-  { name: 'seed' },
-  { name: 'files-per-hour' },
-  { name: 'records-per-file' },
-  { name: 'prefix' },
-  { name: 'organization-id' },
-  { name: 'data-events', flag: true },
-  { name: 'gzip-level' },
-  { name: 'concurrency' },
+  { name: 'local-root', value: 'DIR', orNext: true, description: 'write DIR/<bucket>/<key> (give this, or S3 options to write to S3)' },
+  { name: 'endpoint-url', value: 'URL', description: 'an S3-compatible server to write to (path-style addressing)', default: 'AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS' },
+  { name: 'bucket', value: 'BUCKET', required: true, description: 'the bucket the trail delivers to' },
+  { name: 'account', value: 'ACCOUNT_ID', required: true, description: 'the 12-digit account the logs belong to' },
+  { name: 'regions', value: 'R1,R2', required: true, description: 'the source regions, comma-separated' },
+  { name: 'start-time', value: 'TIME', required: true, description: 'the first delivery hour, a whole minute in UTC' },
+  { name: 'hours', value: 'N', required: true, description: `how many hours to deliver, 1 to ${SIMULATE_LIMITS.hours}` },
+  { name: 'seed', value: 'SEED', description: 'the same seed and options give the same bytes', default: String(SIMULATE_DEFAULTS.seed) },
+  { name: 'files-per-hour', value: 'N', description: `log files per hour and region, 1 to ${SIMULATE_LIMITS.filesPerHour}`, default: String(SIMULATE_DEFAULTS.filesPerHour) },
+  { name: 'records-per-file', value: 'N', description: `events per log file, 1 to ${SIMULATE_LIMITS.recordsPerFile}`, default: String(SIMULATE_DEFAULTS.recordsPerFile) },
+  { name: 'prefix', value: 'PREFIX', description: "the trail's key prefix, without slashes at either end", default: 'none' },
+  { name: 'organization-id', value: 'ORG_ID', description: "an organization trail's layout: AWSLogs/<ORG_ID>/<account>/..." },
+  { name: 'data-events', flag: true, description: 'also write S3 object and Lambda Invoke data events' },
+  { name: 'gzip-level', value: '0-9', description: 'gzip compression level', default: '6' },
+  { name: 'concurrency', value: 'N', description: `objects written at once, 1 to ${SIMULATE_LIMITS.concurrency}`, default: String(SIMULATE_DEFAULTS.concurrency) },
+  { name: 'profile', value: 'NAME', group: 'AWS options (S3 access)', description: 'the shared config profile', default: 'AWS_PROFILE, else the default chain' },
+  { name: 'region', value: 'REGION', description: 'the region of the S3 client', default: 'AWS_REGION, the profile' },
+  { name: 'no-verify-ssl', flag: true, description: "do not check the server's TLS certificate" },
 ];
 
-export const SIMULATE_USAGE = `usage: trailproof simulate (--local-root ROOT | --endpoint-url URL ...) --bucket BUCKET --account ACCOUNT_ID
-         --regions REGION[,REGION...] --start-time TIME --hours N
-         [--seed SEED] [--files-per-hour N] [--records-per-file N] [--prefix PREFIX]
-         [--organization-id ORG_ID] [--data-events] [--gzip-level 0-9] [--concurrency N]
+export const SIMULATE_COMMAND: CommandSpec = {
+  name: 'simulate',
+  summary: "Writes a synthetic CloudTrail trail's log files (gzip JSON, the real key layout), for demos, fixtures and benchmarks.",
+  about: 'Delivered from --start-time for --hours hours into <bucket>, on a local root or S3. The same seed gives the same bytes.',
+  options: SIMULATE_OPTIONS,
+  exitCodes: [[0, 'the files were written'], EXIT_USAGE_LINE, EXIT_STOPPED_LINE],
+};
 
-Writes synthetic CloudTrail log files (gzip JSON, the real key layout) into ROOT/BUCKET, delivered
-from TIME (a whole minute) for N hours. The same seed gives the same bytes.
-Defaults: --seed ${SIMULATE_DEFAULTS.seed}, --files-per-hour ${SIMULATE_DEFAULTS.filesPerHour} (per region), --records-per-file ${SIMULATE_DEFAULTS.recordsPerFile}, --gzip-level 6, --concurrency ${SIMULATE_DEFAULTS.concurrency}.`;
+export const SIMULATE_USAGE = formatUsage(SIMULATE_COMMAND);
 
 export interface SimulateDeps {
   readonly out?: (text: string) => void;
@@ -48,7 +52,7 @@ const MB = 1024 * 1024;
 
 /** `trailproof simulate`: writes a simulated trail's log files. Resolves with the exit code. */
 export async function simulateCommand(argv: readonly string[], deps: SimulateDeps = {}): Promise<number> {
-  const args = parseArgs(argv, SIMULATE_OPTIONS);
+  const args = parseArgs(argv, SIMULATE_COMMAND);
   const hours = positiveInt(args, 'hours', SIMULATE_LIMITS.hours)!;
   const filesPerHour = positiveInt(args, 'files-per-hour', SIMULATE_LIMITS.filesPerHour);
   const recordsPerFile = positiveInt(args, 'records-per-file', SIMULATE_LIMITS.recordsPerFile);
@@ -86,8 +90,10 @@ export async function simulateCommand(argv: readonly string[], deps: SimulateDep
   });
   const mb = (n: number): string => (n / MB).toFixed(2);
   const span = manifest.firstDelivery === null ? '' : `, delivered ${formatDisplay(manifest.firstDelivery)} to ${formatDisplay(manifest.lastDelivery!)}`;
+  // A local root is a folder on this machine: say which one, not an s3:// name nothing was sent to.
+  const where = localRoot !== undefined ? join(localRoot, manifest.bucket) : `s3://${manifest.bucket}`;
   (deps.out ?? ((t: string) => process.stdout.write(t)))(
-    `Wrote ${manifest.files} log files (${manifest.records} records) to s3://${manifest.bucket}: ` +
+    `Wrote ${counted(manifest.files, 'log file')} (${counted(manifest.records, 'record')}) to ${where}: ` +
       `${mb(manifest.compressedBytes)} MB gzip, ${mb(manifest.uncompressedBytes)} MB JSON${span}\n`,
   );
   return 0;

@@ -5,7 +5,6 @@ import { findTrail, type TrailInfo } from '../format/trails.js';
 import { nowMicros, parseDate } from '../format/time.js';
 import { parsePublicKeysJson } from '../keys/public-keys.js';
 import { entriesSource } from '../keys/source.js';
-import { KeyStore } from '../keys/keystore.js';
 import { LocalStore } from '../store/local.js';
 import { describeFsError } from '../util/errno.js';
 import type { ObjectStore } from '../store/types.js';
@@ -16,38 +15,52 @@ import type { PublicKeySource } from '../verifier/types.js';
 import { runValidation } from '../verifier/validate.js';
 import { createWorkerLogChecker, type LogChecker } from '../verifier/log-check.js';
 import { LogWorkerPool } from '../verifier/worker-pool.js';
-import { parseArgs, positiveInt, str, usageError, type OptionSpec } from './args.js';
+import { EXIT_PIPE_LINE, EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
+import { formatUsage } from './help.js';
 import { readInputFile } from './files.js';
+import { keyStorePublicEntries } from './key-store-dir.js';
 
 export const VALIDATE_OPTIONS: OptionSpec[] = [
-  { name: 'trail-arn', required: true },
-  { name: 'start-time', required: true },
-  { name: 'end-time' },
-  { name: 's3-bucket' },
-  { name: 's3-prefix' },
-  { name: 'account-id' },
-  { name: 'verbose', flag: true },
-  { name: 'region' },
-  // trailproof's own
-  { name: 'local-root' },
-  { name: 'public-keys' },
-  { name: 'keys-dir' },
-  { name: 'trails' },
-  { name: 'organization-id' },
-  { name: 'output' },
-  { name: 'concurrency' },
-  // AWS CLI global options accepted for compatibility (S3 access)
-  { name: 'profile' },
-  { name: 'endpoint-url' },
-  { name: 'no-verify-ssl', flag: true },
-  { name: 'debug', flag: true },
-  { name: 'color' },
+  { name: 'trail-arn', value: 'ARN', required: true, description: 'the trail: arn:<partition>:cloudtrail:<region>:<12 digits>:trail/<name>' },
+  { name: 'start-time', value: 'TIME', required: true, description: 'start of the window, read like the AWS CLI (2024-05-01T00:00:00Z, 2024-05-01, 20240501T000000Z, ...)' },
+  { name: 'end-time', value: 'TIME', description: 'end of the window', default: 'now' },
+  { name: 's3-bucket', value: 'BUCKET', description: 'the bucket that holds the digests', default: "the trail's, from --trails or DescribeTrails" },
+  { name: 's3-prefix', value: 'PREFIX', description: 'the key prefix of the digests (ignored without --s3-bucket)', default: 'none' },
+  { name: 'account-id', value: 'ID', description: 'the account whose digests are read (organization trails: the member account)', default: "the ARN's" },
+  { name: 'region', value: 'REGION', description: 'the source region: which CloudTrail-Digest/<region>/ folder is read', default: "the ARN's; on S3, the AWS CLI region" },
+  { name: 'verbose', flag: true, description: 'also print the valid lines' },
+  { name: 'local-root', value: 'DIR', group: "trailproof's own options", description: 'read DIR/<bucket>/<key> (and .metadata.json sidecars) instead of S3' },
+  { name: 'public-keys', value: 'FILE', orNext: true, description: 'the JSON of aws cloudtrail list-public-keys, checked entry by entry', default: 'CloudTrail ListPublicKeys' },
+  { name: 'keys-dir', value: 'DIR', description: 'the public half of a trailproof key store, instead of --public-keys' },
+  { name: 'trails', value: 'FILE', description: 'the JSON of aws cloudtrail describe-trails, instead of DescribeTrails' },
+  { name: 'organization-id', value: 'ID', description: "an organization trail's id, instead of DescribeOrganization" },
+  { name: 'output', value: 'text|json', description: "text is the AWS CLI's report; json is one object per line, then a summary or an error", default: 'text' },
+  { name: 'concurrency', value: 'N', description: 'log files in flight, 1 to 1024; the report is the same for any N', default: '512 on a local root, 128 on S3' },
+  { name: 'profile', value: 'NAME', group: 'AWS CLI global options (S3 access)', description: 'the shared config profile for S3 and CloudTrail', default: 'AWS_PROFILE, else the default chain' },
+  { name: 'endpoint-url', value: 'URL', description: 'an S3-compatible server (path-style addressing)', default: 'AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL' },
+  { name: 'no-verify-ssl', flag: true, description: "do not check the server's TLS certificate" },
+  { name: 'debug', flag: true, description: 'accepted for compatibility with the AWS CLI; no effect' },
+  { name: 'color', value: 'on|off|auto', description: 'accepted for compatibility with the AWS CLI; no effect' },
 ];
 
-export const VALIDATE_USAGE = `usage: trailproof validate-logs --trail-arn ARN --start-time TIME [--end-time TIME]
-         [--s3-bucket BUCKET] [--s3-prefix PREFIX] [--account-id ID] [--region REGION] [--verbose]
-         [--local-root DIR] [--public-keys FILE | --keys-dir DIR] [--trails FILE]
-         [--organization-id ID] [--output text|json] [--concurrency N]`;
+export const VALIDATE_COMMAND: CommandSpec = {
+  name: 'validate-logs',
+  summary: 'Checks a trail like `aws cloudtrail validate-logs` (same options, same report, byte for byte), on S3 or a local copy.',
+  options: VALIDATE_OPTIONS,
+  exitCodes: [
+    [0, 'every digest and log file in the window is valid (gaps do not count)'],
+    [1, 'something is INVALID'],
+    EXIT_USAGE_LINE,
+    EXIT_STOPPED_LINE,
+    EXIT_PIPE_LINE,
+  ],
+  about:
+    'With --output json, a run that stops (exit 255, or a usage error: exit 2) ends stdout with\n' +
+    '{"kind":"error","message":...,"exitCode":N}; stderr is the same as with text output.',
+  awsErrors: true,
+};
+
+export const VALIDATE_USAGE = formatUsage(VALIDATE_COMMAND);
 
 /** What the AWS CLI asks CloudTrail when it is not told where the digests are (DescribeTrails, Organizations). */
 export interface TrailLookup {
@@ -71,7 +84,7 @@ export interface ValidateDeps {
 
 /** `trailproof validate-logs`: the AWS CLI's command, same options, same report. Resolves with the exit code. */
 export async function validateLogsCommand(argv: readonly string[], deps: ValidateDeps = {}): Promise<number> {
-  const args = parseArgs(argv, VALIDATE_OPTIONS);
+  const args = parseArgs(argv, VALIDATE_COMMAND);
   const outputMode = str(args, 'output') ?? 'text';
   if (!['text', 'json', 'table', 'yaml', 'yaml-stream'].includes(outputMode)) {
     throw usageError(`argument --output: Invalid choice '${outputMode}', valid choices are: text, json`);
@@ -140,7 +153,7 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
   const keysDir = str(args, 'keys-dir');
   if (keysDir !== undefined) {
     if (keysFile !== undefined) throw usageError('give --public-keys or --keys-dir, not both');
-    keys = entriesSource(await new KeyStore(keysDir).publicEntries());
+    keys = entriesSource(await keyStorePublicEntries(keysDir));
   }
   if (!keys) throw new TrailproofError('argument', 'Give --public-keys FILE (the output of aws cloudtrail list-public-keys)');
 

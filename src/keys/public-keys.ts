@@ -25,6 +25,26 @@ function keysError(source: string, message: string): TrailproofError {
   return new TrailproofError('keys', `Public keys file ${source}: ${message}`);
 }
 
+/**
+ * JSON.parse's complaint on one line. V8 quotes the input around the fault (`Unexpected token 'x',
+ * "...<the file's text>..." is not valid JSON`): hostile text of any length, newlines included, so
+ * the quote is dropped and a position becomes a line and column.
+ */
+function jsonProblem(err: unknown, text: string): string {
+  let message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+  const quoted = message.search(/, "/);
+  if (quoted >= 0 && /is not valid JSON$/.test(err instanceof Error ? err.message : '')) message = message.slice(0, quoted);
+  message = message.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).slice(0, 200);
+  const at = /at position (\d+)(?: \(line \d+ column \d+\))?/.exec(message);
+  if (at) {
+    const before = text.slice(0, Number(at[1]));
+    const line = before.split('\n').length;
+    const column = before.length - before.lastIndexOf('\n');
+    message = `${message.slice(0, at.index).trimEnd()} at line ${line} column ${column}`;
+  }
+  return message;
+}
+
 /** Epoch seconds (number or numeric text, the AWS CLI v1 shape) or ISO 8601 (v2). */
 function parseValidity(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value * MICROS_PER_SECOND);
@@ -75,7 +95,7 @@ export function parsePublicKeysJson(text: string, source: string): PublicKeyEntr
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw keysError(source, `not JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw keysError(source, `not JSON (${jsonProblem(err, text)})`);
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw keysError(source, 'expected {"PublicKeyList": [...]}');
   const list = (doc as Record<string, unknown>).PublicKeyList;

@@ -115,7 +115,7 @@ describe('storage and keys', () => {
   it('an unreadable keys file is a one-line error', () => {
     const r = runCli([...base, '--s3-bucket', 'oracle-trail-bucket', '--local-root', join(CLEAN, 'root'), '--public-keys', join(dir.path, 'missing.json')]);
     expect(r.status).toBe(255);
-    expect(r.err).toMatch(/^\nCannot read public keys file .*missing\.json: ENOENT\n$/);
+    expect(r.err).toMatch(/^\nCannot read public keys file .*missing\.json: does not exist\n$/);
   });
 });
 
