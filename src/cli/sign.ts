@@ -8,7 +8,7 @@ import { workerFactsReader, type LogFactsReader } from '../signer/log-hash.js';
 import { LogWorkerPool } from '../verifier/worker-pool.js';
 import { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
-import { defaultConcurrency } from '../verifier/validate.js';
+import { defaultConcurrency } from './tuning.js';
 import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
 import { formatUsage } from './help.js';
 import { counted } from './plural.js';

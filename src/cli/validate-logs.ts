@@ -7,11 +7,12 @@ import { parsePublicKeysJson } from '../keys/public-keys.js';
 import { entriesSource } from '../keys/source.js';
 import { LocalStore } from '../store/local.js';
 import { describeFsError } from '../util/errno.js';
+import { defaultConcurrency, digestReadAhead } from './tuning.js';
 import type { ObjectStore } from '../store/types.js';
 import { createOutput, type Output } from '../verifier/output.js';
 import { JsonReport } from '../verifier/report-json.js';
 import { TextReport } from '../verifier/report-text.js';
-import type { PublicKeySource } from '../verifier/types.js';
+import type { PublicKeySource } from '../keys/types.js';
 import { runValidation } from '../verifier/validate.js';
 import { createWorkerLogChecker, type LogChecker } from '../verifier/log-check.js';
 import { LogWorkerPool } from '../verifier/worker-pool.js';
@@ -174,7 +175,8 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
       bucket,
       start,
       end,
-      concurrency,
+      concurrency: concurrency ?? defaultConcurrency(local !== undefined),
+      readAhead: digestReadAhead(local !== undefined),
       logChecker,
     },
     sink,

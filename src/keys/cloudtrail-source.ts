@@ -5,7 +5,7 @@ import { loadPkcs1PublicKey, type RsaPublicKey } from '../crypto/rsa.js';
 import { MICROS_PER_SECOND } from '../format/time.js';
 import { trailFromList, type TrailInfo } from '../format/trails.js';
 import { awsClientConfig, awsError, importSdk, recordRequestUrl, type AwsClientOptions } from '../store/s3.js';
-import type { PublicKeyRecord, PublicKeySource } from '../verifier/types.js';
+import type { PublicKeyRecord, PublicKeySource } from './types.js';
 
 /**
  * CloudTrail itself as the key source (behaviour §2, §6): ListPublicKeys, plus the two calls the

@@ -1,4 +1,4 @@
-import type { PublicKeyRecord, PublicKeySource } from '../verifier/types.js';
+import type { PublicKeyRecord, PublicKeySource } from '../keys/types.js';
 import { selectOverlapping, type PublicKeyEntry } from './public-keys.js';
 
 /** A PublicKeySource over checked entries (a keys file or a key store), selecting like ListPublicKeys. */

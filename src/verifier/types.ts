@@ -1,23 +1,3 @@
-import type { RsaPublicKey } from '../crypto/rsa.js';
-import type { JsonObject } from '../format/json.js';
-
-/** A public key as the verifier needs it. `load` throws when the key cannot be loaded (§3.7). */
-export interface PublicKeyRecord {
-  readonly fingerprint: string;
-  load(): RsaPublicKey;
-}
-
-/** Where public keys come from: a keys file, a key store or CloudTrail's ListPublicKeys. */
-export interface PublicKeySource {
-  /** Keys whose validity overlaps [start, end] (UTC clock micros), in the source's order. */
-  list(start: number, end: number): Promise<PublicKeyRecord[]>;
-}
-
-/** One step of the digest walk, in report order. */
-export type WalkItem =
-  | { readonly kind: 'valid'; readonly backfill: boolean; readonly bucket: string; readonly key: string; readonly digest: JsonObject }
-  | { readonly kind: 'invalid'; readonly backfill: boolean; readonly bucket: string; readonly key: string; readonly reason: string }
-  | { readonly kind: 'gap'; readonly backfill: boolean; readonly from: number; readonly to: number };
 
 /** What the report writers receive, in report order. Times are UTC clock micros. */
 export type ReportEvent =

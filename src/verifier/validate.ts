@@ -1,11 +1,13 @@
-import { availableParallelism } from 'node:os';
 import { TrailproofError, messageOf } from '../errors.js';
-import { get, has, isObject, pyStr, type Json, type JsonObject } from '../format/json.js';
+import type { LogEntry } from '../format/digest.js';
+import { pyStr } from '../format/json.js';
 import type { DigestScope } from '../format/names.js';
 import { formatDisplay, instantOf, parseDate, type ParsedTime } from '../format/time.js';
 import type { ObjectStore } from '../store/types.js';
 import { createStreamLogChecker, LOG_REASON, type LogChecker, type LogResult } from './log-check.js';
-import type { PublicKeySource, ReportEvent, ReportSink, RunSummary, WalkItem } from './types.js';
+import type { ChainEvent } from '../chain/events.js';
+import type { PublicKeySource } from '../keys/types.js';
+import type { ReportEvent, ReportSink, RunSummary } from './types.js';
 import { DigestWalker } from './walk.js';
 import { Slots } from '../util/limit.js';
 import { prefetch } from '../util/prefetch.js';
@@ -18,17 +20,11 @@ export interface ValidateOptions {
   /** UTC clock micros. */
   readonly start: number;
   readonly end: number;
-  /** Log files checked at once (default: defaultConcurrency). */
+  /** Log files checked at once (cli/tuning.ts decides; default 64). */
   readonly concurrency?: number | undefined;
+  /** Digests read ahead of the one being checked (default 0). */
+  readonly readAhead?: number | undefined;
   readonly logChecker?: LogChecker | undefined;
-}
-
-/**
- * Log files in flight by default. Local files: deep queues keep every log worker busy (a task is
- * a few bytes; memory stays flat). S3: requests at once, enough to hide each request's latency.
- */
-export function defaultConcurrency(local: boolean): number {
-  return local ? 512 : Math.max(128, availableParallelism() * 16);
 }
 
 /** Events in report order; checks run concurrently behind it, bounded in count and queue length. */
@@ -67,45 +63,25 @@ function fatalEvent(err: unknown): ReportEvent {
   return { type: 'fatal', message: `internal error (a bug in trailproof, please report it): ${messageOf(err)}` };
 }
 
-function asText(v: Json | undefined): string | null {
-  return typeof v === 'string' ? v : null;
-}
-
-/** The entries of `logFiles`, as the reference iterates them; malformed shapes stop the run. */
-function logEntries(digest: JsonObject, where: string): JsonObject[] {
-  if (!has(digest, 'logFiles')) throw new TrailproofError('input', `${where}: the digest has no logFiles field`);
-  const list = get(digest, 'logFiles')!;
-  // Python: `if not digest['logFiles']: continue` (any falsy value means no logs).
-  if (list === null || list === false || list === 0 || list === '' || (Array.isArray(list) && list.length === 0)) return [];
-  if (isObject(list) && Object.keys(list).length === 0) return [];
-  if (!Array.isArray(list)) throw new TrailproofError('input', `${where}: logFiles is not a list`);
-  return list.map((entry) => {
-    if (!isObject(entry) || !has(entry, 's3Bucket') || !has(entry, 's3Object')) {
-      throw new TrailproofError('input', `${where}: a logFiles entry has no s3Bucket or s3Object`);
-    }
-    return entry;
-  });
-}
-
 /** Runs validate-logs and writes the report to `sink`. Resolves with the summary (and exit code). */
 export async function runValidation(o: ValidateOptions, sink: ReportSink): Promise<RunSummary> {
   const checker = o.logChecker ?? createStreamLogChecker(o.store);
-  const concurrency = Math.max(1, o.concurrency ?? defaultConcurrency(o.store.kind === 'local'));
+  const concurrency = Math.max(1, o.concurrency ?? 64);
   const batch = Math.max(1, Math.min(checker.batch, concurrency));
   const slots = new Slots(concurrency);
   const queue = new OrderedQueue(Math.max(64, concurrency * 16));
-  const walker = new DigestWalker({ store: o.store, scope: o.scope, bucket: o.bucket, start: o.start, end: o.end, keys: o.keys });
+  const walker = new DigestWalker({ store: o.store, scope: o.scope, bucket: o.bucket, start: o.start, end: o.end, keys: o.keys }, { readAhead: o.readAhead ?? 0 });
   let stopped = false;
 
   /** The events of a batch of a digest's log entries, in order (checked by the log checker). */
-  const logEvents = async (entries: readonly JsonObject[], backfill: boolean, digestKey: string, window: [string | null, string | null]): Promise<ReportEvent[]> => {
+  const logEvents = async (entries: readonly LogEntry[], backfill: boolean, digestKey: string, window: [string | null, string | null]): Promise<ReportEvent[]> => {
     const bases = entries.map((entry) => {
-      const bucket = get(entry, 's3Bucket')!;
-      const key = get(entry, 's3Object')!;
+      const bucket = entry.s3Bucket;
+      const key = entry.s3Object;
       const base = { type: 'log' as const, backfill, bucket: pyStr(bucket), key: pyStr(key), digestKey, digestStartTime: window[0], digestEndTime: window[1] };
       // The reference's S3 client (botocore) rejects a bad parameter before any request: an invalid format.
       const checkable = typeof bucket === 'string' && typeof key === 'string' && VALID_BUCKET.test(bucket) && key !== '';
-      const req = checkable ? { bucket, key, expectedHash: get(entry, 'hashValue'), hasExpectedHash: has(entry, 'hashValue') } : null;
+      const req = checkable ? { bucket, key, expectedHash: entry.hashValue, hasExpectedHash: entry.hasHashValue } : null;
       return { base, req };
     });
     const reqs = bases.flatMap((b) => (b.req ? [b.req] : []));
@@ -133,7 +109,7 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
     return events;
   };
 
-  const digestEvent = (item: Extract<WalkItem, { kind: 'valid' | 'invalid' }>): ReportEvent => {
+  const digestEvent = (item: Extract<ChainEvent, { kind: 'valid' | 'invalid' }>): ReportEvent => {
     const digest = item.kind === 'valid' ? item.digest : undefined;
     return {
       type: 'digest',
@@ -142,8 +118,8 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
       key: item.key,
       valid: item.kind === 'valid',
       reason: item.kind === 'invalid' ? item.reason : null,
-      digestStartTime: digest ? asText(get(digest, 'digestStartTime')) : null,
-      digestEndTime: digest ? asText(get(digest, 'digestEndTime')) : null,
+      digestStartTime: digest ? digest.text('digestStartTime') : null,
+      digestEndTime: digest ? digest.text('digestEndTime') : null,
     };
   };
 
@@ -161,7 +137,7 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
           await queue.push(Promise.resolve(event));
           if (item.kind !== 'valid') continue;
           const window: [string | null, string | null] = [event.type === 'digest' ? event.digestStartTime : null, event.type === 'digest' ? event.digestEndTime : null];
-          const entries = logEntries(item.digest, `Digest file s3://${item.bucket}/${item.key}`);
+          const entries = item.digest.logEntries(`Digest file s3://${item.bucket}/${item.key}`);
           for (let i = 0; i < entries.length; i += batch) {
             if (stopped) return;
             const part = entries.slice(i, i + batch);

@@ -1,15 +1,20 @@
+import { beforeKey, withKey, type DigestPlace, type DigestVerdict } from '../chain/digest-verdict.js';
+import type { ChainEvent } from '../chain/events.js';
+import { startChain, step, wanted, withListing } from '../chain/machine.js';
 import { TrailproofError } from '../errors.js';
-import { get, type Json, type JsonObject } from '../format/json.js';
-import { createDigestKeyMatcher, digestKeyStamp, digestListPrefix, digestMarker, isBackfillKey, type DigestScope } from '../format/names.js';
-import { formatDisplay, formatStamp, instantOf, MICROS_PER_HOUR, parseDate } from '../format/time.js';
+import { DigestFieldError, parseJsonTime } from '../format/digest.js';
+import { listingPlan } from '../chain/listing.js';
+import { createDigestKeyMatcher, type DigestScope } from '../format/names.js';
+import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
+import type { PublicKeyRecord, PublicKeySource } from '../keys/types.js';
 import type { Metadata, ObjectStore } from '../store/types.js';
-import { DigestReadAhead, GenericDigestFailure, loadAndValidateDigest, parseJsonTime, REASON, type KeyLookup } from './digest-check.js';
-import type { PublicKeyRecord, PublicKeySource, WalkItem } from './types.js';
+import { DigestReadAhead, loadDigestBytes, type PrereadDigest } from './digest-read.js';
 
 /**
- * The digest walk, behaviour §2, §3 and §6: newest digest first, following previous-digest links,
- * falling back on the listing after a missing or invalid digest or at the end of a chain.
- * Emits WalkItems in report order; throws a TrailproofError for what stops the run.
+ * The digest walk, behaviour §2, §3 and §6: the I/O driver of the chain machine (chain/machine.ts).
+ * It lists digests, reads what the machine asks for (with reads ahead on S3), looks public keys
+ * up, and passes each digest's verdict to the machine. Emits ChainEvents in report order; throws a
+ * TrailproofError for what stops the run.
  */
 export interface WalkOptions {
   readonly store: ObjectStore;
@@ -27,10 +32,7 @@ export interface Listing {
   backfill: string[];
 }
 
-/**
- * The digest keys of a window (§2): listing after the marker one minute before `start`, keys of
- * this trail only, stamped from `start` (whole seconds) until the first one after `end` + 1 hour.
- */
+/** The digest keys of a window (§2, chain/listing.ts), standard and backfill. */
 export async function listDigestKeys(
   store: ObjectStore,
   bucket: string,
@@ -40,39 +42,31 @@ export async function listDigestKeys(
   matches: (key: string) => boolean = createDigestKeyMatcher(scope),
 ): Promise<Listing> {
   const out: Listing = { standard: [], backfill: [] };
-  const first = formatStamp(start);
-  const last = formatStamp(end + MICROS_PER_HOUR);
-  for await (const key of store.list(bucket, { prefix: digestListPrefix(scope), startAfter: digestMarker(scope, start) })) {
-    if (!matches(key)) continue;
-    const stamp = digestKeyStamp(key);
-    if (cmp(stamp, last) > 0) break;
-    if (cmp(stamp, first) < 0) continue;
-    (isBackfillKey(key) ? out.backfill : out.standard).push(key);
+  const plan = listingPlan(scope, start, end, matches);
+  for await (const key of store.list(bucket, { prefix: plan.prefix, startAfter: plan.startAfter })) {
+    const kind = plan.select(key);
+    if (kind === 'stop') break;
+    if (kind !== 'skip') out[kind].push(key);
   }
   return out;
 }
 
-/** Python's string order (code points), for the 16-character stamps. */
-function cmp(a: string, b: string): number {
-  const x = Array.from(a);
-  const y = Array.from(b);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
-}
+/** Finds a digest's public key, loading more keys first when the walk allows it (§6). */
+type KeyLookup = (fingerprint: string, metadata: Metadata) => Promise<PublicKeyRecord | undefined>;
 
-/** A key's stamp as a time; an unparseable stamp stops the run, as in the reference. */
-function stampTime(key: string): number {
-  return parseDate(digestKeyStamp(key)).clock;
+export interface WalkTuning {
+  /** Digests read ahead of the one being checked (0: none). Worth it where each read is a round trip. */
+  readonly readAhead: number;
 }
 
 export class DigestWalker {
   private readonly listings = new Map<string, Listing>();
   private readonly matches: (key: string) => boolean;
 
-  constructor(private readonly o: WalkOptions) {
+  constructor(
+    private readonly o: WalkOptions,
+    private readonly tuning: WalkTuning = { readAhead: 0 },
+  ) {
     this.matches = createDigestKeyMatcher(o.scope);
   }
 
@@ -86,103 +80,67 @@ export class DigestWalker {
     return out;
   }
 
-  private async standardKeys(): Promise<Map<string, PublicKeyRecord>> {
+  private async standardLookup(): Promise<KeyLookup> {
     const { start, end } = this.o;
     const until = end + 2 * MICROS_PER_HOUR;
     const records = await this.o.keys.list(start, until);
     if (records.length === 0) {
       throw new TrailproofError('keys', `No public keys found between ${formatDisplay(start)} and ${formatDisplay(until)}`);
     }
-    return new Map(records.map((r) => [r.fingerprint, r]));
+    const keys = new Map(records.map((r) => [r.fingerprint, r]));
+    return async (fingerprint) => keys.get(fingerprint);
   }
 
   private backfillLookup(): KeyLookup {
     const known = new Map<string, PublicKeyRecord>();
-    return {
-      find: async (fingerprint: string, _digest: JsonObject, metadata: Metadata) => {
-        const hit = known.get(fingerprint);
-        if (hit) return hit;
-        const stamp = parseJsonTime(metadata['backfill-generation-timestamp']).clock;
-        const from = stamp - MICROS_PER_HOUR;
-        const to = stamp + MICROS_PER_HOUR;
-        const records = await this.o.keys.list(from, to);
-        if (records.length === 0) {
-          throw new GenericDigestFailure(`No public keys found between ${formatDisplay(from)} and ${formatDisplay(to)}`);
-        }
-        for (const r of records) known.set(r.fingerprint, r);
-        return known.get(fingerprint);
-      },
+    return async (fingerprint, metadata) => {
+      const hit = known.get(fingerprint);
+      if (hit) return hit;
+      const stamp = parseJsonTime(metadata['backfill-generation-timestamp']).clock;
+      const from = stamp - MICROS_PER_HOUR;
+      const to = stamp + MICROS_PER_HOUR;
+      const records = await this.o.keys.list(from, to);
+      if (records.length === 0) throw new DigestFieldError(`No public keys found between ${formatDisplay(from)} and ${formatDisplay(to)}`);
+      for (const r of records) known.set(r.fingerprint, r);
+      return known.get(fingerprint);
     };
   }
 
-  /** The listed key before `before` (popping the list, as the reference does), with its stamp. */
-  private static next(digests: string[], before?: string): [string, number] | undefined {
-    if (before === undefined) {
-      const key = digests.pop();
-      return key === undefined ? undefined : [key, stampTime(key)];
+  /** Reads one digest and judges it (§3 steps 1-9). */
+  private async verdict(place: DigestPlace, lookup: KeyLookup, preread: PrereadDigest | undefined): Promise<DigestVerdict> {
+    const loaded = await loadDigestBytes(this.o.store, place.bucket, place.key, preread);
+    if (!loaded) return { kind: 'missing' };
+    const first = beforeKey(loaded.raw, loaded.metadata, place);
+    if (first.kind !== 'need-key') return first;
+    let record: PublicKeyRecord | undefined;
+    try {
+      record = typeof first.fingerprint === 'string' ? await lookup(first.fingerprint, loaded.metadata) : undefined;
+    } catch (err) {
+      if (err instanceof DigestFieldError) return { kind: 'invalid', reason: err.message };
+      throw err;
     }
-    const limit = instantOf(parseDate(digestKeyStamp(before)));
-    while (digests.length > 0) {
-      const key = digests.pop()!;
-      const at = stampTime(key);
-      if (at < limit) return [key, at];
-    }
-    return undefined;
+    return withKey(first, record && (() => record.load()), loaded.metadata, place);
   }
 
-  async *walk(backfill: boolean): AsyncGenerator<WalkItem> {
-    const { start, end, store, scope } = this.o;
-    let bucket = this.o.bucket;
-    const initial = await this.listing(bucket, start, end);
-    let digests = backfill ? initial.backfill : initial.standard;
-    let lookup: KeyLookup;
-    if (backfill) {
-      lookup = this.backfillLookup();
-    } else {
-      const keys = await this.standardKeys();
-      lookup = { find: async (fp) => keys.get(fp) };
-    }
-
-    // On S3 the next digests are read while this one is checked (local reads are direct and cheap).
-    const readAhead = store.kind === 's3' ? new DigestReadAhead(store) : undefined;
-    let found = DigestWalker.next(digests);
-    let key = found?.[0];
-    let lastStart = found?.[1] ?? 0;
-    while (key !== undefined && start <= lastStart) {
-      const preread = readAhead?.take(bucket, key);
-      readAhead?.ahead(bucket, digests.slice(-8).reverse());
-      const outcome = await loadAndValidateDigest(store, { bucket, key, backfill, keys: lookup, homeRegion: scope.homeRegion, preread });
-      if (outcome.kind !== 'valid') {
-        const reason = outcome.kind === 'missing' ? REASON.notFound : outcome.reason;
-        yield { kind: 'invalid', backfill, bucket, key, reason };
-        key = DigestWalker.next(digests, key)?.[0];
-        continue;
+  async *walk(backfill: boolean): AsyncGenerator<ChainEvent> {
+    const { start, end, scope } = this.o;
+    const initial = await this.listing(this.o.bucket, start, end);
+    const lookup = backfill ? this.backfillLookup() : await this.standardLookup();
+    const readAhead = this.tuning.readAhead > 0 ? new DigestReadAhead(this.o.store, this.tuning.readAhead) : undefined;
+    let state = startChain({ backfill, start, bucket: this.o.bucket, listed: backfill ? initial.backfill : initial.standard });
+    for (;;) {
+      if (state.relist) {
+        const listing = await this.listing(state.relist.bucket, start, state.relist.end);
+        state = withListing(state, backfill ? listing.backfill : listing.standard);
       }
-      const { digest } = outcome;
-      lastStart = outcome.startClock;
-      yield { kind: 'valid', backfill, bucket, key, digest };
-      const prevBucket = get(digest, 'previousDigestS3Bucket');
-      const prevKey = get(digest, 'previousDigestS3Object');
-      if (prevBucket === undefined || prevBucket === null || prevKey === undefined || prevKey === null) {
-        // The chain ended: report a gap if the listing has an older digest (§3.10).
-        found = DigestWalker.next(digests, key);
-        if (found) yield { kind: 'gap', backfill, from: found[1], to: lastStart };
-        key = found?.[0];
-        continue;
-      }
-      const nextBucket = pointer(prevBucket, 'previousDigestS3Bucket', bucket, key);
-      key = pointer(prevKey, 'previousDigestS3Object', bucket, key);
-      if (nextBucket !== bucket) {
-        bucket = nextBucket;
-        const digestEnd = parseJsonTime(get(digest, 'digestEndTime')).clock;
-        const listing = await this.listing(bucket, start, digestEnd);
-        digests = backfill ? listing.backfill : listing.standard;
-      }
+      const next = wanted(state);
+      if (!next) return;
+      const preread = readAhead?.take(next.bucket, next.key);
+      readAhead?.ahead(next.bucket, state.listed.slice(Math.max(0, state.remaining - this.tuning.readAhead), state.remaining).reverse());
+      const place = { bucket: next.bucket, key: next.key, backfill, homeRegion: scope.homeRegion };
+      const result = step(state, await this.verdict(place, lookup, preread), `Digest file s3://${next.bucket}/${next.key}`);
+      state = result.state;
+      yield* result.events;
     }
   }
-}
-
-function pointer(value: Json, field: string, bucket: string, key: string): string {
-  if (typeof value === 'string') return value;
-  throw new TrailproofError('input', `Digest file s3://${bucket}/${key}: ${field} is not a string`);
 }

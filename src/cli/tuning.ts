@@ -1,0 +1,27 @@
+import { availableParallelism } from 'node:os';
+
+/**
+ * How hard a run works, decided here in cli/ (the layers below take it as options, never read the
+ * machine themselves).
+ */
+
+/**
+ * Log files in flight by default. Local files: deep queues keep every log worker busy (a task is
+ * a few bytes; memory stays flat). S3: requests at once, enough to hide each request's latency.
+ */
+export function defaultConcurrency(local: boolean): number {
+  return local ? 512 : Math.max(128, availableParallelism() * 16);
+}
+
+/**
+ * Digests read ahead of the one being checked: on S3 each read is a round trip on the walk's
+ * critical path; local reads are direct and cheap.
+ */
+export function digestReadAhead(local: boolean): number {
+  return local ? 0 : 8;
+}
+
+/** Log worker threads: one per core. */
+export function logWorkers(): number {
+  return availableParallelism();
+}
