@@ -77,8 +77,8 @@ export class KeyStore {
   }
 
   /** Settles when no rotation of this store object is under way (an interrupt waits for it). */
-  async idle(): Promise<void> {
-    await Promise.all([...this.rotating.values()]);
+  idle(): Promise<unknown> {
+    return Promise.all([...this.rotating.values()]);
   }
 
   private regionDir(region: string): string {
@@ -254,22 +254,13 @@ export class KeyStore {
    * The key to sign at `at` with, rotating by itself: when the newest key has reached its rotation
    * point (or expired), a new key is created, valid from that point (or from `at`).
    */
-  signingKey(
-    region: string,
-    at: number,
-    validityDays = DEFAULT_VALIDITY_DAYS,
-    rotationDays = DEFAULT_ROTATION_DAYS,
-    onCreated?: KeyCreated,
-  ): Promise<KeyRecord> {
+  signingKey(region: string, at: number, validityDays = DEFAULT_VALIDITY_DAYS, rotationDays = DEFAULT_ROTATION_DAYS, onCreated?: KeyCreated): Promise<KeyRecord> {
     const turn = (this.rotating.get(region) ?? Promise.resolve()).then(() => this.pickOrRotate(region, at, validityDays, rotationDays, onCreated));
     this.rotating.set(region, turn.catch(() => undefined));
     return turn;
   }
 
-  /**
-   * The newest key valid at `at` when it has not reached its rotation point; otherwise the
-   * predecessor whose successor must be made.
-   */
+  /** The newest key valid at `at` when it has not reached its rotation point; else the one to succeed. */
   private async pick(region: string, at: number): Promise<{ key: KeyRecord } | { rotate: KeyRecord }> {
     const keys = (await this.list(region)).filter((k) => k.validFrom <= at);
     const newest = keys[keys.length - 1];

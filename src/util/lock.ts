@@ -3,6 +3,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { TrailproofError } from '../errors.js';
 
 /**
@@ -161,19 +162,9 @@ async function breakStale(path: string, stale: LockHolder): Promise<void> {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, { signal }).catch(() => undefined);
 
-function describeHolder(h: LockHolder | null): string {
+export function describeHolder(h: LockHolder | null): string {
   return h ? `pid ${h.pid} on ${h.host}, since ${h.since}` : 'holder unknown';
 }
 
@@ -241,14 +232,10 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   }
 }
 
-function interrupted(): TrailproofError {
-  return new TrailproofError('signer', 'interrupted while waiting for a lock');
-}
+const interrupted = (): TrailproofError => new TrailproofError('signer', 'interrupted while waiting for a lock');
 
-function abortPromise(signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return new Promise(() => undefined);
-  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
-}
+const abortPromise = (signal: AbortSignal | undefined): Promise<void> =>
+  new Promise((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
 
 async function acquireFile(path: string, options: LockOptions): Promise<string> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
@@ -303,4 +290,3 @@ export async function releaseAllLocks(): Promise<void> {
   );
 }
 
-export { describeHolder };

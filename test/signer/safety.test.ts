@@ -11,7 +11,7 @@ import { backfillRegion } from '../../src/signer/backfill.js';
 import { GuardedStore } from '../../src/signer/guarded-store.js';
 import { regionsWithLogs } from '../../src/signer/regions.js';
 import { signRegion, type SignOptions } from '../../src/signer/sign.js';
-import { removeStaleTempFiles, removeTempFiles, TEMP_MARK } from '../../src/signer/temp-files.js';
+import { removeStaleTempFiles, removeTempFiles, TEMP_MARK } from '../../src/util/temp-files.js';
 import { simulateDelivery } from '../../src/simulate/deliver.js';
 import { LocalStore } from '../../src/store/local.js';
 import type { ObjectStore } from '../../src/store/types.js';
