@@ -1,9 +1,12 @@
 import { TrailproofError } from '../errors.js';
 import { parseTrailArn } from '../format/arn.js';
+import { digestListPrefix } from '../format/names.js';
 import { formatDisplay, MICROS_PER_HOUR, nowMicros, parseDate } from '../format/time.js';
 import { checkRegion, KeyStore } from '../keys/keystore.js';
 import { backfillRegion } from '../signer/backfill.js';
+import { GuardedStore } from '../signer/guarded-store.js';
 import { signRegion, type SignResult } from '../signer/sign.js';
+import { removeStaleTempFiles, removeTempFiles } from '../util/temp-files.js';
 import { workerFactsReader, type LogFactsReader } from '../signer/log-hash.js';
 import { LogWorkerPool } from '../verifier/worker-pool.js';
 import { LocalStore } from '../store/local.js';
@@ -11,6 +14,10 @@ import type { ObjectStore } from '../store/types.js';
 import { defaultConcurrency } from './tuning.js';
 import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
 import { formatUsage } from './help.js';
+import { acquireLock, describeHolder, releaseAllLocks } from '../util/lock.js';
+import { OrderedPrinter } from './ordered-printer.js';
+import { chainLock, hourOf, Interrupts, keyCreatedNotice, Progress, signCommandLine } from './sign-safety.js';
+import { emptyHoursRefusal, otherRegionsWarnings, strandedWarnings } from './sign-messages.js';
 import { counted } from './plural.js';
 
 export const SIGN_OPTIONS: OptionSpec[] = [
@@ -28,6 +35,8 @@ export const SIGN_OPTIONS: OptionSpec[] = [
   { name: 'backfill', flag: true, description: 'write backfill digests for past log files that no digest references' },
   { name: 'lookback-hours', value: 'N', description: 'how far back a late log file is looked for', default: '24' },
   { name: 'concurrency', value: 'N', description: 'log files hashed at once, 1 to 1024', default: '512 on a local root, 128 on S3' },
+  { name: 'yes', flag: true, description: 'confirm signing more than 7 days (168) of empty hours without --until' },
+  { name: 'lock-wait', value: 'SECONDS', description: 'how long to wait for another signer of the same chain or key region (0: refuse at once)', default: '300' },
   { name: 'now', value: 'TIME', description: 'the time taken as now (reproducible runs and tests)', default: 'the clock' },
   { name: 'region', value: 'REGION', group: 'AWS options (S3 access)', description: 'the region of the S3 client', default: 'AWS_REGION, the profile, the ARN' },
   { name: 'profile', value: 'NAME', description: 'the shared config profile', default: 'AWS_PROFILE, else the default chain' },
@@ -47,44 +56,19 @@ export interface SignDeps {
   readonly out?: (t: string) => void;
   readonly err?: (t: string) => void;
   readonly openS3?: (args: Record<string, string | boolean | undefined>) => Promise<{ store: ObjectStore }>;
+  /** Whether stderr is a terminal (the progress line); default: process.stderr.isTTY. */
+  readonly isTTY?: boolean;
+  /** SIGINT/SIGTERM handling (tests give their own and trigger it). */
+  readonly interrupts?: Interrupts;
 }
+
+/** More empty hours than this (7 days) are signed only with --until or --yes. */
+export const MAX_EMPTY_HOURS = 168;
+/** Temporary files older than this in a chain's digest folders are a crashed run's. */
+const STALE_TEMP_MS = 60 * 60_000;
 
 /** Jobs signing at once (see signCommand). */
 const JOBS_AT_ONCE = 2;
-
-/**
- * Writes several jobs' output in job order: the oldest unfinished job writes through, the others
- * are held until their turn.
- */
-class OrderedPrinter {
-  private readonly held = new Map<number, Array<['out' | 'err', string]>>();
-  private readonly finished = new Set<number>();
-  private head = 0;
-
-  constructor(
-    private readonly out: (t: string) => void,
-    private readonly err: (t: string) => void,
-  ) {}
-
-  write(job: number, to: 'out' | 'err', text: string): void {
-    if (job === this.head) (to === 'out' ? this.out : this.err)(text);
-    else {
-      const lines = this.held.get(job) ?? [];
-      lines.push([to, text]);
-      this.held.set(job, lines);
-    }
-  }
-
-  done(job: number): void {
-    this.finished.add(job);
-    while (this.finished.has(this.head)) {
-      this.finished.delete(this.head);
-      this.head++;
-      for (const [to, text] of this.held.get(this.head) ?? []) (to === 'out' ? this.out : this.err)(text);
-      this.held.delete(this.head);
-    }
-  }
-}
 
 function list(text: string | undefined, fallback: string, check: (v: string) => string): string[] {
   const items = (text ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
@@ -92,10 +76,25 @@ function list(text: string | undefined, fallback: string, check: (v: string) => 
   return [...new Set(items.map(check))];
 }
 
+/** `--lock-wait SECONDS`: 0 refuses at once when another signer holds a lock. */
+function lockWaitMs(text: string | undefined): number {
+  if (text === undefined) return 300_000;
+  if (!/^\d+$/.test(text) || Number(text) > 86_400) throw usageError('argument --lock-wait: expected a whole number of seconds from 0 to 86400');
+  return Number(text) * 1000;
+}
+
 /** `trailproof sign`: hourly digests for every account and source region, chained and signed. */
 export async function signCommand(argv: readonly string[], deps: SignDeps = {}): Promise<number> {
-  const out = deps.out ?? ((t: string) => process.stdout.write(t));
-  const err = deps.err ?? ((t: string) => process.stderr.write(t));
+  const rawErr = deps.err ?? ((t: string) => process.stderr.write(t));
+  const progress = new Progress(rawErr, deps.isTTY ?? (deps.err === undefined && process.stderr.isTTY === true));
+  const out = (t: string): void => {
+    progress.clear();
+    (deps.out ?? ((x: string) => process.stdout.write(x)))(t);
+  };
+  const err = (t: string): void => {
+    progress.clear();
+    rawErr(t);
+  };
   const args = parseArgs(argv, SIGN_OPTIONS);
   const arn = parseTrailArn(str(args, 'trail-arn')!);
   const regions = list(str(args, 'regions'), arn.region, checkRegion);
@@ -108,87 +107,166 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
   const startAt = str(args, 'start-time') ? parseDate(str(args, 'start-time')!).clock : undefined;
   if (args['new-chain'] === true && startAt === undefined) throw usageError('--new-chain needs --start-time (where the new chain starts)');
   if (args['new-chain'] === true && args.backfill === true) throw usageError('--new-chain and --backfill do not go together');
-  const lookback = (positiveInt(args, 'lookback-hours', 24 * 366) ?? 24) * MICROS_PER_HOUR;
+  const lookbackHours = positiveInt(args, 'lookback-hours', 24 * 366) ?? 24;
+  const lookback = lookbackHours * MICROS_PER_HOUR;
   const concurrencyOption = positiveInt(args, 'concurrency', 1024);
   const orgId = str(args, 'organization-id');
   if (orgId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(orgId)) throw new TrailproofError('argument', `Invalid organization id: ${orgId}`);
+  const waitMs = lockWaitMs(str(args, 'lock-wait'));
+  const bucket = str(args, 's3-bucket')!;
+  const keysDir = str(args, 'keys-dir')!;
+  const command = (drop: string[], add: string[]): string => signCommandLine(argv, SIGN_OPTIONS, drop, add);
 
-  let store: ObjectStore;
+  const interrupts = deps.interrupts ?? new Interrupts().install();
   let pool: LogWorkerPool | undefined;
-  let readFacts: LogFactsReader | undefined;
-  const root = str(args, 'local-root');
-  if (root !== undefined) {
-    const local = new LocalStore(root);
-    store = local;
-    pool = new LogWorkerPool();
-    pool.start();
-    readFacts = workerFactsReader(local, pool);
-  }
-  else if (deps.openS3) store = (await deps.openS3(args)).store;
-  else throw new TrailproofError('argument', 'Give --local-root ROOT: writing to S3 is not available in this build');
-  const keys = new KeyStore(str(args, 'keys-dir')!);
-
-  // Jobs (account, region) run two at a time, so that one job's listing, chain reading and digest
-  // writing overlap the other's hashing; what each prints comes out in job order all the same.
-  const jobs = accounts.flatMap((account) => regions.map((region) => ({ account, region })));
+  let guarded: GuardedStore | undefined;
+  const keys = new KeyStore(keysDir, { lockWaitMs: waitMs, signal: interrupts.controller.signal, notify: (line) => err(`${line}\n`) });
   const printer = new OrderedPrinter(out, err);
-  const runJob = async (index: number): Promise<SignResult> => {
-    const { account, region } = jobs[index]!;
-    const options = {
-      store,
-      keys,
-      bucket: str(args, 's3-bucket')!,
-      scope: { prefix: str(args, 's3-prefix'), organizationId: orgId, account, sourceRegion: region, homeRegion: arn.region, trailName: arn.name },
-      until,
-      lookback,
-      newChainAt: args['new-chain'] === true ? startAt : undefined,
-      startAt,
-      concurrency: concurrencyOption ?? defaultConcurrency(store.kind === 'local'),
-      now: () => now,
-      warn: (m: string) => printer.write(index, 'err', `${m}\n`),
-      readFacts,
-    };
-    const r = args.backfill === true ? await backfillRegion({ ...options, from: startAt ?? Number.NEGATIVE_INFINITY }) : await signRegion(options);
-    const what = args.backfill === true ? 'backfill digest' : 'digest';
-    printer.write(
-      index,
-      'out',
-      r.digests === 0
-        ? `${account} ${region}: nothing to sign\n`
-        : `${account} ${region}: signed ${counted(r.digests, what)} (${counted(r.logFiles, 'log file')}) from ${formatDisplay(r.from!)} to ${formatDisplay(r.to!)}\n`,
-    );
-    return r;
-  };
-  // Two runners take jobs in order; a job not yet started when one fails never starts (every such
-  // job comes after the failed one, so the results read in order below meet the failure first).
-  const outcomes = jobs.map(() => {
-    let settle!: { ok: (r: SignResult) => void; fail: (e: unknown) => void };
-    const promise = new Promise<SignResult>((ok, fail) => (settle = { ok, fail }));
-    promise.catch(() => undefined);
-    return { promise, settle };
-  });
-  let nextJob = 0;
-  let failed = false;
-  const runner = async (): Promise<void> => {
-    while (!failed && nextJob < jobs.length) {
-      const index = nextJob++;
-      try {
-        outcomes[index]!.settle.ok(await runJob(index));
-      } catch (e) {
-        failed = true;
-        outcomes[index]!.settle.fail(e);
-      } finally {
-        printer.done(index);
-      }
+  const root = str(args, 'local-root');
+
+  const work = async (): Promise<number> => {
+    let store: ObjectStore;
+    let readFacts: LogFactsReader | undefined;
+    if (root !== undefined) {
+      const local = new LocalStore(root);
+      store = local;
+      pool = new LogWorkerPool();
+      pool.start();
+      readFacts = workerFactsReader(local, pool);
     }
+    else if (deps.openS3) store = (await deps.openS3(args)).store;
+    else throw new TrailproofError('argument', 'Give --local-root ROOT: writing to S3 is not available in this build');
+    guarded = new GuardedStore(store, (_bucket, key) => progress.tick(key));
+
+    // Without --regions, sign signs the ARN's region only: say so when other regions have logs.
+    if (str(args, 'regions') === undefined) {
+      const lines = await otherRegionsWarnings(store, bucket, accounts.map((account) => ({ prefix: str(args, 's3-prefix'), organizationId: orgId, account })), arn.region, (all) => command(['regions'], ['--regions', all.join(',')]));
+      for (const line of lines) err(`${line}\n`);
+    }
+
+    // Jobs (account, region) run two at a time, so that one job's listing, chain reading and digest
+    // writing overlap the other's hashing; what each prints comes out in job order all the same.
+    const jobs = accounts.flatMap((account) => regions.map((region) => ({ account, region })));
+    const runJob = async (index: number): Promise<SignResult> => {
+      const { account, region } = jobs[index]!;
+      const warn = (m: string): void => printer.write(index, 'err', `${m}\n`);
+      const scope = { prefix: str(args, 's3-prefix'), organizationId: orgId, account, sourceRegion: region, homeRegion: arn.region, trailName: arn.name };
+      // One signer per chain at a time, across processes (the key store's lock folder).
+      const id = chainLock(root !== undefined ? { root } : { endpoint: str(args, 'endpoint-url') }, bucket, scope);
+      const lock = await acquireLock(keys.lockPath(id.name), {
+        what: id.what,
+        waitMs,
+        signal: interrupts.controller.signal,
+        onWait: (h) => err(`waiting for another signer (${describeHolder(h)}) to finish with ${id.what} (up to ${waitMs / 1000} s)...\n`),
+      });
+      try {
+        if (root !== undefined) {
+          const removed = await removeStaleTempFiles(root, bucket, digestListPrefix(scope), STALE_TEMP_MS);
+          if (removed > 0) warn(`removed ${removed} temporary file(s) left by an interrupted run in s3://${bucket}/${digestListPrefix(scope)}/`);
+        }
+        return await signJob(index, scope, warn);
+      } finally {
+        await lock.release();
+      }
+    };
+    const signJob = async (index: number, scope: Parameters<typeof signRegion>[0]['scope'], warn: (m: string) => void): Promise<SignResult> => {
+      const { account, sourceRegion: region } = scope;
+      const options = {
+        store: guarded!,
+        keys,
+        bucket,
+        scope,
+        until,
+        lookback,
+        newChainAt: args['new-chain'] === true ? startAt : undefined,
+        startAt,
+        concurrency: concurrencyOption ?? defaultConcurrency(store.kind === 'local'),
+        now: () => now,
+        warn,
+        readFacts,
+        onKeyCreated: (k: Parameters<typeof keyCreatedNotice>[1], p: Parameters<typeof keyCreatedNotice>[2]) => warn(keyCreatedNotice(keysDir, k, p)),
+        // Years of empty hours are a mistake more often than a wish (sign without --until on an old archive).
+        emptyHours:
+          str(args, 'until') === undefined && args.yes !== true
+            ? {
+                max: MAX_EMPTY_HOURS,
+                refuse: (empty: number, from: number, to: number) => emptyHoursRefusal(empty, from, to, account, region, MAX_EMPTY_HOURS, command(['yes'], ['--yes'])),
+              }
+            : undefined,
+      };
+      const r = args.backfill === true ? await backfillRegion({ ...options, from: startAt ?? Number.NEGATIVE_INFINITY }) : await signRegion(options);
+      const what = args.backfill === true ? 'backfill digest' : 'digest';
+      printer.write(
+        index,
+        'out',
+        r.digests === 0
+          ? `${account} ${region}: nothing to sign\n`
+          : `${account} ${region}: signed ${counted(r.digests, what)} (${counted(r.logFiles, 'log file')}) from ${formatDisplay(r.from!)} to ${formatDisplay(r.to!)}\n`,
+      );
+      const backfill = (oldest: number): string =>
+        command(['new-chain', 'start-time', 'backfill', 'account-id', 'regions'], ['--account-id', account, '--regions', region, '--backfill', '--start-time', formatDisplay(hourOf(oldest))]);
+      for (const line of strandedWarnings(r, account, region, lookbackHours, startAt, backfill)) warn(line);
+      return r;
+    };
+    // Two runners take jobs in order; a job not yet started when one fails never starts (every such
+    // job comes after the failed one, so the results read in order below meet the failure first).
+    const outcomes = jobs.map(() => {
+      let settle!: { ok: (r: SignResult) => void; fail: (e: unknown) => void };
+      const promise = new Promise<SignResult>((ok, fail) => (settle = { ok, fail }));
+      promise.catch(() => undefined);
+      return { promise, settle };
+    });
+    let nextJob = 0;
+    let failed = false;
+    const runner = async (): Promise<void> => {
+      while (!failed && nextJob < jobs.length) {
+        const index = nextJob++;
+        try {
+          outcomes[index]!.settle.ok(await runJob(index));
+        } catch (e) {
+          failed = true;
+          outcomes[index]!.settle.fail(e);
+        } finally {
+          printer.done(index);
+        }
+      }
+    };
+    const runners = Array.from({ length: Math.min(JOBS_AT_ONCE, jobs.length) }, runner);
+    const results: SignResult[] = [];
+    try {
+      for (const { promise } of outcomes) results.push(await promise);
+    } finally {
+      await Promise.all(runners);
+    }
+    await pool?.close();
+    progress.clear();
+    return results.some((r) => r.skipped > 0) ? 1 : 0;
   };
-  const runners = Array.from({ length: Math.min(JOBS_AT_ONCE, jobs.length) }, runner);
-  const results: SignResult[] = [];
+
   try {
-    for (const { promise } of outcomes) results.push(await promise);
+    const running = work();
+    running.catch(() => undefined);
+    let code: number;
+    try {
+      code = await Promise.race([running, interrupts.fired.then((c) => -c)]);
+    } catch (e) {
+      if (interrupts.signalName === undefined) throw e;
+      code = -(await interrupts.fired);
+    }
+    if (code >= 0 && interrupts.signalName === undefined) return code;
+    // Interrupted: no new write; those under way end whole; then this run's temporary files go.
+    const exit = await interrupts.fired;
+    await guarded?.stop(10_000);
+    await Promise.race([keys.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    if (root !== undefined && guarded) {
+      for (const [b, folders] of guarded.folders) await removeTempFiles(root, b, folders);
+    }
+    await releaseAllLocks();
+    printer.flushAll();
+    await pool?.close();
+    err(`interrupted: ${guarded?.written ?? 0} digests written; re-running sign resumes the chain\n`);
+    return exit;
   } finally {
-    await Promise.all(runners);
+    if (deps.interrupts === undefined) interrupts.uninstall();
   }
-  await pool?.close();
-  return results.some((r) => r.skipped > 0) ? 1 : 0;
 }

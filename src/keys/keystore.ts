@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TrailproofError } from '../errors.js';
 import { md5Hex } from '../crypto/hash.js';
 import { formatDisplay, MICROS_PER_HOUR, parseStrictUtc } from '../format/time.js';
+import { acquireLock, describeHolder } from '../util/lock.js';
 import { checkPublicKeyEntry, type PublicKeyEntry } from './public-keys.js';
 
 /**
@@ -43,6 +44,21 @@ function iso(micros: number): string {
   return formatDisplay(micros);
 }
 
+export interface KeyStoreOptions {
+  /** How long a rotation waits for another process rotating the same region (ms; default 5 minutes). */
+  readonly lockWaitMs?: number | undefined;
+  /** One line for people (stderr): waiting for another signer's lock. */
+  readonly notify?: ((line: string) => void) | undefined;
+  /** Stops a wait for a lock (an interrupt). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Said about a key that signingKey created (a rotation, or a first key after a pause). */
+export type KeyCreated = (record: KeyRecord, predecessor: KeyRecord) => void;
+
+/** Where the key store's locks live: a folder that is no region (regions() skips it). */
+export const LOCK_FOLDER = '.locks';
+
 export class KeyStore {
   private readonly privateCache = new Map<string, KeyObject>();
   /** Each region's records as read once (a signer asks for every digest); create() refreshes it. */
@@ -50,7 +66,20 @@ export class KeyStore {
   /** signingKey's turn per region: two signers of one region must not both rotate. */
   private readonly rotating = new Map<string, Promise<unknown>>();
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly options: KeyStoreOptions = {},
+  ) {}
+
+  /** The key store's lock folder (also where signers keep their per-chain locks). */
+  lockPath(name: string): string {
+    return join(this.dir, LOCK_FOLDER, name);
+  }
+
+  /** Settles when no rotation of this store object is under way (an interrupt waits for it). */
+  idle(): Promise<unknown> {
+    return Promise.all([...this.rotating.values()]);
+  }
 
   private regionDir(region: string): string {
     return join(this.dir, checkRegion(region));
@@ -225,21 +254,45 @@ export class KeyStore {
    * The key to sign at `at` with, rotating by itself: when the newest key has reached its rotation
    * point (or expired), a new key is created, valid from that point (or from `at`).
    */
-  signingKey(region: string, at: number, validityDays = DEFAULT_VALIDITY_DAYS, rotationDays = DEFAULT_ROTATION_DAYS): Promise<KeyRecord> {
-    const turn = (this.rotating.get(region) ?? Promise.resolve()).then(() => this.pickOrRotate(region, at, validityDays, rotationDays));
+  signingKey(region: string, at: number, validityDays = DEFAULT_VALIDITY_DAYS, rotationDays = DEFAULT_ROTATION_DAYS, onCreated?: KeyCreated): Promise<KeyRecord> {
+    const turn = (this.rotating.get(region) ?? Promise.resolve()).then(() => this.pickOrRotate(region, at, validityDays, rotationDays, onCreated));
     this.rotating.set(region, turn.catch(() => undefined));
     return turn;
   }
 
-  private async pickOrRotate(region: string, at: number, validityDays: number, rotationDays: number): Promise<KeyRecord> {
+  /** The newest key valid at `at` when it has not reached its rotation point; else the one to succeed. */
+  private async pick(region: string, at: number): Promise<{ key: KeyRecord } | { rotate: KeyRecord }> {
     const keys = (await this.list(region)).filter((k) => k.validFrom <= at);
     const newest = keys[keys.length - 1];
     if (!newest) {
       throw keysError(`No key in ${this.dir} for region ${region} valid at ${iso(at)}: create one with \`trailproof keys create --region ${region} --valid-from <time>\``);
     }
-    if (at < newest.rotateAt && at <= newest.validTo) return newest;
-    // On the regular cadence the successor starts at the rotation point; after a long pause, now.
-    const onCadence = at <= newest.validTo && at < newest.rotateAt + Math.min(rotationDays, validityDays) * DAY;
-    return this.create(region, onCadence ? newest.rotateAt : at, validityDays, rotationDays);
+    return at < newest.rotateAt && at <= newest.validTo ? { key: newest } : { rotate: newest };
+  }
+
+  private async pickOrRotate(region: string, at: number, validityDays: number, rotationDays: number, onCreated: KeyCreated | undefined): Promise<KeyRecord> {
+    const cached = await this.pick(region, at);
+    if ('key' in cached) return cached.key;
+    // A rotation: across processes, one at a time per region, deciding on what is on disk now
+    // (another signer may have made the successor since this store object read the folder).
+    const lock = await acquireLock(this.lockPath(`region-${checkRegion(region)}.lock`), {
+      what: `the ${region} keys of ${this.dir}`,
+      waitMs: this.options.lockWaitMs ?? 5 * 60_000,
+      signal: this.options.signal,
+      onWait: (h) => this.options.notify?.(`waiting for another signer (${describeHolder(h)}) to finish rotating the ${region} key...`),
+    });
+    try {
+      this.listed.delete(region);
+      const now = await this.pick(region, at);
+      if ('key' in now) return now.key;
+      const newest = now.rotate;
+      // On the regular cadence the successor starts at the rotation point; after a long pause, now.
+      const onCadence = at <= newest.validTo && at < newest.rotateAt + Math.min(rotationDays, validityDays) * DAY;
+      const created = await this.create(region, onCadence ? newest.rotateAt : at, validityDays, rotationDays);
+      onCreated?.(created, newest);
+      return created;
+    } finally {
+      await lock.release();
+    }
   }
 }

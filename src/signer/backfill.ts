@@ -5,7 +5,8 @@ import { readChainState } from './chain.js';
 import type { PreviousDigest } from './digest-model.js';
 import { FactsBatcher, streamFactsReader } from './log-hash.js';
 import { collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
-import { deliveryTime, type SignOptions, type SignResult } from './sign.js';
+import { deliveryTime } from './delivery.js';
+import type { SignOptions, SignResult } from './sign.js';
 
 /**
  * Backfill digests (behaviour §6): past log files that no digest references, in hourly windows
@@ -39,7 +40,7 @@ export async function backfillRegion(o: BackfillOptions): Promise<SignResult> {
     }
     const logFiles = await collectLogFiles(bucket, logs, result, o.warn);
     if (logFiles.length === 0) return;
-    previous = await writeDigest({ store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: generated, backfillGeneratedAt: generated }, result);
+    previous = await writeDigest({ store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: generated, backfillGeneratedAt: generated, onKeyCreated: o.onKeyCreated }, result);
   };
 
   for await (const key of store.list(bucket, { prefix: logListPrefix(scope, scope.sourceRegion) })) {

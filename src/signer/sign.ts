@@ -1,11 +1,13 @@
 import { TrailproofError } from '../errors.js';
 import { logListPrefix, type DigestScope } from '../format/names.js';
-import { formatDisplay, formatYmdPath, MICROS_PER_HOUR, parseDate } from '../format/time.js';
-import type { KeyStore } from '../keys/keystore.js';
+import { formatDisplay, formatYmdPath, MICROS_PER_HOUR } from '../format/time.js';
+import type { KeyCreated, KeyStore } from '../keys/keystore.js';
 import type { ObjectStore } from '../store/types.js';
 import { Slots } from '../util/limit.js';
 import { readChainState, type ChainHead } from './chain.js';
+import { deliveryTime } from './delivery.js';
 import type { PreviousDigest } from './digest-model.js';
+import { checkEmptyHours, type EmptyHoursLimit } from './empty-hours.js';
 import { FactsBatcher, streamFactsReader, type LogFactsReader } from './log-hash.js';
 import { collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
 
@@ -37,6 +39,17 @@ export interface SignOptions {
   readonly warn: (message: string) => void;
   /** How log files are read (default: streamed through the store on this thread). */
   readonly readFacts?: LogFactsReader | undefined;
+  /** Told when a digest's signing made the region's next key (a rotation). */
+  readonly onKeyCreated?: KeyCreated | undefined;
+  /** Refuse a run that would sign more empty hours than this (nothing is written then). */
+  readonly emptyHours?: EmptyHoursLimit | undefined;
+}
+
+/** Log files this run saw but leaves unsigned, for a warning that names the fix (--backfill). */
+export interface StrandedLogs {
+  readonly count: number;
+  /** Delivery time of the oldest of them (UTC micros). */
+  readonly oldest: number;
 }
 
 export interface SignResult {
@@ -47,39 +60,34 @@ export interface SignResult {
   readonly skipped: number;
   readonly from: number | null;
   readonly to: number | null;
+  /** Late logs delivered before the look-back (up to a day before it is looked at): no digest will take them. */
+  readonly beyondLookback?: StrandedLogs | undefined;
+  /** Logs before a new chain's start that no digest references. */
+  readonly beforeNewChain?: StrandedLogs | undefined;
 }
 
-const LOG_NAME = /_(\d{8}T\d{4})Z_[A-Za-z0-9]{16}\.json\.gz$/;
-
-/** Delivery minute of a log key of this account and region, or undefined when it is not one. */
-export function deliveryTime(key: string, scope: DigestScope): number | undefined {
-  const prefix = logListPrefix(scope, scope.sourceRegion);
-  if (!key.startsWith(prefix)) return undefined;
-  const file = key.slice(key.lastIndexOf('/') + 1);
-  if (!file.startsWith(`${scope.account}_CloudTrail_${scope.sourceRegion}_`)) return undefined;
-  const m = LOG_NAME.exec(file);
-  if (!m) return undefined;
-  return minuteOf(m[1]!);
-}
-
-/** `YYYYMMDDTHHMM` as UTC micros (undefined when it is no such minute); the common case without parseDate. */
-export function minuteOf(text: string): number | undefined {
-  const y = Number(text.slice(0, 4));
-  const mo = Number(text.slice(4, 6));
-  const d = Number(text.slice(6, 8));
-  const h = Number(text.slice(9, 11));
-  const mi = Number(text.slice(11, 13));
-  if (y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && h <= 23 && mi <= 59) return Date.UTC(y, mo - 1, d, h, mi) * 1000;
-  try {
-    return parseDate(`${text}00Z`).clock;
-  } catch {
-    return undefined;
+/** Counts stranded logs. */
+class Strays {
+  count = 0;
+  oldest = Number.POSITIVE_INFINITY;
+  add(at: number): void {
+    this.count++;
+    this.oldest = Math.min(this.oldest, at);
+  }
+  result(): StrandedLogs | undefined {
+    return this.count === 0 ? undefined : { count: this.count, oldest: this.oldest };
   }
 }
 
+export { deliveryTime, minuteOf } from './delivery.js';
+
 export async function signRegion(o: SignOptions): Promise<SignResult> {
   const { store, bucket, scope } = o;
-  const state = await readChainState(store, bucket, scope, (newest) => (newest === null ? Number.NEGATIVE_INFINITY : newest - o.lookback - 2 * MICROS_PER_HOUR));
+  // Digests are read for their references from a day before the look-back on, so that late logs
+  // beyond the look-back (which no digest will take) can be told from signed ones and counted.
+  const keepFrom = (newest: number | null): number => (newest === null ? Number.NEGATIVE_INFINITY : newest - o.lookback - 26 * MICROS_PER_HOUR);
+  const state = await readChainState(store, bucket, scope, keepFrom);
+  const known = keepFrom(state.head ? state.head.end : null);
   for (const key of state.unreadable) o.warn(`warning: digest s3://${bucket}/${key} cannot be read; the logs it references may be referenced again`);
 
   let head: ChainHead | null = state.head;
@@ -98,6 +106,9 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   }
   const horizon = head && o.newChainAt === undefined ? head.end - o.lookback : Number.NEGATIVE_INFINITY;
   const result: SignTally = { digests: 0, logFiles: 0, skipped: 0, from: null, to: null };
+  if (o.emptyHours) await checkEmptyHours(store, bucket, scope, windowStart, o.until, o.emptyHours);
+  const beyondLookback = new Strays();
+  const beforeNewChain = new Strays();
 
   const batcher = new FactsBatcher(bucket, o.readFacts ?? streamFactsReader(store), new Slots(o.concurrency));
   let windows: PendingLog[][] = [];
@@ -105,7 +116,7 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
 
   const signWindow = async (start: number, logs: PendingLog[]): Promise<void> => {
     const logFiles = await collectLogFiles(bucket, logs, result, o.warn);
-    previous = await writeDigest({ store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: start + MICROS_PER_HOUR }, result);
+    previous = await writeDigest({ store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: start + MICROS_PER_HOUR, onKeyCreated: o.onKeyCreated }, result);
   };
 
   /** Queues windows [0, upTo) for signing, in order. */
@@ -126,9 +137,16 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   const startAfter = Number.isFinite(horizon) ? `${prefix}${formatYmdPath(horizon - 24 * MICROS_PER_HOUR)}/` : undefined;
   for await (const key of store.list(bucket, { prefix, startAfter })) {
     const at = deliveryTime(key, scope);
-    if (at === undefined || at < horizon || state.referenced.has(key)) continue;
+    if (at === undefined || state.referenced.has(key)) continue;
+    if (at < horizon) {
+      if (at >= horizon - 24 * MICROS_PER_HOUR) beyondLookback.add(at); // late, and too late for the chain
+      continue;
+    }
     if (windowStart === undefined) windowStart = Math.floor(at / MICROS_PER_HOUR) * MICROS_PER_HOUR;
-    if (o.newChainAt !== undefined && at < o.newChainAt) continue; // delivered while signing was stopped
+    if (o.newChainAt !== undefined && at < o.newChainAt) {
+      if (at >= known) beforeNewChain.add(at); // delivered while signing was stopped
+      continue;
+    }
     if (at >= lastEnd()) break; // its hour is not over yet
     const index = Math.max(0, Math.floor((at - windowStart) / MICROS_PER_HOUR));
     if (index > 0) {
@@ -148,5 +166,5 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   }
   await batcher.flush();
   await chainTail;
-  return { region: scope.sourceRegion, account: scope.account, ...result };
+  return { region: scope.sourceRegion, account: scope.account, ...result, beyondLookback: beyondLookback.result(), beforeNewChain: beforeNewChain.result() };
 }

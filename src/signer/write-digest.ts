@@ -2,7 +2,7 @@ import { sign as rsaSign } from 'node:crypto';
 import { sha256Hex } from '../crypto/hash.js';
 import { digestKey, type DigestScope } from '../format/names.js';
 import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
-import type { KeyStore } from '../keys/keystore.js';
+import type { KeyCreated, KeyStore } from '../keys/keystore.js';
 import type { ObjectStore } from '../store/types.js';
 import { compress, serializeDigest, signingInput, type DigestLogFile, type PreviousDigest } from './digest-model.js';
 import type { LogFactsResult } from './log-hash.js';
@@ -50,13 +50,15 @@ export interface DigestToWrite {
   readonly keyAt: number;
   /** A backfill digest, generated at this time (its key name and metadata say so). */
   readonly backfillGeneratedAt?: number | undefined;
+  /** Told when signing this digest made the region's next key (a rotation). */
+  readonly onKeyCreated?: KeyCreated | undefined;
 }
 
 /** Builds, signs and writes one digest; returns what the next digest of its chain points at. */
 export async function writeDigest(d: DigestToWrite, tally: SignTally): Promise<PreviousDigest> {
   const end = d.start + MICROS_PER_HOUR;
   const backfill = d.backfillGeneratedAt !== undefined;
-  const key = await d.keys.signingKey(d.scope.sourceRegion, d.keyAt);
+  const key = await d.keys.signingKey(d.scope.sourceRegion, d.keyAt, undefined, undefined, d.onKeyCreated);
   const content = {
     awsAccountId: d.scope.account,
     digestStartTime: formatDisplay(d.start),
