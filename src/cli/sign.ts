@@ -7,11 +7,10 @@ import { backfillRegion } from '../signer/backfill.js';
 import { GuardedStore } from '../signer/guarded-store.js';
 import { signRegion, type SignResult } from '../signer/sign.js';
 import { removeStaleTempFiles, removeTempFiles } from '../util/temp-files.js';
-import { workerFactsReader, type LogFactsReader } from '../signer/log-hash.js';
-import { LogWorkerPool } from '../verifier/worker-pool.js';
+import type { LogWorkerPool } from '../store/workers/pool.js';
 import { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
-import { defaultConcurrency } from './tuning.js';
+import { defaultConcurrency, startLogWorkers } from './tuning.js';
 import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
 import { formatUsage } from './help.js';
 import { acquireLock, describeHolder, releaseAllLocks } from '../util/lock.js';
@@ -126,13 +125,9 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
 
   const work = async (): Promise<number> => {
     let store: ObjectStore;
-    let readFacts: LogFactsReader | undefined;
     if (root !== undefined) {
-      const local = new LocalStore(root);
-      store = local;
-      pool = new LogWorkerPool();
-      pool.start();
-      readFacts = workerFactsReader(local, pool);
+      pool = startLogWorkers();
+      store = new LocalStore(root, { workers: pool });
     }
     else if (deps.openS3) store = (await deps.openS3(args)).store;
     else throw new TrailproofError('argument', 'Give --local-root ROOT: writing to S3 is not available in this build');
@@ -183,7 +178,6 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
         concurrency: concurrencyOption ?? defaultConcurrency(store.kind === 'local'),
         now: () => now,
         warn,
-        readFacts,
         onKeyCreated: (k: Parameters<typeof keyCreatedNotice>[1], p: Parameters<typeof keyCreatedNotice>[2]) => warn(keyCreatedNotice(keysDir, k, p)),
         // Years of empty hours are a mistake more often than a wish (sign without --until on an old archive).
         emptyHours:

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { LogWorkerPool } from '../store/workers/pool.js';
 
 /**
  * How hard a run works, decided here in cli/ (the layers below take it as options, never read the
@@ -21,7 +22,13 @@ export function digestReadAhead(local: boolean): number {
   return local ? 0 : 8;
 }
 
-/** Log worker threads: one per core. */
-export function logWorkers(): number {
-  return availableParallelism();
+/**
+ * The local store's log workers, one thread per core, started now (their start-up overlaps the
+ * first listing); undefined where the compiled workers are not there (running from sources).
+ */
+export function startLogWorkers(): LogWorkerPool | undefined {
+  if (!LogWorkerPool.available()) return undefined;
+  const pool = new LogWorkerPool(availableParallelism());
+  pool.start();
+  return pool;
 }

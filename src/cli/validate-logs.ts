@@ -7,15 +7,14 @@ import { parsePublicKeysJson } from '../keys/public-keys.js';
 import { entriesSource } from '../keys/source.js';
 import { LocalStore } from '../store/local.js';
 import { describeFsError } from '../util/errno.js';
-import { defaultConcurrency, digestReadAhead } from './tuning.js';
+import { defaultConcurrency, digestReadAhead, startLogWorkers } from './tuning.js';
 import type { ObjectStore } from '../store/types.js';
 import { createOutput, type Output } from '../verifier/output.js';
 import { JsonReport } from '../verifier/report-json.js';
 import { TextReport } from '../verifier/report-text.js';
 import type { PublicKeySource } from '../keys/types.js';
 import { runValidation } from '../verifier/validate.js';
-import { createWorkerLogChecker, type LogChecker } from '../verifier/log-check.js';
-import { LogWorkerPool } from '../verifier/worker-pool.js';
+import type { LogWorkerPool } from '../store/workers/pool.js';
 import { EXIT_PIPE_LINE, EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
 import { formatUsage } from './help.js';
 import { readInputFile } from './files.js';
@@ -136,14 +135,11 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
   let store: ObjectStore;
   let keys: PublicKeySource | undefined;
   let pool: LogWorkerPool | undefined;
-  let logChecker: LogChecker | undefined;
   let local: LocalStore | undefined;
   if (localRoot !== undefined) {
-    local = new LocalStore(localRoot);
+    pool = startLogWorkers();
+    local = new LocalStore(localRoot, { workers: pool });
     store = local;
-    pool = new LogWorkerPool();
-    pool.start();
-    logChecker = createWorkerLogChecker(local, pool);
   } else {
     ({ store, keys } = s3!);
   }
@@ -177,7 +173,6 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
       end,
       concurrency: concurrency ?? defaultConcurrency(local !== undefined),
       readAhead: digestReadAhead(local !== undefined),
-      logChecker,
     },
     sink,
   );

@@ -3,7 +3,7 @@ import { MICROS_PER_HOUR } from '../format/time.js';
 import { Slots } from '../util/limit.js';
 import { readChainState } from './chain.js';
 import type { PreviousDigest } from './digest-model.js';
-import { FactsBatcher, streamFactsReader } from './log-hash.js';
+import { FactsBatcher, storeFactsReader } from './log-hash.js';
 import { collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
 import { deliveryTime } from './delivery.js';
 import type { SignOptions, SignResult } from './sign.js';
@@ -27,7 +27,7 @@ export async function backfillRegion(o: BackfillOptions): Promise<SignResult> {
   const phase = state.head ? ((state.head.end % MICROS_PER_HOUR) + MICROS_PER_HOUR) % MICROS_PER_HOUR : 0;
   const generated = o.now();
   const result: SignTally = { digests: 0, logFiles: 0, skipped: 0, from: null, to: null };
-  const batcher = new FactsBatcher(bucket, o.readFacts ?? streamFactsReader(store), new Slots(o.concurrency));
+  const batcher = new FactsBatcher(bucket, storeFactsReader(store), new Slots(o.concurrency));
   let previous: PreviousDigest | null = null;
   let current: { start: number; logs: PendingLog[] } | null = null;
 

@@ -9,6 +9,7 @@ import type { ListOptions, Metadata, ObjectStore, StoredObject } from '../store/
 export class GuardedStore implements ObjectStore {
   readonly kind: 'local' | 's3';
   readonly getBytes?: ObjectStore['getBytes'];
+  readonly readLogs?: ObjectStore['readLogs'];
   /** Objects written whole. */
   written = 0;
   /** Key folders written to (`a/b` for `a/b/c.json.gz`), per bucket. */
@@ -22,6 +23,7 @@ export class GuardedStore implements ObjectStore {
   ) {
     this.kind = inner.kind;
     if (inner.getBytes) this.getBytes = (bucket, key, limit) => inner.getBytes!(bucket, key, limit);
+    if (inner.readLogs) this.readLogs = (objects, options) => inner.readLogs!(objects, options);
   }
 
   list(bucket: string, options: ListOptions): AsyncIterable<string> {

@@ -8,7 +8,7 @@ import { readChainState, type ChainHead } from './chain.js';
 import { deliveryTime } from './delivery.js';
 import type { PreviousDigest } from './digest-model.js';
 import { checkEmptyHours, type EmptyHoursLimit } from './empty-hours.js';
-import { FactsBatcher, streamFactsReader, type LogFactsReader } from './log-hash.js';
+import { FactsBatcher, storeFactsReader } from './log-hash.js';
 import { collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
 
 /**
@@ -38,7 +38,6 @@ export interface SignOptions {
   readonly now: () => number;
   readonly warn: (message: string) => void;
   /** How log files are read (default: streamed through the store on this thread). */
-  readonly readFacts?: LogFactsReader | undefined;
   /** Told when a digest's signing made the region's next key (a rotation). */
   readonly onKeyCreated?: KeyCreated | undefined;
   /** Refuse a run that would sign more empty hours than this (nothing is written then). */
@@ -110,7 +109,7 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   const beyondLookback = new Strays();
   const beforeNewChain = new Strays();
 
-  const batcher = new FactsBatcher(bucket, o.readFacts ?? streamFactsReader(store), new Slots(o.concurrency));
+  const batcher = new FactsBatcher(bucket, storeFactsReader(store), new Slots(o.concurrency));
   let windows: PendingLog[][] = [];
   let chainTail: Promise<void> = Promise.resolve();
 

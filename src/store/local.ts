@@ -5,9 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { TrailproofError } from '../errors.js';
 import { isAbsent } from '../util/errno.js';
 import { noSuchBucket, StoreError } from './errors.js';
-import { isInside, keySegments, openObjectFile, openRegular, realOrAbsent, resolveInside, resolveSidecar, SIDECAR_SUFFIX, TMP_MARK, unreadable, type LocalLocation } from './local-paths.js';
+import { isInside, keySegments, openObjectFile, realOrAbsent, resolveInside, SIDECAR_SUFFIX, TMP_MARK, unreadable } from './local-paths.js';
 import { byteCompare, checkBucketName } from './names.js';
-import type { ListOptions, Metadata, ObjectStore, StoredObject } from './types.js';
+import { NO_SIDECAR, readSidecar } from './sidecar.js';
+import { readLogsThrough } from './read-logs.js';
+import type { LogWorkerPool } from './workers/pool.js';
+import type { ListOptions, LogObjectRead, Metadata, ObjectRef, ObjectStore, StoredObject } from './types.js';
+
+export { parseSidecar } from './sidecar.js';
 
 export { SIDECAR_SUFFIX, type LocalLocation } from './local-paths.js';
 
@@ -16,28 +21,6 @@ export { SIDECAR_SUFFIX, type LocalLocation } from './local-paths.js';
  * its user metadata (behaviour §7). Sidecars and our temporary files are never objects. Containment
  * and the fail-closed reading rules are in local-paths.ts.
  */
-const MAX_SIDECAR = 1 << 20;
-
-/** Parses a sidecar: `{"signature": ...}` or the shape `aws s3api head-object` prints. Malformed: no metadata. */
-export function parseSidecar(text: string): Metadata {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return {};
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
-  let source = parsed as Record<string, unknown>;
-  const inner = source.Metadata;
-  if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) source = inner as Record<string, unknown>;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(source)) {
-    if (typeof v !== 'string') continue;
-    const name = k.toLowerCase().replace(/^x-amz-meta-/, '');
-    out[name] = v;
-  }
-  return out;
-}
 
 export class LocalStore implements ObjectStore {
   readonly kind = 'local' as const;
@@ -50,7 +33,34 @@ export class LocalStore implements ObjectStore {
   withoutSidecar = 0;
   withSidecar = 0;
 
-  constructor(readonly root: string) {}
+  /**
+   * `workers`: log workers to read logs on (readLogs), one per core; without them (or when the
+   * compiled workers are not there, running from sources) logs are read in-process.
+   */
+  constructor(
+    readonly root: string,
+    private readonly options: { readonly workers?: LogWorkerPool | undefined } = {},
+  ) {}
+
+  /** Reads logs on the log workers (behaviour §4): each file opened there with local-paths' rules. */
+  async readLogs(objects: readonly ObjectRef[], o: { readonly eventTimes: boolean }): Promise<LogObjectRead[]> {
+    const workers = this.options.workers;
+    if (!workers) return readLogsThrough(this, objects, o.eventTimes);
+    // Where each file is; a missing bucket stops the run at that log, as in the reference.
+    const files: Array<{ bucketReal: string; key: string }> = [];
+    let failure: LogObjectRead | undefined;
+    for (const { bucket, key } of objects) {
+      try {
+        files.push({ bucketReal: this.bucketDir(bucket), key });
+      } catch (error) {
+        failure = { kind: 'failed', error };
+        break;
+      }
+    }
+    const results = await workers.read(files, o.eventTimes);
+    if (failure) results.push(failure);
+    return results;
+  }
 
   /** The root's real path; a root that is missing or not a folder is a usage mistake, said in local words. */
   private rootReal(): string {
@@ -93,21 +103,6 @@ export class LocalStore implements ObjectStore {
     if (!isDir) throw noSuchBucket();
     this.bucketReal.set(bucket, real);
     return real;
-  }
-
-  /** `locate` without a promise when the bucket folder is already known (the hot path), else null. */
-  locateKnown(bucket: string, key: string): LocalLocation | null {
-    const dir = this.bucketReal.get(bucket);
-    return dir === undefined ? null : { bucketReal: dir, key };
-  }
-
-  /**
-   * Where an object's file would be, for readers that open it themselves (the log workers, which
-   * open it with local-paths' FolderCache): the bucket folder's real path and the key. Throws
-   * NoSuchBucket like `get`.
-   */
-  async locate(bucket: string, key: string): Promise<LocalLocation> {
-    return { bucketReal: this.bucketDir(bucket), key };
   }
 
   /**
@@ -268,25 +263,6 @@ function safeBucketName(bucket: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** An object's metadata sidecar: none (absent, outside the bucket, a folder) is no metadata; unreadable or oversized stops the run. */
-const NO_SIDECAR: Metadata = Object.freeze({});
-
-function readSidecar(location: LocalLocation): Metadata {
-  const real = resolveSidecar(location);
-  if (real === undefined) return NO_SIDECAR;
-  const file = openRegular(real);
-  if (file === undefined || file === 'symlink') return {};
-  try {
-    if (file.size > MAX_SIDECAR) throw new StoreError('Other', `Cannot read ${real}: a metadata sidecar larger than ${MAX_SIDECAR} bytes`);
-    return parseSidecar(readFileSync(file.fd, 'utf8'));
-  } catch (err) {
-    if (err instanceof TrailproofError) throw err;
-    throw unreadable(real, err);
-  } finally {
-    closeSync(file.fd);
   }
 }
 

@@ -1,3 +1,5 @@
+import type { LogRead } from '../crypto/log-read.js';
+
 /**
  * The one storage interface. Implementations: a local directory (local.ts) and S3 (s3.ts).
  * Keys and bucket names are untrusted (they come from digests): implementations must never touch
@@ -22,6 +24,14 @@ export interface ListOptions {
   readonly startAfter?: string | undefined;
 }
 
+/** What reading one log object gave (readLogs): its read, nothing there, or what stops the run. */
+export type LogObjectRead = { readonly kind: 'read'; readonly read: LogRead } | { readonly kind: 'missing' } | { readonly kind: 'failed'; readonly error: unknown };
+
+export interface ObjectRef {
+  readonly bucket: string;
+  readonly key: string;
+}
+
 export interface ObjectStore {
   /** Keys in UTF-8 byte order, all pages. Throws StoreError('NoSuchBucket') for a missing bucket. */
   list(bucket: string, options: ListOptions): AsyncIterable<string>;
@@ -32,6 +42,12 @@ export interface ObjectStore {
    * Objects larger than `limit` bytes are refused (StoreError). Optional: `get` is the fallback.
    */
   getBytes?(bucket: string, key: string, limit: number): Promise<{ bytes: Buffer; metadata: Metadata } | undefined>;
+  /**
+   * Reads, inflates and hashes log objects (one result per object, in order; behaviour §4). A store
+   * does it where it reads best (the local store on its worker threads); without this method,
+   * readLogsThrough (store/read-logs.ts) does it through `get`.
+   */
+  readLogs?(objects: readonly ObjectRef[], options: { readonly eventTimes: boolean }): Promise<LogObjectRead[]>;
   /** Writes the object atomically (no reader ever sees a partial object) with its user metadata. */
   put(bucket: string, key: string, body: Uint8Array, metadata?: Metadata): Promise<void>;
   /** Removes an object (used by tests and the demo to tamper). */

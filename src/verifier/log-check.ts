@@ -1,15 +1,10 @@
-import { createHash } from 'node:crypto';
-import { fromBytes, gunzipMember } from '../crypto/gzip.js';
-import { inflateWhole } from '../crypto/gzip-sync.js';
-import type { LocalStore } from '../store/local.js';
-import type { LocalLocation } from '../store/local-paths.js';
-import { StoreError } from '../store/errors.js';
+import type { LogRead } from '../crypto/log-read.js';
+import { readLogs } from '../store/read-logs.js';
 import type { ObjectStore } from '../store/types.js';
-import type { LogWorkerPool } from './worker-pool.js';
 
 /**
- * One log file, behaviour §4: fetch, stream-gunzip exactly one member, SHA-256 the uncompressed
- * bytes as they arrive, compare with the digest's lowercase hex `hashValue`.
+ * One log file's verdict, behaviour §4: the store reads it (one gzip member inflated, SHA-256 of
+ * the uncompressed bytes: store/read-logs.ts, or the local store's workers); this compares.
  */
 export const LOG_REASON = {
   notFound: 'not found',
@@ -28,103 +23,43 @@ export interface LogCheckRequest {
   readonly hasExpectedHash: boolean;
 }
 
-/** A log's outcome, or what stopped the run at that log (a missing bucket, an S3 error). */
+/** A log's outcome, or what stopped the run at that log (a missing bucket, an unreadable file). */
 export type LogResult = LogOutcome | { readonly fatal: unknown };
 
 /**
  * Checks log files in batches (a digest's logs, in order): one call per batch keeps the per-file
- * cost of the main thread small. `batch` is the size the checker works best with.
+ * cost of the main thread small. `batch` is the size the store reads best in.
  */
 export interface LogChecker {
   readonly batch: number;
   check(reqs: readonly LogCheckRequest[]): Promise<LogResult[]>;
 }
 
-/** The results of a batch checked one file at a time, all at once; a failure stops the batch there. */
-async function eachFile(reqs: readonly LogCheckRequest[], one: (req: LogCheckRequest) => Promise<LogOutcome>): Promise<LogResult[]> {
-  const settled = await Promise.allSettled(reqs.map(one));
-  const out: LogResult[] = [];
-  for (const s of settled) {
-    if (s.status === 'rejected') {
-      out.push({ fatal: s.reason });
-      break;
-    }
-    out.push(s.value);
-  }
-  return out;
-}
-
-/** The in-process checker: native zlib on the libuv pool, SHA-256 on this thread. */
-export function createStreamLogChecker(store: ObjectStore): LogChecker {
-  return { batch: 1, check: (reqs) => eachFile(reqs, (req) => checkOneStreamed(store, req)) };
-}
-
-/** Objects up to this size are read whole and inflated in one native call; larger ones stream. */
-const WHOLE_OBJECT_LIMIT = 4 << 20;
-
-async function checkOneStreamed(store: ObjectStore, req: LogCheckRequest): Promise<LogOutcome> {
-  const object = await store.get(req.bucket, req.key);
-  if (!object) return { valid: false, reason: LOG_REASON.notFound };
-  let hash = createHash('sha256');
-  const fresh = (): ((chunk: Buffer) => void) => {
-    hash = createHash('sha256');
-    return (chunk) => hash.update(chunk);
-  };
-  try {
-    let body: AsyncIterable<Uint8Array> = object.body;
-    if (object.size !== undefined && object.size <= WHOLE_OBJECT_LIMIT) {
-      const parts: Buffer[] = [];
-      for await (const chunk of object.body) parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      const bytes = Buffer.concat(parts);
-      const fast = inflateWhole(bytes, 48 << 20, fresh);
-      if (fast) return judge(fast.status, fast.trailing, hash.digest('hex'), req);
-      body = fromBytes(bytes);
-    }
-    const result = await gunzipMember(body, fresh());
-    return judge(result.status, result.trailing, hash.digest('hex'), req);
-  } finally {
-    await object.close();
-  }
-}
-
-/** The local checker: files read, inflated and hashed by the log workers, one per core. */
-export function createWorkerLogChecker(store: LocalStore, pool: LogWorkerPool): LogChecker {
+/** The checker over a store: batches of 64 where the store reads in batches, else one by one. */
+export function createLogChecker(store: ObjectStore): LogChecker {
   return {
-    batch: 64,
+    batch: store.readLogs ? 64 : 1,
     check: async (reqs) => {
-      // Where each file is (a missing bucket stops the run at that log, as in the reference).
-      const located: LocalLocation[] = [];
-      let fatal: { fatal: unknown } | undefined;
-      for (const req of reqs) {
-        try {
-          located.push(store.locateKnown(req.bucket, req.key) ?? (await store.locate(req.bucket, req.key)));
-        } catch (err) {
-          fatal = { fatal: err };
+      const reads = await readLogs(store, reqs, false);
+      const out: LogResult[] = [];
+      for (const [i, r] of reads.entries()) {
+        if (r.kind === 'failed') {
+          out.push({ fatal: r.error });
           break;
         }
+        out.push(r.kind === 'missing' ? { valid: false, reason: LOG_REASON.notFound } : judge(r.read, reqs[i]!));
       }
-      const results = await pool.runMany(located, false);
-      const out: LogResult[] = [];
-      for (const [i, r] of results.entries()) {
-        if (r.missing) out.push({ valid: false, reason: LOG_REASON.notFound });
-        else if ('unreadable' in r) {
-          // Fail closed: a log that is there but cannot be read stops the run at that log.
-          out.push({ fatal: new StoreError('Other', r.unreadable) });
-          return out;
-        } else out.push(judge(r.status, r.trailing, r.hash, reqs[i]!));
-      }
-      if (fatal) out.push(fatal);
       return out;
     },
   };
 }
 
-/** The verdict from what the gunzip saw (shared by every checker). */
-export function judge(status: 'complete' | 'truncated' | 'corrupt', trailing: boolean, actualHex: string, req: LogCheckRequest): LogOutcome {
-  if (status === 'corrupt') return { valid: false, reason: LOG_REASON.format };
-  if (trailing) return { valid: false, reason: LOG_REASON.trailing };
+/** The verdict from what the read saw. */
+export function judge(read: LogRead, req: LogCheckRequest): LogOutcome {
+  if (read.status === 'corrupt') return { valid: false, reason: LOG_REASON.format };
+  if (read.trailing) return { valid: false, reason: LOG_REASON.trailing };
   // A missing hashValue fails after the download in the reference: an invalid format.
   if (!req.hasExpectedHash) return { valid: false, reason: LOG_REASON.format };
-  if (actualHex !== req.expectedHash) return { valid: false, reason: LOG_REASON.mismatch };
+  if (read.sha256 !== req.expectedHash) return { valid: false, reason: LOG_REASON.mismatch };
   return { valid: true };
 }

@@ -4,7 +4,7 @@ import { pyStr } from '../format/json.js';
 import type { DigestScope } from '../format/names.js';
 import { formatDisplay, instantOf, parseDate, type ParsedTime } from '../format/time.js';
 import type { ObjectStore } from '../store/types.js';
-import { createStreamLogChecker, LOG_REASON, type LogChecker, type LogResult } from './log-check.js';
+import { createLogChecker, LOG_REASON, type LogResult } from './log-check.js';
 import type { ChainEvent } from '../chain/events.js';
 import type { PublicKeySource } from '../keys/types.js';
 import type { ReportEvent, ReportSink, RunSummary } from './types.js';
@@ -24,7 +24,6 @@ export interface ValidateOptions {
   readonly concurrency?: number | undefined;
   /** Digests read ahead of the one being checked (default 0). */
   readonly readAhead?: number | undefined;
-  readonly logChecker?: LogChecker | undefined;
 }
 
 /** Events in report order; checks run concurrently behind it, bounded in count and queue length. */
@@ -65,7 +64,7 @@ function fatalEvent(err: unknown): ReportEvent {
 
 /** Runs validate-logs and writes the report to `sink`. Resolves with the summary (and exit code). */
 export async function runValidation(o: ValidateOptions, sink: ReportSink): Promise<RunSummary> {
-  const checker = o.logChecker ?? createStreamLogChecker(o.store);
+  const checker = createLogChecker(o.store);
   const concurrency = Math.max(1, o.concurrency ?? 64);
   const batch = Math.max(1, Math.min(checker.batch, concurrency));
   const slots = new Slots(concurrency);

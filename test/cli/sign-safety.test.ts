@@ -189,7 +189,7 @@ describe('warnings', () => {
     expect(r.err).toMatch(/^warning: 1 log file\(s\) of 111122223333 us-east-1 arrived after the look-back \(--lookback-hours 2\) and stay unsigned \(the oldest delivered 2024-05-01T01:10:00Z\): sign them with: trailproof sign .* --backfill --start-time 2024-05-01T01:00:00Z\n$/);
     const fix = runCli(suggested(r.err, /look-back/));
     expect(fix.status, fix.err).toBe(0);
-    expect(fix.out).toContain('signed 1 backfill digests (1 log files)');
+    expect(fix.out).toContain('signed 1 backfill digest (1 log file)');
     expect(validate(root, keysDir, 8).out).toContain('17/17 log files valid');
   }, 120_000);
 });

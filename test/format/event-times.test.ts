@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EventTimeScanner } from '../../src/signer/log-hash.js';
+import { EventTimeScanner } from '../../src/format/event-times.js';
 
 /** The signer's per-log newestEventTime/oldestEventTime, found without parsing the JSON. */
 const time = fc
