@@ -1,7 +1,7 @@
 import { TrailproofError } from '../errors.js';
 import { parseTrailArn } from '../format/arn.js';
-import { CloudTrailSource } from '../keys/cloudtrail-source.js';
-import { loadS3Sdk, quietSdk, S3Store, type AwsClientOptions } from '../store/s3.js';
+import { CloudTrailSource } from '../aws/cloudtrail.js';
+import { loadS3Sdk, quietSdk, S3Store, type AwsClientOptions } from '../aws/s3-store.js';
 import type { ObjectStore } from '../store/types.js';
 
 type Args = Record<string, string | boolean | undefined>;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StoreError } from '../../src/store/errors.js';
 import { LocalStore } from '../../src/store/local.js';
-import { S3Store } from '../../src/store/s3.js';
+import { S3Store } from '../../src/aws/s3-store.js';
 
 /**
  * What Ceph RGW does not show: Amazon S3's own answers, from a small stand-in server. An empty

@@ -3,13 +3,13 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3Store } from '../../src/store/s3.js';
+import { S3Store } from '../../src/aws/s3-store.js';
 import type { StoredObject } from '../../src/store/types.js';
 import { storeError } from '../helpers/store-error.js';
 import { adminClient, createBucket, NO_S3, removeBucket, S3_ENDPOINT, uniqueBucket } from './helpers.js';
 
 /**
- * The GetObject fast path (src/store/s3-fast.ts) against a real S3 server: the same answers as the
+ * The GetObject fast path (src/aws/fast-get.ts) against a real S3 server: the same answers as the
  * SDK path, byte for byte, and the SDK's own answers (through the fall-back) whenever the server says
  * anything but 200. Which path sent a request is seen on the wire, through node:http's diagnostics
  * channels: the fast path marks its user agent; the SDK sends its retry header.

@@ -11,7 +11,7 @@ import {
   stringToSign,
   UNSIGNED_PAYLOAD,
   uriEncode,
-} from '../../src/store/sigv4.js';
+} from '../../src/aws/sigv4.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

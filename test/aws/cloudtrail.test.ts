@@ -2,10 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloudTrailSource, publicKeyRecord } from '../../src/keys/cloudtrail-source.js';
+import { CloudTrailSource, publicKeyRecord } from '../../src/aws/cloudtrail.js';
 import { StoreError } from '../../src/store/errors.js';
 import { ROOT } from '../helpers/cli.js';
-import { startMockCloudTrail, type MockAnswer, type MockCall, type MockCloudTrail } from './mock-cloudtrail.js';
+import { startMockCloudTrail, type MockAnswer, type MockCall, type MockCloudTrail } from '../s3/mock-cloudtrail.js';
 
 /**
  * CloudTrailSource against a local stand-in for the CloudTrail and Organizations JSON APIs (no AWS,

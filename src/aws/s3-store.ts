@@ -3,10 +3,10 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { messageOf } from '../errors.js';
-import { noSuchBucket, StoreError, type StoreErrorKind } from './errors.js';
-import { fastGetObject, findFastTarget, type FastTarget } from './s3-fast.js';
-import type { ListOptions, Metadata, ObjectStore, StoredObject } from './types.js';
-import { checkBucketName } from './names.js';
+import { noSuchBucket, StoreError, type StoreErrorKind } from '../store/errors.js';
+import { fastGetObject, findFastTarget, type FastTarget } from './fast-get.js';
+import type { ListOptions, Metadata, ObjectStore, StoredObject } from '../store/types.js';
+import { checkBucketName } from '../store/names.js';
 
 /**
  * The ObjectStore over Amazon S3 or an S3-compatible server, as the AWS CLI's validate-logs reads it
@@ -37,7 +37,7 @@ export class S3Store implements ObjectStore {
   private sdk: S3Sdk | undefined;
   private readonly clients = new Map<string, S3Client>();
   private readonly regions = new Map<string, Promise<string>>();
-  /** Per bucket: how the fast path addresses it, or undefined when only the SDK may (s3-fast.ts). */
+  /** Per bucket: how the fast path addresses it, or undefined when only the SDK may (fast-get.ts). */
   private readonly fastTargets = new Map<string, Promise<FastTarget | undefined>>();
   private readonly fast = !sdkOnly();
 

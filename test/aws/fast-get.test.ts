@@ -1,7 +1,7 @@
 import * as sdk from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findFastTarget } from '../../src/store/s3-fast.js';
-import { sdkOnly } from '../../src/store/s3.js';
+import { findFastTarget } from '../../src/aws/fast-get.js';
+import { sdkOnly } from '../../src/aws/s3-store.js';
 
 /**
  * How the GetObject fast path addresses a bucket: taken from the SDK's own request for it (nothing is

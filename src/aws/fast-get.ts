@@ -2,7 +2,7 @@ import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage }
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { amzDate, authorization, type SigningCredentials, UNSIGNED_PAYLOAD, uriEncode } from './sigv4.js';
-import type { S3Sdk } from './s3.js';
+import type { S3Sdk } from './s3-store.js';
 
 /**
  * GetObject without the SDK's per-request machinery (issue 5): the SDK spends ~1.8 ms of CPU on every

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 
 /**
- * AWS Signature Version 4, header-based, for the S3 GetObject fast path (s3-fast.ts): pure functions
+ * AWS Signature Version 4, header-based, for the S3 GetObject fast path (fast-get.ts): pure functions
  * over strings, no I/O. The SDK signs the same way; ours skips its per-request machinery (middleware,
  * header scans, provider look-ups), which is what made every GetObject cost ~2 ms of CPU.
  */

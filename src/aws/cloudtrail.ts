@@ -4,7 +4,7 @@ import { TrailproofError } from '../errors.js';
 import { loadPkcs1PublicKey, type RsaPublicKey } from '../crypto/rsa.js';
 import { MICROS_PER_SECOND } from '../format/time.js';
 import { trailFromList, type TrailInfo } from '../format/trails.js';
-import { awsClientConfig, awsError, importSdk, recordRequestUrl, type AwsClientOptions } from '../store/s3.js';
+import { awsClientConfig, awsError, importSdk, recordRequestUrl, type AwsClientOptions } from './s3-store.js';
 import type { PublicKeyRecord, PublicKeySource } from '../verifier/types.js';
 
 /**
