@@ -1,8 +1,10 @@
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { amzDate, authorization, type SigningCredentials, UNSIGNED_PAYLOAD, uriEncode } from './sigv4.js';
-import type { S3Sdk } from './s3-store.js';
+import type { ConnectionPool } from './client-config.js';
+import { findFastTarget, type FastTarget } from './fast-target.js';
+import type { S3Sdk } from './sdk.js';
+import { amzDate, authorization, type SigningCredentials, SigningKeyCache, UNSIGNED_PAYLOAD, uriEncode } from './sigv4.js';
 
 /**
  * GetObject without the SDK's per-request machinery (issue 5): the SDK spends ~1.8 ms of CPU on every
@@ -15,27 +17,12 @@ import type { S3Sdk } from './s3-store.js';
  * object, so retries, redirects, error messages and 404 semantics stay the SDK's.
  */
 
-/** Where a bucket's objects are, as the SDK addresses them (found once per bucket by findFastTarget). */
-export interface FastTarget {
-  readonly protocol: 'http:' | 'https:';
-  /** To connect to (an IPv6 address without its brackets). */
-  readonly hostname: string;
-  readonly port: number | undefined;
-  /** The Host header, signed: the SDK's. */
-  readonly host: string;
-  /** `protocol//hostname[:port]`, as the SDK path writes a request's URL in messages. */
-  readonly origin: string;
-  /** The path before the encoded key: `/` (virtual-hosted) or `/<bucket>/` (path-style, after any endpoint path). */
-  readonly pathPrefix: string;
-  readonly signingRegion: string;
-  /** The SDK's own user agent, marked as ours: server logs still name the SDK's version and features. */
-  readonly userAgent: string;
-}
-
 export interface FastRequestOptions {
   readonly agent: HttpAgent | HttpsAgent;
   readonly connectTimeoutMs: number;
   readonly socketTimeoutMs: number;
+  /** The caller's cache of derived signing keys. */
+  readonly signingKeys: SigningKeyCache;
 }
 
 export interface FastObject {
@@ -47,76 +34,58 @@ export interface FastObject {
   readonly url: string;
 }
 
-const PROBE_KEY = 'trailproof-probe';
 /** The SDK sends it on every GetObject; so do we, so that a request URL is the same either way. */
 const QUERY: ReadonlyArray<readonly [string, string]> = [['x-id', 'GetObject']];
-/** Headers the SDK puts on a plain GetObject. Any other one (an endpoint's own headers, checksum mode) means: SDK only. */
-const PLAIN_HEADERS = new Set(['host', 'user-agent', 'x-amz-user-agent']);
-const USER_AGENT_MARK = 'md/trailproof#fast-get';
+/** A string with a lone surrogate has no UTF-8 form: the SDK fails it, and so it goes to the SDK. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
-interface ProbedRequest {
-  method?: unknown;
-  protocol?: unknown;
-  hostname?: unknown;
-  port?: unknown;
-  path?: unknown;
-  query?: unknown;
-  headers?: unknown;
-}
-interface AuthScheme {
-  name?: unknown;
-  signingName?: unknown;
-  signingRegion?: unknown;
+export interface FastGetOptions {
+  /** The keep-alive agents the store's SDK clients use too. */
+  readonly pool: ConnectionPool;
+  readonly connectTimeoutMs: number;
+  readonly socketTimeoutMs: number;
 }
 
 /**
- * How the SDK would send a GetObject for `bucket`, from the SDK itself: the command runs up to the
- * build step (endpoint rules, addressing style, region, serialization; credentials are resolved too)
- * and stops there, before signing or sending. Virtual-hosted or path-style, custom endpoints, FIPS
- * and dual-stack settings, configured endpoint URLs: whatever the SDK decides, we use. Undefined when
- * the request is anything but a plain SigV4 GET for service s3 (S3 Express, extra headers...).
+ * The fast path of one S3 store: each bucket's target (found once, through the SDK) and the SigV4
+ * signing keys, both owned by this instance and dropped with it (no process-wide secrets).
  */
-export async function findFastTarget(sdk: S3Sdk, client: S3Client, bucket: string): Promise<FastTarget | undefined> {
-  const command = new sdk.GetObjectCommand({ Bucket: bucket, Key: PROBE_KEY });
-  let seen: { request: ProbedRequest; authSchemes: unknown } | undefined;
-  const stop =
-    (_next: unknown, context: { authSchemes?: unknown }) =>
-    async (args: { request: unknown }): Promise<never> => {
-      seen = { request: (args.request ?? {}) as ProbedRequest, authSchemes: context.authSchemes };
-      throw new Error('trailproof: probe only, not sent');
-    };
-  command.middlewareStack.add(stop as never, { step: 'build', priority: 'low', name: 'trailproofFastTarget' });
-  try {
-    await client.send(command);
-  } catch {
-    // Expected: the probe stops the command. Without `seen`, the SDK failed before: no fast path.
+export class FastGet {
+  private readonly targets = new Map<string, Promise<FastTarget | undefined>>();
+  private readonly signingKeys = new SigningKeyCache();
+
+  constructor(private readonly options: FastGetOptions) {}
+
+  /** The object through the fast path, or undefined for any outcome but a 200 (then the SDK asks again). */
+  async get(sdk: S3Sdk, client: S3Client, bucket: string, key: string): Promise<FastObject | undefined> {
+    if (LONE_SURROGATE.test(key)) return undefined;
+    let target = this.targets.get(bucket);
+    if (!target) {
+      target = findFastTarget(sdk, client, bucket).catch(() => undefined);
+      this.targets.set(bucket, target);
+    }
+    const where = await target;
+    if (!where) return undefined;
+    let credentials;
+    try {
+      // The SDK's provider (chain or --profile), memoized until shortly before the credentials expire.
+      credentials = await client.config.credentials();
+    } catch {
+      return undefined;
+    }
+    const { pool, connectTimeoutMs, socketTimeoutMs } = this.options;
+    return fastGetObject(where, key, credentials, Date.now() + (client.config.systemClockOffset ?? 0), {
+      agent: where.protocol === 'https:' ? pool.https : pool.http,
+      connectTimeoutMs,
+      socketTimeoutMs,
+      signingKeys: this.signingKeys,
+    });
   }
-  if (!seen) return undefined;
-  const { request } = seen;
-  const scheme = (Array.isArray(seen.authSchemes) ? seen.authSchemes[0] : undefined) as AuthScheme | undefined;
-  if (scheme?.name !== 'sigv4' || scheme.signingName !== 's3' || typeof scheme.signingRegion !== 'string') return undefined;
-  if (request.method !== 'GET' || (request.protocol !== 'http:' && request.protocol !== 'https:')) return undefined;
-  if (typeof request.hostname !== 'string' || request.hostname === '' || typeof request.path !== 'string') return undefined;
-  if (!request.path.endsWith(`/${PROBE_KEY}`)) return undefined;
-  const query = request.query as Record<string, unknown> | undefined;
-  if (!query || Object.keys(query).length !== 1 || query['x-id'] !== 'GetObject') return undefined;
-  const headers = (request.headers ?? {}) as Record<string, unknown>;
-  if (Object.keys(headers).some((name) => !PLAIN_HEADERS.has(name.toLowerCase()))) return undefined;
-  const port = typeof request.port === 'number' ? request.port : undefined;
-  const origin = `${request.protocol}//${request.hostname}${port !== undefined ? `:${port}` : ''}`;
-  const standardPort = port === undefined || port === (request.protocol === 'https:' ? 443 : 80);
-  const host = typeof headers.host === 'string' ? headers.host : standardPort ? request.hostname : `${request.hostname}:${port}`;
-  const userAgent = typeof headers['user-agent'] === 'string' ? `${headers['user-agent']} ${USER_AGENT_MARK}` : USER_AGENT_MARK;
-  return {
-    protocol: request.protocol,
-    hostname: request.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port,
-    host,
-    origin,
-    pathPrefix: request.path.slice(0, -PROBE_KEY.length),
-    signingRegion: scheme.signingRegion,
-    userAgent,
-  };
+
+  /** Forgets the signing keys (the store is being destroyed). */
+  clear(): void {
+    this.signingKeys.clear();
+  }
 }
 
 /**
@@ -140,6 +109,7 @@ export function fastGetObject(
       { method: 'GET', path, query: QUERY, headers: signed, payloadHash: UNSIGNED_PAYLOAD },
       credentials,
       { amzDate: date, region: target.signingRegion, service: 's3' },
+      options.signingKeys,
     ),
     'user-agent': target.userAgent,
   };

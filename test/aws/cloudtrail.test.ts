@@ -12,6 +12,9 @@ import { startMockCloudTrail, type MockAnswer, type MockCall, type MockCloudTrai
  * no RGW needed): what is sent (operation, whole-second times, NextToken) and what is made of the
  * answers (DER `Value`, PKCS#1 only, trail lookup, organization id, error messages).
  */
+// The CLI silences the SDK's Node version warning (src/cli/aws.ts); these tests use src/aws directly.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 const keysJson = JSON.parse(readFileSync(join(ROOT, 'test', 'vectors', 'rotation', 'keys.json'), 'utf8')) as {
   PublicKeyList: Array<{ Value: string; Fingerprint: string }>;
 };

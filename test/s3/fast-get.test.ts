@@ -61,16 +61,9 @@ async function readAll(object: StoredObject): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A store that only ever uses the SDK, as TRAILPROOF_S3_SDK_ONLY=1 makes it (read when the store is made). */
+/** A store that only ever uses the SDK, as TRAILPROOF_S3_SDK_ONLY=1 makes it (the CLI passes `sdkOnly`). */
 function sdkOnlyStore(options: ConstructorParameters<typeof S3Store>[0]): S3Store {
-  const before = process.env.TRAILPROOF_S3_SDK_ONLY;
-  process.env.TRAILPROOF_S3_SDK_ONLY = '1';
-  try {
-    return new S3Store(options);
-  } finally {
-    if (before === undefined) delete process.env.TRAILPROOF_S3_SDK_ONLY;
-    else process.env.TRAILPROOF_S3_SDK_ONLY = before;
-  }
+  return new S3Store({ ...options, sdkOnly: true });
 }
 
 const REGION = process.env.AWS_REGION || 'us-east-1';
@@ -84,7 +77,6 @@ describe.skipIf(NO_S3)('GetObject fast path on a real S3 server', () => {
     admin.send(new PutObjectCommand({ Bucket: where, Key: key, Body: body, ...(metadata ? { Metadata: metadata } : {}) }));
 
   beforeAll(async () => {
-    delete process.env.TRAILPROOF_S3_SDK_ONLY;
     admin = adminClient();
     fast = new S3Store({ endpoint: S3_ENDPOINT, region: REGION });
     sdk = sdkOnlyStore({ endpoint: S3_ENDPOINT, region: REGION });
@@ -248,7 +240,7 @@ describe.skipIf(NO_S3)('GetObject fast path on a real S3 server', () => {
     expect(String(viaFast)).toMatch(/GetObject/);
   });
 
-  it('TRAILPROOF_S3_SDK_ONLY=1: every GetObject through the SDK, same answers', async () => {
+  it('sdkOnly (TRAILPROOF_S3_SDK_ONLY=1): every GetObject through the SDK, same answers', async () => {
     await put('sdk-only', 'through the SDK', { signature: 's' });
     const { result, sent } = await watch(async () => {
       const o = (await sdk.get(bucket, 'sdk-only'))!;
