@@ -397,7 +397,7 @@ async function s3Section() {
       '--local-root', trail.root, '--until', iso(end)], 'trailproof sign (S3 trail)');
   }
 
-  // Checksums only where required, as trailproof's S3 store does (src/store/s3.ts): the same work per object.
+  // Checksums only where required, as trailproof's S3 store does (src/aws/s3-store.ts): the same work per object.
   const client = new sdk.S3Client({
     endpoint,
     forcePathStyle: true,

@@ -1,7 +1,9 @@
 import { TrailproofError } from '../errors.js';
 import { parseTrailArn } from '../format/arn.js';
-import { CloudTrailSource } from '../keys/cloudtrail-source.js';
-import { loadS3Sdk, quietSdk, S3Store, type AwsClientOptions } from '../store/s3.js';
+import { CloudTrailSource } from '../aws/cloudtrail.js';
+import type { AwsClientOptions } from '../aws/client-config.js';
+import { S3Store } from '../aws/s3-store.js';
+import { loadS3Sdk } from '../aws/sdk.js';
 import type { ObjectStore } from '../store/types.js';
 
 type Args = Record<string, string | boolean | undefined>;
@@ -14,6 +16,20 @@ function opt(args: Args, name: string): string | undefined {
 function env(name: string): string | undefined {
   const v = process.env[name];
   return v !== undefined && v !== '' ? v : undefined;
+}
+
+/**
+ * The SDK writes nothing to our stderr: its report is part of the contract (behaviour §5). Its Node
+ * version warning can only be turned off through the environment, checked in every client's
+ * constructor: the CLI owns the process, so it sets it here, before any client is made.
+ */
+function quietSdk(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+}
+
+/** `TRAILPROOF_S3_SDK_ONLY=1`: every GetObject through the SDK, for an S3 set-up the fast path does not suit. */
+export function sdkOnly(environment: NodeJS.ProcessEnv = process.env): boolean {
+  return /^(1|true|yes)$/i.test(environment.TRAILPROOF_S3_SDK_ONLY ?? '');
 }
 
 /** `--endpoint-url`, checked as botocore checks it (a URL with an http or https scheme). */
@@ -43,7 +59,6 @@ async function cliRegion(args: Args, profile: string | undefined): Promise<strin
   if (direct) return direct;
   try {
     const sdk = await loadS3Sdk();
-    quietSdk();
     const probe = new sdk.S3Client(profile !== undefined ? { profile } : {});
     try {
       const region = await probe.config.region();
@@ -74,6 +89,7 @@ export interface AwsSide {
  * Credentials: `--profile`, else the SDK's default chain (which reads AWS_PROFILE).
  */
 export async function openS3(args: Args): Promise<AwsSide> {
+  quietSdk();
   const endpoint = checkEndpoint(opt(args, 'endpoint-url') ?? env('AWS_ENDPOINT_URL_S3') ?? env('AWS_ENDPOINT_URL'));
   const profile = opt(args, 'profile');
   const region = await cliRegion(args, profile);
@@ -84,5 +100,5 @@ export async function openS3(args: Args): Promise<AwsSide> {
     cloudTrailEndpoint: checkEndpoint(env('AWS_ENDPOINT_URL_CLOUDTRAIL')),
     organizationsEndpoint: checkEndpoint(env('AWS_ENDPOINT_URL_ORGANIZATIONS')),
   });
-  return { store: new S3Store({ ...common, region }), keys: cloudTrail, trails: cloudTrail, region };
+  return { store: new S3Store({ ...common, region, sdkOnly: sdkOnly() }), keys: cloudTrail, trails: cloudTrail, region };
 }

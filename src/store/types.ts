@@ -1,7 +1,7 @@
 import type { LogRead } from '../crypto/log-read.js';
 
 /**
- * The one storage interface. Implementations: a local directory (local.ts) and S3 (s3.ts).
+ * The one storage interface. Implementations: a local directory (local.ts) and S3 (../aws/s3-store.ts).
  * Keys and bucket names are untrusted (they come from digests): implementations must never touch
  * anything outside what the bucket stands for.
  */

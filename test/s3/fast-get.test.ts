@@ -3,13 +3,13 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3Store } from '../../src/store/s3.js';
+import { S3Store } from '../../src/aws/s3-store.js';
 import type { StoredObject } from '../../src/store/types.js';
 import { storeError } from '../helpers/store-error.js';
 import { adminClient, createBucket, NO_S3, removeBucket, S3_ENDPOINT, uniqueBucket } from './helpers.js';
 
 /**
- * The GetObject fast path (src/store/s3-fast.ts) against a real S3 server: the same answers as the
+ * The GetObject fast path (src/aws/fast-get.ts) against a real S3 server: the same answers as the
  * SDK path, byte for byte, and the SDK's own answers (through the fall-back) whenever the server says
  * anything but 200. Which path sent a request is seen on the wire, through node:http's diagnostics
  * channels: the fast path marks its user agent; the SDK sends its retry header.
@@ -61,16 +61,9 @@ async function readAll(object: StoredObject): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A store that only ever uses the SDK, as TRAILPROOF_S3_SDK_ONLY=1 makes it (read when the store is made). */
+/** A store that only ever uses the SDK, as TRAILPROOF_S3_SDK_ONLY=1 makes it (the CLI passes `sdkOnly`). */
 function sdkOnlyStore(options: ConstructorParameters<typeof S3Store>[0]): S3Store {
-  const before = process.env.TRAILPROOF_S3_SDK_ONLY;
-  process.env.TRAILPROOF_S3_SDK_ONLY = '1';
-  try {
-    return new S3Store(options);
-  } finally {
-    if (before === undefined) delete process.env.TRAILPROOF_S3_SDK_ONLY;
-    else process.env.TRAILPROOF_S3_SDK_ONLY = before;
-  }
+  return new S3Store({ ...options, sdkOnly: true });
 }
 
 const REGION = process.env.AWS_REGION || 'us-east-1';
@@ -84,7 +77,6 @@ describe.skipIf(NO_S3)('GetObject fast path on a real S3 server', () => {
     admin.send(new PutObjectCommand({ Bucket: where, Key: key, Body: body, ...(metadata ? { Metadata: metadata } : {}) }));
 
   beforeAll(async () => {
-    delete process.env.TRAILPROOF_S3_SDK_ONLY;
     admin = adminClient();
     fast = new S3Store({ endpoint: S3_ENDPOINT, region: REGION });
     sdk = sdkOnlyStore({ endpoint: S3_ENDPOINT, region: REGION });
@@ -248,7 +240,7 @@ describe.skipIf(NO_S3)('GetObject fast path on a real S3 server', () => {
     expect(String(viaFast)).toMatch(/GetObject/);
   });
 
-  it('TRAILPROOF_S3_SDK_ONLY=1: every GetObject through the SDK, same answers', async () => {
+  it('sdkOnly (TRAILPROOF_S3_SDK_ONLY=1): every GetObject through the SDK, same answers', async () => {
     await put('sdk-only', 'through the SDK', { signature: 's' });
     const { result, sent } = await watch(async () => {
       const o = (await sdk.get(bucket, 'sdk-only'))!;

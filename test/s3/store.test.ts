@@ -1,6 +1,6 @@
 import { GetBucketLocationCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3Store } from '../../src/store/s3.js';
+import { S3Store } from '../../src/aws/s3-store.js';
 import { adminClient, createBucket, NO_S3, pool, removeBucket, S3_ENDPOINT, uniqueBucket } from './helpers.js';
 import { storeError } from '../helpers/store-error.js';
 

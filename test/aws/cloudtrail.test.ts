@@ -2,16 +2,19 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloudTrailSource, publicKeyRecord } from '../../src/keys/cloudtrail-source.js';
+import { CloudTrailSource, publicKeyRecord } from '../../src/aws/cloudtrail.js';
 import { StoreError } from '../../src/store/errors.js';
 import { ROOT } from '../helpers/cli.js';
-import { startMockCloudTrail, type MockAnswer, type MockCall, type MockCloudTrail } from './mock-cloudtrail.js';
+import { startMockCloudTrail, type MockAnswer, type MockCall, type MockCloudTrail } from '../s3/mock-cloudtrail.js';
 
 /**
  * CloudTrailSource against a local stand-in for the CloudTrail and Organizations JSON APIs (no AWS,
  * no RGW needed): what is sent (operation, whole-second times, NextToken) and what is made of the
  * answers (DER `Value`, PKCS#1 only, trail lookup, organization id, error messages).
  */
+// The CLI silences the SDK's Node version warning (src/cli/aws.ts); these tests use src/aws directly.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 const keysJson = JSON.parse(readFileSync(join(ROOT, 'test', 'vectors', 'rotation', 'keys.json'), 'utf8')) as {
   PublicKeyList: Array<{ Value: string; Fingerprint: string }>;
 };

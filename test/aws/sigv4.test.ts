@@ -6,12 +6,13 @@ import {
   authorization,
   canonicalQuery,
   canonicalRequest,
+  deriveSigningKey,
   sha256Hex,
-  signingKey,
+  SigningKeyCache,
   stringToSign,
   UNSIGNED_PAYLOAD,
   uriEncode,
-} from '../../src/store/sigv4.js';
+} from '../../src/aws/sigv4.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -98,6 +99,8 @@ describe('SigV4: pieces', () => {
   });
 
   it('caches the signing key per (secret, day, region, service) and never confuses secrets', () => {
+    const keys = new SigningKeyCache();
+    const signingKey = (secret: string, day: string, region: string, service: string) => keys.get(secret, day, region, service);
     const a = signingKey('secret-a', '20240101', 'us-east-1', 's3');
     expect(signingKey('secret-a', '20240101', 'us-east-1', 's3')).toBe(a);
     const b = signingKey('secret-b', '20240101', 'us-east-1', 's3');
@@ -106,6 +109,22 @@ describe('SigV4: pieces', () => {
     expect(signingKey('secret-a', '20240102', 'us-east-1', 's3').equals(a)).toBe(false);
     expect(signingKey('secret-a', '20240101', 'us-east-2', 's3').equals(a)).toBe(false);
     expect(sha256Hex('')).toBe(EMPTY_SHA256);
+  });
+
+  it('keeps signing keys per cache (one per store), not per process, and signs the same with or without one', () => {
+    const one = new SigningKeyCache();
+    const two = new SigningKeyCache();
+    const a = one.get('secret-a', '20240101', 'us-east-1', 's3');
+    const b = two.get('secret-a', '20240101', 'us-east-1', 's3');
+    expect(b).not.toBe(a);
+    expect(b.equals(a)).toBe(true);
+    expect(deriveSigningKey('secret-a', '20240101', 'us-east-1', 's3').equals(a)).toBe(true);
+    one.clear();
+    expect(one.get('secret-a', '20240101', 'us-east-1', 's3')).not.toBe(a);
+    const req = { method: 'GET', path: '/k', headers: { host: 'h', 'x-amz-date': '20240101T000000Z' }, payloadHash: UNSIGNED_PAYLOAD };
+    const scope = { amzDate: '20240101T000000Z', region: 'us-east-1', service: 's3' };
+    const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret-a' };
+    expect(authorization(req, credentials, scope, one)).toBe(authorization(req, credentials, scope));
   });
 });
 

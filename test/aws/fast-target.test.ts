@@ -1,7 +1,6 @@
 import * as sdk from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findFastTarget } from '../../src/store/s3-fast.js';
-import { sdkOnly } from '../../src/store/s3.js';
+import { findFastTarget } from '../../src/aws/fast-target.js';
 
 /**
  * How the GetObject fast path addresses a bucket: taken from the SDK's own request for it (nothing is
@@ -97,16 +96,5 @@ describe('findFastTarget', () => {
       },
     });
     expect(await findFastTarget(sdk, c, 'bucket')).toBeUndefined();
-  });
-});
-
-describe('TRAILPROOF_S3_SDK_ONLY', () => {
-  it('turns the fast path off when set to 1 (or true/yes)', () => {
-    expect(sdkOnly({})).toBe(false);
-    expect(sdkOnly({ TRAILPROOF_S3_SDK_ONLY: '' })).toBe(false);
-    expect(sdkOnly({ TRAILPROOF_S3_SDK_ONLY: '0' })).toBe(false);
-    expect(sdkOnly({ TRAILPROOF_S3_SDK_ONLY: '1' })).toBe(true);
-    expect(sdkOnly({ TRAILPROOF_S3_SDK_ONLY: 'true' })).toBe(true);
-    expect(sdkOnly({ TRAILPROOF_S3_SDK_ONLY: 'YES' })).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 
 /**
- * AWS Signature Version 4, header-based, for the S3 GetObject fast path (s3-fast.ts): pure functions
+ * AWS Signature Version 4, header-based, for the S3 GetObject fast path (fast-get.ts): pure functions
  * over strings, no I/O. The SDK signs the same way; ours skips its per-request machinery (middleware,
  * header scans, provider look-ups), which is what made every GetObject cost ~2 ms of CPU.
  */
@@ -101,27 +101,48 @@ function credentialScope(scope: Scope): string {
 
 const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
 
-/**
- * Derived signing keys, one per (secret, day, region, service): four HMACs saved on every request.
- * The secret is compared, not used as a map key, and the cache is small: a run signs for a few regions.
- */
-const signingKeys = new Map<string, { secret: string; key: Buffer }>();
-const MAX_SIGNING_KEYS = 64;
-
-export function signingKey(secretAccessKey: string, day: string, region: string, service: string): Buffer {
-  const id = `${day}/${region}/${service}`;
-  const cached = signingKeys.get(id);
-  if (cached && cached.secret === secretAccessKey) return cached.key;
-  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), region), service), 'aws4_request');
-  if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
-  signingKeys.set(id, { secret: secretAccessKey, key });
-  return key;
+/** The signing key of (secret, day, region, service): four chained HMACs. */
+export function deriveSigningKey(secretAccessKey: string, day: string, region: string, service: string): Buffer {
+  return hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), region), service), 'aws4_request');
 }
 
-/** The Authorization header's value for a request whose headers already hold x-amz-date (and the token). */
-export function authorization(req: SignableRequest, credentials: SigningCredentials, scope: Scope): string {
+const MAX_SIGNING_KEYS = 64;
+
+/**
+ * Derived signing keys, one per (secret, day, region, service): four HMACs saved on every request.
+ * A cache belongs to one signer (the S3 store's fast path), never to the process, so that a secret
+ * lives no longer than the run that uses it. The secret is compared, not used as a map key, and the
+ * cache is small: a run signs for a few regions.
+ */
+export class SigningKeyCache {
+  private readonly keys = new Map<string, { secret: string; key: Buffer }>();
+
+  get(secretAccessKey: string, day: string, region: string, service: string): Buffer {
+    const id = `${day}/${region}/${service}`;
+    const cached = this.keys.get(id);
+    if (cached && cached.secret === secretAccessKey) return cached.key;
+    const key = deriveSigningKey(secretAccessKey, day, region, service);
+    if (this.keys.size >= MAX_SIGNING_KEYS) this.keys.clear();
+    this.keys.set(id, { secret: secretAccessKey, key });
+    return key;
+  }
+
+  /** Forgets every key (the store's destroy). */
+  clear(): void {
+    this.keys.clear();
+  }
+}
+
+/**
+ * The Authorization header's value for a request whose headers already hold x-amz-date (and the token).
+ * With `keys`, the signing key comes from that cache; without, it is derived for this request alone.
+ */
+export function authorization(req: SignableRequest, credentials: SigningCredentials, scope: Scope, keys?: SigningKeyCache): string {
   const { text, signedHeaders } = canonicalRequest(req);
-  const key = signingKey(credentials.secretAccessKey, scope.amzDate.slice(0, 8), scope.region, scope.service);
+  const day = scope.amzDate.slice(0, 8);
+  const key = keys
+    ? keys.get(credentials.secretAccessKey, day, scope.region, scope.service)
+    : deriveSigningKey(credentials.secretAccessKey, day, scope.region, scope.service);
   const signature = createHmac('sha256', key).update(stringToSign(text, scope), 'utf8').digest('hex');
   return `${ALGORITHM} Credential=${credentials.accessKeyId}/${credentialScope(scope)}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
 }

@@ -4,8 +4,11 @@ import { TrailproofError } from '../errors.js';
 import { loadPkcs1PublicKey, type RsaPublicKey } from '../crypto/rsa.js';
 import { MICROS_PER_SECOND } from '../format/time.js';
 import { trailFromList, type TrailInfo } from '../format/trails.js';
-import { awsClientConfig, awsError, importSdk, recordRequestUrl, type AwsClientOptions } from '../store/s3.js';
-import type { PublicKeyRecord, PublicKeySource } from './types.js';
+import type { PublicKeyRecord, PublicKeySource } from '../keys/types.js';
+import { awsClientConfig, type AwsClientOptions } from './client-config.js';
+import { awsError } from './errors.js';
+import { recordRequestUrl } from './request-url.js';
+import { loadCloudTrailSdk, loadOrganizationsSdk, type CloudTrailSdk, type OrganizationsSdk } from './sdk.js';
 
 /**
  * CloudTrail itself as the key source (behaviour §2, §6): ListPublicKeys, plus the two calls the
@@ -29,14 +32,14 @@ function wholeSeconds(micros: number): Date {
 }
 
 export class CloudTrailSource implements PublicKeySource {
-  private cloudTrail: Promise<{ client: CloudTrailClient; sdk: typeof import('@aws-sdk/client-cloudtrail') }> | undefined;
-  private organizations: Promise<{ client: OrganizationsClient; sdk: typeof import('@aws-sdk/client-organizations') }> | undefined;
+  private cloudTrail: Promise<{ client: CloudTrailClient; sdk: CloudTrailSdk }> | undefined;
+  private organizations: Promise<{ client: OrganizationsClient; sdk: OrganizationsSdk }> | undefined;
 
   constructor(private readonly options: CloudTrailSourceOptions) {}
 
   private cloudTrailClient() {
     this.cloudTrail ??= (async () => {
-      const sdk = await importSdk('@aws-sdk/client-cloudtrail', () => import('@aws-sdk/client-cloudtrail'));
+      const sdk = await loadCloudTrailSdk();
       const { endpoint: _s3Endpoint, ...common } = this.options;
       const client = new sdk.CloudTrailClient(awsClientConfig({ ...common, endpoint: this.options.cloudTrailEndpoint }, this.options.region));
       recordRequestUrl(client);
@@ -47,7 +50,7 @@ export class CloudTrailSource implements PublicKeySource {
 
   private organizationsClient() {
     this.organizations ??= (async () => {
-      const sdk = await importSdk('@aws-sdk/client-organizations', () => import('@aws-sdk/client-organizations'));
+      const sdk = await loadOrganizationsSdk();
       const { endpoint: _s3Endpoint, ...common } = this.options;
       const client = new sdk.OrganizationsClient(
         awsClientConfig({ ...common, endpoint: this.options.organizationsEndpoint }, this.options.region),
