@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'argument' // an argument value the reference rejects (exit 255)
   | 'keys' // a public keys file or key store that cannot be trusted
   | 'input' // an input file that cannot be read or parsed
+  | 'format' // bytes that are not what they claim (hex, DER, a digest field): reported as a verdict, not a stop
   | 'storage' // the object store failed (missing bucket, access, network)
   | 'signer' // the signer cannot go on
   | 'internal';
@@ -21,6 +22,8 @@ export class TrailproofError extends Error {
   }
 }
 
+/** validate-logs found something INVALID (behaviour §5). */
+export const EXIT_INVALID = 1;
 /** The exit code the AWS CLI uses for an error that stops a command. */
 export const EXIT_FATAL = 255;
 /** The exit code argparse uses for a usage error. */

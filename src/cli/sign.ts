@@ -10,7 +10,7 @@ import { removeStaleTempFiles, removeTempFiles } from '../util/temp-files.js';
 import type { LogWorkerPool } from '../store/workers/pool.js';
 import { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
-import { defaultConcurrency, startLogWorkers } from './tuning.js';
+import { configureZlib, defaultConcurrency, startLogWorkers } from './tuning.js';
 import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
 import { formatUsage } from './help.js';
 import { acquireLock, describeHolder, releaseAllLocks } from '../util/lock.js';
@@ -84,6 +84,7 @@ function lockWaitMs(text: string | undefined): number {
 
 /** `trailproof sign`: hourly digests for every account and source region, chained and signed. */
 export async function signCommand(argv: readonly string[], deps: SignDeps = {}): Promise<number> {
+  configureZlib();
   const rawErr = deps.err ?? ((t: string) => process.stderr.write(t));
   const progress = new Progress(rawErr, deps.isTTY ?? (deps.err === undefined && process.stderr.isTTY === true));
   const out = (t: string): void => {

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { setZlibEngineReuse } from '../crypto/gzip-sync.js';
 import { LogWorkerPool } from '../store/workers/pool.js';
 
 /**
@@ -28,7 +29,23 @@ export function digestReadAhead(local: boolean): number {
  */
 export function startLogWorkers(): LogWorkerPool | undefined {
   if (!LogWorkerPool.available()) return undefined;
-  const pool = new LogWorkerPool(availableParallelism());
+  const pool = new LogWorkerPool(availableParallelism(), configureZlib());
   pool.start();
   return pool;
+}
+
+/**
+ * zlib's non-public engine handle (crypto/gzip-sync.ts MemberInflater) is used unless
+ * TRAILPROOF_ZLIB_PUBLIC_API=1: the switch for a runtime whose zlib internals differ in a way the
+ * self-test does not catch.
+ */
+export function zlibEngineReuse(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.TRAILPROOF_ZLIB_PUBLIC_API !== '1';
+}
+
+/** Sets the switch for this thread (logs read in-process, e.g. on S3); returns it for the workers. */
+export function configureZlib(): boolean {
+  const reuse = zlibEngineReuse();
+  setZlibEngineReuse(reuse);
+  return reuse;
 }

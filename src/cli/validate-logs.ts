@@ -7,7 +7,7 @@ import { parsePublicKeysJson } from '../keys/public-keys.js';
 import { entriesSource } from '../keys/source.js';
 import { LocalStore } from '../store/local.js';
 import { describeFsError } from '../util/errno.js';
-import { defaultConcurrency, digestReadAhead, startLogWorkers } from './tuning.js';
+import { configureZlib, defaultConcurrency, digestReadAhead, startLogWorkers } from './tuning.js';
 import type { ObjectStore } from '../store/types.js';
 import { createOutput, type Output } from '../verifier/output.js';
 import { JsonReport } from '../verifier/report-json.js';
@@ -84,6 +84,7 @@ export interface ValidateDeps {
 
 /** `trailproof validate-logs`: the AWS CLI's command, same options, same report. Resolves with the exit code. */
 export async function validateLogsCommand(argv: readonly string[], deps: ValidateDeps = {}): Promise<number> {
+  configureZlib();
   const args = parseArgs(argv, VALIDATE_COMMAND);
   const outputMode = str(args, 'output') ?? 'text';
   if (!['text', 'json', 'table', 'yaml', 'yaml-stream'].includes(outputMode)) {

@@ -1,9 +1,15 @@
+import { TrailproofError } from '../errors.js';
+
 /**
  * A strict DER reader for the one structure trailproof trusts: PKCS#1 RSAPublicKey
  * (RFC 8017 A.1.1: SEQUENCE { modulus INTEGER, publicExponent INTEGER }). Strict means: definite
  * minimal lengths, minimal positive integers, nothing after the sequence. The input is untrusted.
  */
-export class DerError extends Error {}
+export class DerError extends TrailproofError {
+  constructor(message: string) {
+    super('format', message);
+  }
+}
 
 interface Tlv {
   tag: number;

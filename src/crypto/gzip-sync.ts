@@ -216,9 +216,21 @@ export class MemberInflater {
 export type SyncMemberStatus = Omit<SyncMemberResult, 'data'>;
 
 let shared: MemberInflater | null | undefined;
+let engineReuse = true;
+
+/**
+ * The one switch for the non-public path (MemberInflater drives zlib's native handle). On by
+ * default, where its self-test passes; off, every file goes through zlib's public API
+ * (gunzipMemberFast), with the same verdicts (test/crypto/gzip-sync.test.ts runs the same inputs
+ * both ways). Per thread: the log workers get it from their pool (cli/tuning.ts).
+ */
+export function setZlibEngineReuse(on: boolean): void {
+  engineReuse = on;
+}
 
 /** This thread's inflater (module state is per thread), made on first use; undefined where the runtime's zlib differs. */
 function threadInflater(): MemberInflater | undefined {
+  if (!engineReuse) return undefined;
   if (shared === undefined) shared = MemberInflater.create() ?? null;
   return shared ?? undefined;
 }

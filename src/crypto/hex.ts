@@ -1,8 +1,14 @@
+import { TrailproofError } from '../errors.js';
+
 /**
  * Hex decoding with the reference's failure messages (behaviour §3.8: Python's binascii.unhexlify,
  * `Odd-length string` or `Non-hexadecimal digit found`). Either case is accepted.
  */
-export class HexError extends Error {}
+export class HexError extends TrailproofError {
+  constructor(message: string) {
+    super('format', message);
+  }
+}
 
 export function unhexlify(text: string): Uint8Array {
   // Python checks the argument is ASCII before anything else.

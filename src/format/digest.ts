@@ -11,7 +11,11 @@ import { parseDate, type ParsedTime } from './time.js';
  */
 
 /** A failure the reference reports with the text of a Python exception (behaviour §3.9). */
-export class DigestFieldError extends Error {}
+export class DigestFieldError extends TrailproofError {
+  constructor(message: string) {
+    super('format', message);
+  }
+}
 
 /** The fields the reference requires before checking anything else (behaviour §3.4). */
 export const REQUIRED_DIGEST_FIELDS = [

@@ -1,8 +1,8 @@
 import { TrailproofError } from '../errors.js';
 import { sha256Hex } from '../crypto/hash.js';
-import { gunzipMemberToBuffer } from '../crypto/gzip.js';
-import { get, isObject, parseJsonBytes, type JsonObject } from '../format/json.js';
-import { MAX_DIGEST_BYTES } from '../format/limits.js';
+import { Digest } from '../format/digest.js';
+import { get, isObject, type JsonObject } from '../format/json.js';
+import { loadDigestBytes } from '../store/digest-object.js';
 import { createDigestKeyMatcher, digestKeyStamp, digestListPrefix, isBackfillKey, type DigestScope } from '../format/names.js';
 import { MICROS_PER_HOUR, parseDate, parseStrictUtc } from '../format/time.js';
 import type { ObjectStore } from '../store/types.js';
@@ -31,18 +31,13 @@ export interface ChainState {
 }
 
 
+/** A digest the signer wrote before: its bytes (bounded) and JSON, or undefined when it cannot be used. */
 async function readDigest(store: ObjectStore, bucket: string, key: string): Promise<{ json: JsonObject; raw: Buffer; signature: string | undefined } | undefined> {
-  const object = await store.get(bucket, key);
-  if (!object) return undefined;
-  try {
-    const { result, data } = await gunzipMemberToBuffer(object.body, MAX_DIGEST_BYTES);
-    if (result.status !== 'complete') return undefined;
-    const parsed = parseJsonBytes(data);
-    if (!parsed.ok || !isObject(parsed.value)) return undefined;
-    return { json: parsed.value, raw: data, signature: object.metadata.signature };
-  } finally {
-    await object.close();
-  }
+  const loaded = await loadDigestBytes(store, bucket, key, undefined);
+  if (!loaded?.raw) return undefined;
+  const parsed = Digest.parse(loaded.raw);
+  if (parsed.kind !== 'digest') return undefined;
+  return { json: parsed.digest.json, raw: loaded.raw, signature: loaded.metadata.signature };
 }
 
 /**

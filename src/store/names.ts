@@ -3,6 +3,11 @@ import { noSuchBucket, StoreError } from './errors.js';
 /** The bucket names botocore accepts before sending anything (one rule for every store). */
 const BUCKET_NAME = /^[A-Za-z0-9._-]{1,255}$/;
 
+/** Would botocore send a request for this bucket name (validate_bucket_name)? */
+export function isSendableBucketName(bucket: string): boolean {
+  return BUCKET_NAME.test(bucket);
+}
+
 /** Throws what the AWS CLI says for a bucket name it would not send; `.` and `..` are no bucket. */
 export function checkBucketName(bucket: string): void {
   if (!BUCKET_NAME.test(bucket)) {

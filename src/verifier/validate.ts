@@ -1,4 +1,5 @@
-import { TrailproofError, messageOf } from '../errors.js';
+import { EXIT_FATAL, EXIT_INVALID, TrailproofError, messageOf } from '../errors.js';
+import { isSendableBucketName } from '../store/names.js';
 import type { LogEntry } from '../format/digest.js';
 import { pyStr } from '../format/json.js';
 import type { DigestScope } from '../format/names.js';
@@ -54,8 +55,6 @@ class OrderedQueue {
   }
 }
 
-/** botocore's bucket name check (validate_bucket_name). */
-const VALID_BUCKET = /^[a-zA-Z0-9.\-_]{1,255}$/;
 
 function fatalEvent(err: unknown): ReportEvent {
   if (err instanceof TrailproofError) return { type: 'fatal', message: err.message };
@@ -79,7 +78,7 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
       const key = entry.s3Object;
       const base = { type: 'log' as const, backfill, bucket: pyStr(bucket), key: pyStr(key), digestKey, digestStartTime: window[0], digestEndTime: window[1] };
       // The reference's S3 client (botocore) rejects a bad parameter before any request: an invalid format.
-      const checkable = typeof bucket === 'string' && typeof key === 'string' && VALID_BUCKET.test(bucket) && key !== '';
+      const checkable = typeof bucket === 'string' && typeof key === 'string' && isSendableBucketName(bucket) && key !== '';
       const req = checkable ? { bucket, key, expectedHash: entry.hashValue, hasExpectedHash: entry.hasHashValue } : null;
       return { base, req };
     });
@@ -207,7 +206,7 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
     ...counts,
     gaps,
     fatal,
-    exitCode: fatal ? 255 : invalid > 0 ? 1 : 0,
+    exitCode: fatal ? EXIT_FATAL : invalid > 0 ? EXIT_INVALID : 0,
   };
   if (!fatal) sink.summary(summary);
   return summary;

@@ -8,7 +8,7 @@ import { createDigestKeyMatcher, type DigestScope } from '../format/names.js';
 import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
 import type { PublicKeyRecord, PublicKeySource } from '../keys/types.js';
 import type { Metadata, ObjectStore } from '../store/types.js';
-import { DigestReadAhead, loadDigestBytes, type PrereadDigest } from './digest-read.js';
+import { DigestReadAhead, loadDigestBytes, type PrereadDigest } from '../store/digest-object.js';
 
 /**
  * The digest walk, behaviour §2, §3 and §6: the I/O driver of the chain machine (chain/machine.ts).

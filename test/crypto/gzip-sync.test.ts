@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBytes, gunzipMember } from '../../src/crypto/gzip.js';
-import { gunzipMemberFast, gunzipMemberSync, inflateWhole, MemberInflater } from '../../src/crypto/gzip-sync.js';
+import { gunzipMemberFast, gunzipMemberSync, inflateWhole, MemberInflater, setZlibEngineReuse } from '../../src/crypto/gzip-sync.js';
 
 /**
  * The whole-buffer gunzips against the streaming gunzipMember (the reference semantics, behaviour
@@ -115,7 +115,9 @@ describe('MemberInflater', () => {
   });
 });
 
-describe('inflateWhole (the chain the log workers and the S3 checker run)', () => {
+describe.each([true, false])('inflateWhole (the chain the log workers and the S3 checker run), zlib engine reuse %s', (reuse) => {
+  beforeAll(() => setZlibEngineReuse(reuse));
+  afterAll(() => setZlibEngineReuse(true));
   it.each(CASES)('%s: the verdict of the stream, and the output of the attempt that decided, or undefined', async (_name, input) => {
     const want = await reference(input);
     let h = createHash('sha256');

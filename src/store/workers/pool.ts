@@ -31,7 +31,11 @@ export class LogWorkerPool {
   private closed = false;
   private flushScheduled = false;
 
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    /** crypto/gzip-sync.ts setZlibEngineReuse, in each worker. */
+    private readonly zlibEngineReuse = true,
+  ) {}
 
   static available(): boolean {
     return existsSync(fileURLToPath(WORKER_URL));
@@ -42,7 +46,7 @@ export class LogWorkerPool {
     if (this.workers.length > 0 || this.closed) return;
     for (let i = 0; i < Math.max(1, this.size); i++) {
       // Small heaps: each task's buffers are garbage a moment later; frequent young collections keep RSS flat.
-      const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
+      const worker = new Worker(WORKER_URL, { workerData: { zlibEngineReuse: this.zlibEngineReuse }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
       worker.unref();
       const slot = i;
       worker.on('message', (text: string) => {

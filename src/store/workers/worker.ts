@@ -1,5 +1,6 @@
 import { closeSync, readSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { setZlibEngineReuse } from '../../crypto/gzip-sync.js';
 import { readLogBytes, readLogStream } from '../../crypto/log-read.js';
 import { TrailproofError } from '../../errors.js';
 import { describeFsError } from '../../util/errno.js';
@@ -27,6 +28,8 @@ async function* readChunks(fd: number): AsyncGenerator<Uint8Array> {
     yield buf.subarray(0, n);
   }
 }
+
+setZlibEngineReuse((workerData as { zlibEngineReuse?: unknown } | null)?.zlibEngineReuse !== false);
 
 const folders = new FolderCache();
 /** One read buffer per worker, reused (its content is consumed before the next task starts). */

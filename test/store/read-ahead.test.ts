@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../src/store/local.js';
 import type { ObjectStore } from '../../src/store/types.js';
-import { DigestReadAhead } from '../../src/verifier/digest-read.js';
+import { DigestReadAhead } from '../../src/store/digest-object.js';
 import { tempDir } from '../helpers/cli.js';
 
 /** Digests read ahead of the walk (S3): the same bytes as a plain read, bounded, failures left to the plain read. */

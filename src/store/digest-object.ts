@@ -1,8 +1,8 @@
 import { fromBytes, gunzipMemberToBuffer } from '../crypto/gzip.js';
 import { gunzipMemberFast } from '../crypto/gzip-sync.js';
 import { MAX_COMPRESSED_DIGEST, MAX_DIGEST_BYTES } from '../format/limits.js';
-import { StoreError } from '../store/errors.js';
-import type { Metadata, ObjectStore } from '../store/types.js';
+import { StoreError } from './errors.js';
+import type { Metadata, ObjectStore } from './types.js';
 
 /**
  * Reading one digest object (behaviour §3 steps 1-2): its inflated bytes and metadata, bounded in
