@@ -89,7 +89,7 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   const known = keepFrom(state.head ? state.head.end : null);
   for (const key of state.unreadable) o.warn(`warning: digest s3://${bucket}/${key} cannot be read; the logs it references may be referenced again`);
 
-  let head: ChainHead | null = state.head;
+  const head: ChainHead | null = state.head;
   let previous: PreviousDigest | null = head ? head.previous : null;
   let windowStart: number | undefined;
   if (o.newChainAt !== undefined) {
