@@ -1,0 +1,75 @@
+import { minuteStampOf } from './minute.js';
+import { createDigestKeyMatcher, type DigestScope } from './names.js';
+
+/**
+ * What a key in a trail bucket is, read from its name alone (guide: "Digest File Location",
+ * "CloudTrail Log File Name Format"): the audit's discovery of chains and of log files. Pure.
+ *
+ *   [<prefix>/]AWSLogs/[<org-id>/]<account>/CloudTrail-Digest/<region>/YYYY/MM/DD/
+ *       <account>_CloudTrail-Digest_<region>_<trail>_<home-region>_<YYYYMMDDTHHMMSSZ>[_backfill].json.gz
+ *   [<prefix>/]AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/
+ *       <account>_CloudTrail_<region>_<YYYYMMDDTHHMMZ>_<unique>.json.gz
+ *
+ * Names are hostile: a digest key counts only if validate-logs' own matcher would take it for the
+ * scope read from it (the two can never disagree on which chain a digest belongs to).
+ */
+export type ArchiveKey =
+  | { readonly kind: 'digest'; readonly scope: DigestScope; readonly backfill: boolean }
+  | { readonly kind: 'log'; readonly prefix: string | undefined; readonly organizationId: string | undefined; readonly account: string; readonly region: string; readonly delivered: number }
+  /** Under AWSLogs/ but neither a digest nor a log of CloudTrail's naming. */
+  | { readonly kind: 'other' }
+  /** Not under an AWSLogs/ folder at all. */
+  | { readonly kind: 'outside' };
+
+const ORG = /^o-[a-z0-9]{10,32}$/;
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const DATE_PARTS = [/^\d{4}$/, /^\d{2}$/, /^\d{2}$/];
+const DIGEST_STAMP = /^\d{8}T\d{6}Z$/;
+const LOG_FILE = /^(\d{12})_CloudTrail_([a-z0-9-]+)_(\d{8}T\d{4})Z_[A-Za-z0-9]{16}\.json\.gz$/;
+
+export function classifyKey(key: string): ArchiveKey {
+  const at = key.startsWith('AWSLogs/') ? 0 : key.indexOf('/AWSLogs/') + 1;
+  if (at === 0 && !key.startsWith('AWSLogs/')) return { kind: 'outside' };
+  const prefix = at === 0 ? undefined : key.slice(0, at - 1);
+  const parts = key.slice(at + 'AWSLogs/'.length).split('/');
+  const organizationId = parts[0] !== undefined && ORG.test(parts[0]) ? parts.shift() : undefined;
+  const [account, type, region, y, m, d, file, ...rest] = parts;
+  if (rest.length > 0 || file === undefined || !ACCOUNT.test(account!) || !REGION.test(region!)) return { kind: 'other' };
+  if (![y, m, d].every((p, i) => DATE_PARTS[i]!.test(p!))) return { kind: 'other' };
+  if (type === 'CloudTrail') return logKind(file, prefix, organizationId, account!, region!);
+  if (type === 'CloudTrail-Digest') return digestKind(key, file, prefix, organizationId, account!, region!);
+  return { kind: 'other' };
+}
+
+function logKind(file: string, prefix: string | undefined, organizationId: string | undefined, account: string, region: string): ArchiveKey {
+  const m = LOG_FILE.exec(file);
+  if (!m || m[1] !== account || m[2] !== region) return { kind: 'other' };
+  const delivered = minuteStampOf(m[3]!);
+  if (delivered === undefined) return { kind: 'other' };
+  return { kind: 'log', prefix, organizationId, account, region, delivered };
+}
+
+function digestKind(key: string, file: string, prefix: string | undefined, organizationId: string | undefined, account: string, region: string): ArchiveKey {
+  if (!file.endsWith('.json.gz')) return { kind: 'other' };
+  let stem = file.slice(0, -'.json.gz'.length);
+  const backfill = stem.endsWith('_backfill');
+  if (backfill) stem = stem.slice(0, -'_backfill'.length);
+  const head = `${account}_CloudTrail-Digest_${region}_`;
+  const stamp = stem.slice(-16);
+  if (!stem.startsWith(head) || !DIGEST_STAMP.test(stamp) || stem[stem.length - 17] !== '_') return { kind: 'other' };
+  const middle = stem.slice(head.length, -17); // <trail>_<home-region>
+  const cut = middle.lastIndexOf('_');
+  if (cut <= 0) return { kind: 'other' };
+  const trailName = middle.slice(0, cut);
+  const homeRegion = middle.slice(cut + 1);
+  if (!REGION.test(homeRegion)) return { kind: 'other' };
+  const scope: DigestScope = { prefix, organizationId, account, sourceRegion: region, homeRegion, trailName };
+  if (!createDigestKeyMatcher(scope)(key)) return { kind: 'other' };
+  return { kind: 'digest', scope, backfill };
+}
+
+/** One chain's identity as text (for maps, ordering and state files). */
+export function chainId(scope: DigestScope): string {
+  return [scope.prefix ?? '', scope.organizationId ?? '', scope.account, scope.sourceRegion, scope.trailName, scope.homeRegion].join('|');
+}
