@@ -81,7 +81,7 @@ export class CloudTrailSource implements PublicKeySource {
       }
       for (const entry of out.PublicKeyList ?? []) {
         if (typeof entry.Fingerprint !== 'string') continue;
-        records.push(publicKeyRecord(entry.Fingerprint, entry.Value));
+        records.push(publicKeyRecord(entry.Fingerprint, entry.Value, validityOf(entry.ValidityStartTime, entry.ValidityEndTime)));
       }
       if (!out.NextToken || out.NextToken === token) return records;
       token = out.NextToken;
@@ -122,14 +122,21 @@ export class CloudTrailSource implements PublicKeySource {
 }
 
 /** One key from ListPublicKeys; untrusted bytes until `loadPkcs1PublicKey` has parsed them strictly. */
-export function publicKeyRecord(fingerprint: string, value: Uint8Array | undefined): PublicKeyRecord {
+export function publicKeyRecord(fingerprint: string, value: Uint8Array | undefined, validity?: { from: number; to: number }): PublicKeyRecord {
   let loaded: RsaPublicKey | undefined;
   return {
     fingerprint,
+    validity,
     load: () => {
       if (!(value instanceof Uint8Array)) throw new TrailproofError('keys', `public key ${fingerprint} has no value`);
       loaded ??= loadPkcs1PublicKey(new Uint8Array(value));
       return loaded;
     },
   };
+}
+
+/** ListPublicKeys' validity times (Dates from the SDK) as micros, when both are there. */
+function validityOf(from: unknown, to: unknown): { from: number; to: number } | undefined {
+  if (!(from instanceof Date) || !(to instanceof Date) || Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) return undefined;
+  return { from: from.getTime() * 1000, to: to.getTime() * 1000 };
 }

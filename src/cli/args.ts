@@ -17,6 +17,8 @@ interface BaseOption {
   readonly orNext?: boolean;
   /** A heading in `--help` for this option and the ones after it. */
   readonly group?: string;
+  /** May be given several times: the values are joined with commas (a list). */
+  readonly repeat?: boolean;
 }
 export type OptionSpec = BaseOption & ({ readonly flag: true; readonly value?: undefined } | { readonly value: string; readonly flag?: undefined });
 
@@ -73,14 +75,12 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec | readonly 
       out[name] = true;
       continue;
     }
-    if (eq >= 0) {
-      out[name] = arg.slice(eq + 1);
-      continue;
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[i + 1];
+    if (eq < 0) {
+      if (value === undefined || (value.startsWith('--') && value.length > 2)) throw usageError(`argument --${name}: expected one argument`);
+      i++;
     }
-    const value = argv[i + 1];
-    if (value === undefined || (value.startsWith('--') && value.length > 2)) throw usageError(`argument --${name}: expected one argument`);
-    out[name] = value;
-    i++;
+    out[name] = option.repeat && typeof out[name] === 'string' ? `${out[name]},${value}` : value;
   }
   const aws = command?.awsErrors === true;
   // trailproof's own commands name a mistyped option before the required ones it hides.

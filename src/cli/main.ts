@@ -46,6 +46,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     const m = await import('./keys.js');
     return { summary: m.KEYS_SUMMARY, usage: m.KEYS_USAGE, help: m.KEYS_HELP, run: (a) => m.keysCommand(a) };
   },
+  audit: async () => {
+    const m = await import('./audit.js');
+    return { summary: m.AUDIT_COMMAND.summary, usage: m.AUDIT_USAGE, help: formatHelp([m.AUDIT_COMMAND]), jsonErrors: (argv) => peekOption(argv, 'output') === 'json', run: (a) => m.auditCommand(a, { openS3 }) };
+  },
   sign: async () => {
     const m = await import('./sign.js');
     return { summary: m.SIGN_COMMAND.summary, usage: m.SIGN_USAGE, help: formatHelp([m.SIGN_COMMAND]), run: (a) => m.signCommand(a, { openS3 }) };

@@ -5,6 +5,6 @@ import { selectOverlapping, type PublicKeyEntry } from './public-keys.js';
 export function entriesSource(entries: readonly PublicKeyEntry[]): PublicKeySource {
   return {
     list: async (start, end) =>
-      selectOverlapping(entries, start, end).map((e): PublicKeyRecord => ({ fingerprint: e.fingerprint, load: () => e.key })),
+      selectOverlapping(entries, start, end).map((e): PublicKeyRecord => ({ fingerprint: e.fingerprint, load: () => e.key, validity: { from: e.validFrom, to: e.validTo } })),
   };
 }

@@ -4,6 +4,8 @@ import type { RsaPublicKey } from '../crypto/rsa.js';
 export interface PublicKeyRecord {
   readonly fingerprint: string;
   load(): RsaPublicKey;
+  /** The key's validity window (instants, micros), where the source says it (audit: key-not-valid-at-signing). */
+  readonly validity?: { readonly from: number; readonly to: number } | undefined;
 }
 
 /** Where public keys come from: a keys file, a key store or CloudTrail's ListPublicKeys. */

@@ -1,3 +1,4 @@
+import { EXIT_FATAL } from '../errors.js';
 import { formatDisplay } from '../format/time.js';
 import type { Output } from './output.js';
 import type { ReportEvent, ReportSink, RunSummary } from './types.js';
@@ -16,40 +17,7 @@ export class JsonReport implements ReportSink {
   header(): void {}
 
   event(e: ReportEvent): void {
-    switch (e.type) {
-      case 'digest':
-        this.line({
-          kind: e.backfill ? 'backfill-digest' : 'digest',
-          s3: `s3://${e.bucket}/${e.key}`,
-          bucket: e.bucket,
-          key: e.key,
-          status: e.valid ? 'valid' : 'INVALID',
-          reason: e.reason,
-          digestStartTime: e.digestStartTime,
-          digestEndTime: e.digestEndTime,
-        });
-        return;
-      case 'log':
-        this.line({
-          kind: 'log',
-          s3: `s3://${e.bucket}/${e.key}`,
-          bucket: e.bucket,
-          key: e.key,
-          status: e.valid ? 'valid' : 'INVALID',
-          reason: e.reason,
-          digestKey: e.digestKey,
-          backfill: e.backfill,
-          digestStartTime: e.digestStartTime,
-          digestEndTime: e.digestEndTime,
-        });
-        return;
-      case 'gap':
-        this.line({ kind: 'gap', backfill: e.backfill, status: 'gap', from: formatDisplay(e.from), to: formatDisplay(e.to) });
-        return;
-      case 'fatal':
-        this.line({ kind: 'error', message: e.message, exitCode: 255 });
-        return;
-    }
+    this.line(eventRecord(e));
   }
 
   summary(s: RunSummary): void {
@@ -67,5 +35,39 @@ export class JsonReport implements ReportSink {
       gaps: s.gaps,
       exitCode: s.exitCode,
     });
+  }
+}
+
+/** The JSON record of one report event (validate-logs --output json; audit --verbose adds the chain). */
+export function eventRecord(e: ReportEvent): Record<string, unknown> {
+  switch (e.type) {
+    case 'digest':
+      return {
+        kind: e.backfill ? 'backfill-digest' : 'digest',
+        s3: `s3://${e.bucket}/${e.key}`,
+        bucket: e.bucket,
+        key: e.key,
+        status: e.valid ? 'valid' : 'INVALID',
+        reason: e.reason,
+        digestStartTime: e.digestStartTime,
+        digestEndTime: e.digestEndTime,
+      };
+    case 'log':
+      return {
+        kind: 'log',
+        s3: `s3://${e.bucket}/${e.key}`,
+        bucket: e.bucket,
+        key: e.key,
+        status: e.valid ? 'valid' : 'INVALID',
+        reason: e.reason,
+        digestKey: e.digestKey,
+        backfill: e.backfill,
+        digestStartTime: e.digestStartTime,
+        digestEndTime: e.digestEndTime,
+      };
+    case 'gap':
+      return { kind: 'gap', backfill: e.backfill, status: 'gap', from: formatDisplay(e.from), to: formatDisplay(e.to) };
+    case 'fatal':
+      return { kind: 'error', message: e.message, exitCode: EXIT_FATAL };
   }
 }

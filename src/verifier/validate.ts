@@ -23,6 +23,8 @@ export interface ValidateOptions {
   readonly end: number;
   /** Log files checked at once (cli/tuning.ts decides; default 64). */
   readonly concurrency?: number | undefined;
+  /** Sees every step of the walk (with the typed digest), in walk order: the audit's findings. */
+  readonly onChainEvent?: ((e: ChainEvent) => void) | undefined;
   /** Digests read ahead of the one being checked (default 0). */
   readonly readAhead?: number | undefined;
 }
@@ -127,6 +129,7 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
         // The walk (digest reads, signature checks) runs a few digests ahead of the log checks.
         for await (const item of prefetch(walker.walk(backfill), 4)) {
           if (stopped) return;
+          o.onChainEvent?.(item);
           if (item.kind === 'gap') {
             await queue.push(Promise.resolve({ type: 'gap', backfill, from: item.from, to: item.to }));
             continue;

@@ -1,0 +1,82 @@
+import { chainId, classifyKey } from '../format/archive-keys.js';
+import { digestKeyStamp, type DigestScope } from '../format/names.js';
+import { formatStamp } from '../format/time.js';
+import type { ObjectStore } from '../store/types.js';
+
+/**
+ * Discovery: one listing of the bucket (under `[prefix/]AWSLogs/`) read into the chains its digest
+ * keys name, the log folders its log keys lie in, and the objects that are neither. Memory grows
+ * with the number of chains and folders, not of objects (objects are only counted; the first
+ * unexpected ones are kept to be named).
+ */
+export interface LogFolder {
+  readonly prefix: string | undefined;
+  readonly organizationId: string | undefined;
+  readonly account: string;
+  readonly region: string;
+}
+
+export interface DiscoveredChain {
+  readonly scope: DigestScope;
+  /** Newest digest stamp seen (YYYYMMDDTHHMMSSZ), any time. */
+  newestStamp: string;
+  oldestStamp: string;
+}
+
+export interface Discovery {
+  readonly chains: Map<string, DiscoveredChain>;
+  readonly logFolders: Map<string, LogFolder>;
+  /** Logs seen per folder id, delivered in [start, end]. */
+  readonly logsInRange: Map<string, number>;
+  readonly unexpected: string[];
+  unexpectedCount: number;
+}
+
+export const UNEXPECTED_NAMED = 100;
+
+export function logFolderId(f: LogFolder): string {
+  return [f.prefix ?? '', f.organizationId ?? '', f.account, f.region].join('|');
+}
+
+/** Every key under `[prefix/]AWSLogs/` (or the whole bucket without prefix, where prefixes are read from the keys). */
+export async function discover(store: ObjectStore, bucket: string, prefix: string | undefined, start: number, end: number): Promise<Discovery> {
+  const out: Discovery = { chains: new Map(), logFolders: new Map(), logsInRange: new Map(), unexpected: [], unexpectedCount: 0 };
+  const listPrefix = prefix ? `${prefix}/AWSLogs/` : '';
+  for await (const key of store.list(bucket, { prefix: listPrefix })) {
+    const k = classifyKey(key);
+    if (k.kind === 'outside') continue;
+    if (k.kind === 'other' || (prefix !== undefined && !matchesPrefix(k, prefix))) {
+      if (k.kind === 'other') {
+        out.unexpectedCount++;
+        if (out.unexpected.length < UNEXPECTED_NAMED) out.unexpected.push(key);
+      }
+      continue;
+    }
+    if (k.kind === 'log') {
+      const folder: LogFolder = { prefix: k.prefix, organizationId: k.organizationId, account: k.account, region: k.region };
+      const id = logFolderId(folder);
+      if (!out.logFolders.has(id)) out.logFolders.set(id, folder);
+      if (k.delivered >= start && k.delivered <= end) out.logsInRange.set(id, (out.logsInRange.get(id) ?? 0) + 1);
+      continue;
+    }
+    const id = chainId(k.scope);
+    const stamp = digestKeyStamp(key);
+    const known = out.chains.get(id);
+    if (!known) out.chains.set(id, { scope: k.scope, newestStamp: stamp, oldestStamp: stamp });
+    else {
+      if (stamp > known.newestStamp) known.newestStamp = stamp;
+      if (stamp < known.oldestStamp) known.oldestStamp = stamp;
+    }
+  }
+  return out;
+}
+
+function matchesPrefix(k: { prefix?: string | undefined; scope?: DigestScope }, prefix: string): boolean {
+  const p = 'scope' in k && k.scope ? k.scope.prefix : k.prefix;
+  return p === prefix;
+}
+
+/** Does the chain have digests from the audited start on (else it ended before the range)? */
+export function reachesRange(c: DiscoveredChain, start: number): boolean {
+  return c.newestStamp >= formatStamp(start);
+}

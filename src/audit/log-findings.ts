@@ -1,0 +1,60 @@
+import { classifyKey } from '../format/archive-keys.js';
+import { logListPrefix } from '../format/names.js';
+import { formatDisplay, formatYmdPath, MICROS_PER_HOUR } from '../format/time.js';
+import type { ObjectStore } from '../store/types.js';
+import type { ChainFindings } from './chain-findings.js';
+import type { DiscoveredChain } from './discover.js';
+import { finding, type ChainRef, type Finding } from './types.js';
+
+/**
+ * The findings about a log folder (one account and region under one prefix), once every chain
+ * that delivers into it was walked: each log delivered in the range is referenced by a valid
+ * digest of one of them, or counted for a missing/invalid digest whose window holds it
+ * (unchecked-logs), or pending (too recent to be digested), or unreferenced. And for each chain,
+ * whether it stops early (chain-stops), saying if logs go on after its newest digest.
+ */
+const DAY = 24 * MICROS_PER_HOUR;
+/** CloudTrail delivers a digest about every hour: a chain silent longer than this has stopped, and a log younger than this may wait for its digest. */
+export const DIGEST_DELAY = 2 * MICROS_PER_HOUR;
+
+export async function logFolderFindings(
+  store: ObjectStore,
+  bucket: string,
+  sample: DiscoveredChain,
+  group: readonly ChainFindings[],
+  chain: ChainRef,
+  start: number,
+  end: number,
+): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const referenced = (key: string): boolean => group.some((g) => g.referenced.has(`${bucket}/${key}`));
+  const windows = group.flatMap((g) => g.unchecked).map((w) => ({ ...w, count: 0 }));
+  const newest = group.reduce<number | null>((m, g) => (g.newestEnd !== null && (m === null || g.newestEnd > m) ? g.newestEnd : m), null);
+  const folder = logListPrefix(sample.scope, sample.scope.sourceRegion);
+  const after = new Map<ChainFindings, number>();
+  for (let day = start - (start % DAY); day <= end; day += DAY) {
+    for await (const key of store.list(bucket, { prefix: `${folder}${formatYmdPath(day)}/` })) {
+      const k = classifyKey(key);
+      if (k.kind !== 'log' || k.delivered < start || k.delivered > end) continue;
+      for (const g of group) if (g.newestEnd === null || k.delivered > g.newestEnd) after.set(g, (after.get(g) ?? 0) + 1);
+      if (referenced(key)) continue;
+      const w = windows.find((x) => k.delivered >= x.from && k.delivered < x.to);
+      const s3 = `s3://${bucket}/${key}`;
+      if (w) w.count++;
+      else if ((newest === null || k.delivered >= newest) && end - k.delivered <= DIGEST_DELAY) {
+        out.push(finding('pending', chain, `log ${s3}, delivered ${formatDisplay(k.delivered)}, is not digested yet (delivered within ${DIGEST_DELAY / MICROS_PER_HOUR} h of the end, after the newest digest)`, { s3 }));
+      } else out.push(finding('unreferenced-log', chain, `log ${s3}, delivered ${formatDisplay(k.delivered)}, is referenced by no valid digest`, { s3 }));
+    }
+  }
+  for (const w of windows) {
+    if (w.count > 0) out.push(finding('unchecked-logs', chain, `${w.count} log file(s) delivered from ${formatDisplay(w.from)} to ${formatDisplay(w.to)} could not be checked: ${w.digest} is missing or invalid`, { from: w.from, to: w.to, count: w.count }));
+  }
+  for (const g of group) {
+    if (g.newestEnd !== null && end - g.newestEnd <= DIGEST_DELAY) continue;
+    const later = after.get(g) ?? 0;
+    const since = g.newestEnd === null ? 'has no digest in range' : `ends ${formatDisplay(g.newestEnd)}`;
+    const why = later > 0 ? `${later} log file(s) were delivered after it: its newest digests were probably deleted` : 'no log file was delivered after it: logging was probably stopped';
+    if (g.newestEnd !== null) out.push(finding('chain-stops', g.chainRef, `the chain's newest digest ${since}, more than ${DIGEST_DELAY / MICROS_PER_HOUR} h before ${formatDisplay(end)}; ${why}`, { from: g.newestEnd, to: end }));
+  }
+  return out;
+}

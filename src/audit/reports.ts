@@ -1,0 +1,139 @@
+import { formatDisplay } from '../format/time.js';
+import type { Output } from '../verifier/output.js';
+import { eventRecord } from '../verifier/report-json.js';
+import type { ReportEvent } from '../verifier/types.js';
+import type { AuditSink, AuditSummary, ChainRef, ChainSummary, Finding, Severity } from './types.js';
+
+/**
+ * The audit's reports. Text: per chain one summary line, then its findings; then totals. JSON
+ * lines (schema version AUDIT_SCHEMA, README "audit --output json"): a header, every finding, every
+ * chain, then one summary; with --verbose also validate-logs' own records with the chain's account
+ * and region.
+ */
+export const AUDIT_SCHEMA = 1;
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+function severities(f: Record<Severity, number>): string {
+  return `${plural(f.error, 'error')}, ${plural(f.warning, 'warning')}, ${f.info} info`;
+}
+
+function counts(label: string, c: { valid: number; invalid: number }): string {
+  return `${plural(c.valid + c.invalid, label)}${c.invalid > 0 ? ` (${c.invalid} INVALID)` : ''}`;
+}
+
+export function chainName(c: ChainRef): string {
+  return `${c.organizationId ? `${c.organizationId}/` : ''}${c.account} ${c.region} ${c.trail}${c.prefix ? ` (prefix ${c.prefix})` : ''}`;
+}
+
+export class AuditTextReport implements AuditSink {
+  private findings: Finding[] = [];
+
+  constructor(
+    private readonly output: Output,
+    private readonly verbose: boolean,
+  ) {}
+
+  header(bucket: string, prefix: string | undefined, start: number, end: number): void {
+    this.output.out(`Auditing s3://${bucket}${prefix ? `/${prefix}` : ''} from ${formatDisplay(start)} to ${formatDisplay(end)}\n\n`);
+  }
+
+  chainStart(): void {
+    this.findings = [];
+  }
+
+  event(_chain: ChainRef, e: ReportEvent): void {
+    if (!this.verbose || e.type === 'fatal') return;
+    if (e.type === 'gap') this.output.out(`    gap ${formatDisplay(e.from)} to ${formatDisplay(e.to)}${e.backfill ? ' (backfill)' : ''}\n`);
+    else this.output.out(`    ${e.type === 'digest' ? (e.backfill ? 'backfill digest' : 'digest') : 'log'} s3://${e.bucket}/${e.key} ${e.valid ? 'valid' : `INVALID: ${e.reason}`}\n`);
+  }
+
+  finding(f: Finding): void {
+    if (f.chain === null) this.output.out(`  ${line(f)}\n`);
+    else this.findings.push(f);
+  }
+
+  chainEnd(s: ChainSummary): void {
+    const digests = { valid: s.digests.valid + s.backfillDigests.valid, invalid: s.digests.invalid + s.backfillDigests.invalid };
+    this.output.out(`${chainName(s.chain)}: ${counts('digest', digests)}, ${counts('log', s.logs)}; ${severities(s.findings)}${s.fatal ? `; STOPPED: ${s.fatal}` : ''}\n`);
+    for (const f of this.findings) this.output.out(`  ${line(f)}\n`);
+    this.findings = [];
+  }
+
+  summary(s: AuditSummary): void {
+    this.output.out(`\nTotals: ${plural(s.chains, 'chain')}, ${counts('digest', s.digests)}, ${counts('log', s.logs)}; findings: ${severities(s.findings)}\n`);
+  }
+}
+
+function line(f: Finding): string {
+  return `${f.severity.toUpperCase()} ${f.code}: ${f.message}`;
+}
+
+export class AuditJsonReport implements AuditSink {
+  constructor(
+    private readonly output: Output,
+    private readonly verbose: boolean,
+  ) {}
+
+  private line(value: unknown): void {
+    this.output.out(`${JSON.stringify(value)}\n`);
+  }
+
+  header(bucket: string, prefix: string | undefined, start: number, end: number): void {
+    this.line({ kind: 'audit', schema: AUDIT_SCHEMA, bucket, prefix: prefix ?? null, requestedStart: formatDisplay(start), requestedEnd: formatDisplay(end) });
+  }
+
+  chainStart(): void {}
+
+  event(chain: ChainRef, e: ReportEvent): void {
+    if (this.verbose && e.type !== 'fatal') this.line({ ...eventRecord(e), account: chain.account, region: chain.region, trail: chain.trail });
+  }
+
+  finding(f: Finding): void {
+    this.line({
+      kind: 'finding',
+      code: f.code,
+      severity: f.severity,
+      s3: f.s3,
+      account: f.chain?.account ?? null,
+      region: f.chain?.region ?? null,
+      trail: f.chain?.trail ?? null,
+      organizationId: f.chain?.organizationId ?? null,
+      from: f.from === null ? null : formatDisplay(f.from),
+      to: f.to === null ? null : formatDisplay(f.to),
+      count: f.count,
+      message: f.message,
+    });
+  }
+
+  chainEnd(s: ChainSummary): void {
+    const c = (x: { valid: number; invalid: number }) => ({ valid: x.valid, invalid: x.invalid, total: x.valid + x.invalid });
+    this.line({
+      kind: 'chain',
+      ...s.chain,
+      digests: c(s.digests),
+      backfillDigests: c(s.backfillDigests),
+      logs: c(s.logs),
+      findings: s.findings,
+      newestDigestEnd: s.newestEnd === null ? null : formatDisplay(s.newestEnd),
+      error: s.fatal,
+    });
+  }
+
+  summary(s: AuditSummary): void {
+    const c = (x: { valid: number; invalid: number }) => ({ valid: x.valid, invalid: x.invalid, total: x.valid + x.invalid });
+    this.line({
+      kind: 'summary',
+      schema: AUDIT_SCHEMA,
+      bucket: s.bucket,
+      prefix: s.prefix,
+      requestedStart: formatDisplay(s.requestedStart),
+      requestedEnd: formatDisplay(s.requestedEnd),
+      chains: s.chains,
+      digests: c(s.digests),
+      logs: c(s.logs),
+      findings: s.findings,
+      exitCode: s.exitCode,
+    });
+  }
+}

@@ -1,0 +1,203 @@
+import { EXIT_FATAL, EXIT_INVALID } from '../errors.js';
+import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
+import type { PublicKeySource } from '../keys/types.js';
+import type { ObjectStore } from '../store/types.js';
+import type { ReportEvent, ReportSink, RunSummary } from '../verifier/types.js';
+import { runValidation } from '../verifier/validate.js';
+import { ChainFindings, type KeyValidity } from './chain-findings.js';
+import { discover, logFolderId, reachesRange, UNEXPECTED_NAMED, type DiscoveredChain, type Discovery } from './discover.js';
+import { logFolderFindings } from './log-findings.js';
+import { chainRef, finding, type AuditSink, type AuditSummary, type ChainSummary, type Finding, type Severity } from './types.js';
+
+/**
+ * `trailproof audit`: every chain of a bucket (and prefix), each validated by the same core as
+ * validate-logs (its events are validate-logs' events for that chain), plus the findings the AWS
+ * CLI misses (chain-findings.ts, log-findings.ts). Chains run a few at a time over one store (one
+ * log worker pool, one connection pool); their reports come out in chain order.
+ */
+export interface AuditFilters {
+  readonly accounts?: readonly string[] | undefined;
+  readonly regions?: readonly string[] | undefined;
+  /** `--trail-arn`: account, home region and trail name. */
+  readonly trails?: ReadonlyArray<{ readonly account: string; readonly region: string; readonly name: string }> | undefined;
+}
+
+export interface AuditOptions {
+  readonly store: ObjectStore;
+  readonly bucket: string;
+  readonly prefix?: string | undefined;
+  readonly keys: PublicKeySource;
+  /** UTC clock micros. */
+  readonly start: number;
+  readonly end: number;
+  readonly filters?: AuditFilters | undefined;
+  readonly failOn?: 'error' | 'warning' | 'never';
+  /** Log files in flight per chain, and chains at once. */
+  readonly concurrency: number;
+  readonly chainsAtOnce?: number;
+  readonly readAhead?: number;
+  /** Called as chains finish (progress lines). */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Keep validate-logs' own events of each chain for the sink (verbose reports). */
+  readonly verbose?: boolean;
+}
+
+/** The oldest a key's validity is looked up before the range (a key signs for at most that long). */
+const KEY_LOOKBACK = 400 * 24 * MICROS_PER_HOUR;
+
+function selected(c: DiscoveredChain, f: AuditFilters | undefined): boolean {
+  const s = c.scope;
+  if (f?.accounts && !f.accounts.includes(s.account)) return false;
+  if (f?.regions && !f.regions.includes(s.sourceRegion)) return false;
+  if (f?.trails && !f.trails.some((t) => t.account === s.account && t.region === s.homeRegion && t.name === s.trailName)) return false;
+  return true;
+}
+
+export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditSummary> {
+  sink.header(o.bucket, o.prefix, o.start, o.end);
+  const found = await discover(o.store, o.bucket, o.prefix, o.start, o.end);
+  const chains = [...found.chains.entries()].filter(([, c]) => selected(c, o.filters) && reachesRange(c, o.start)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const validity = await keyValidities(o.keys, o.start, o.end);
+  const totals = { digests: { valid: 0, invalid: 0 }, logs: { valid: 0, invalid: 0 }, findings: { error: 0, warning: 0, info: 0 } as Record<Severity, number> };
+  let fatal: string | null = null;
+  const count = (f: Finding): void => void totals.findings[f.severity]++;
+
+  // Log folders: which chains share one (several trails on one prefix), and which is the last.
+  const lastOfFolder = new Map<string, string>();
+  for (const [id, c] of chains) lastOfFolder.set(folderOf(c), id);
+
+  const runs = chains.map(([id, c]) => ({ id, c }));
+  const results: Array<Promise<ChainRun>> = [];
+  const at = Math.max(1, o.chainsAtOnce ?? 4);
+  let next = 0;
+  const started = new Map<number, Promise<void>>();
+  const launch = (): void => {
+    while (next < runs.length && started.size < at) {
+      const i = next++;
+      const p = auditChain(o, runs[i]!.c, validity);
+      results[i] = p;
+      started.set(i, p.then(() => undefined, () => undefined));
+    }
+  };
+  launch();
+  const sharedFolders = new Map<string, ChainFindings[]>();
+  for (let i = 0; i < runs.length; i++) {
+    const { events, summary, findings } = await results[i]!;
+    started.delete(i);
+    launch();
+    const chain = summary.chain;
+    sink.chainStart(chain);
+    for (const e of events) sink.event(chain, e);
+    const folder = folderOf(runs[i]!.c);
+    const group = [...(sharedFolders.get(folder) ?? []), findings];
+    sharedFolders.set(folder, group);
+    let extra: Finding[] = [];
+    if (lastOfFolder.get(folder) === runs[i]!.id && summary.fatal === null) {
+      extra = await logFolderFindings(o.store, o.bucket, runs[i]!.c, group, chain, o.start, o.end);
+      sharedFolders.delete(folder);
+    }
+    const all = [...findings.findings, ...extra];
+    const bySeverity: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+    for (const f of all) {
+      sink.finding(f);
+      bySeverity[f.severity]++;
+      count(f);
+    }
+    if (summary.fatal !== null) fatal = summary.fatal;
+    for (const k of ['valid', 'invalid'] as const) {
+      totals.digests[k] += summary.digests[k] + summary.backfillDigests[k];
+      totals.logs[k] += summary.logs[k];
+    }
+    sink.chainEnd({ ...summary, findings: bySeverity });
+    o.onProgress?.(i + 1, runs.length);
+    if (fatal) break;
+  }
+  if (fatal === null) for (const f of outsideFindings(found, o, chains.map(([, c]) => c))) (sink.finding(f), count(f));
+
+  const failAt = o.failOn ?? 'error';
+  const failing = failAt === 'never' ? 0 : totals.findings.error + (failAt === 'warning' ? totals.findings.warning : 0);
+  const summary: AuditSummary = {
+    bucket: o.bucket,
+    prefix: o.prefix ?? null,
+    requestedStart: o.start,
+    requestedEnd: o.end,
+    chains: runs.length,
+    ...totals,
+    fatal,
+    exitCode: fatal !== null ? EXIT_FATAL : failing > 0 ? EXIT_INVALID : 0,
+  };
+  sink.summary(summary);
+  return summary;
+}
+
+function folderOf(c: DiscoveredChain): string {
+  return logFolderId({ prefix: c.scope.prefix, organizationId: c.scope.organizationId, account: c.scope.account, region: c.scope.sourceRegion });
+}
+
+async function keyValidities(keys: PublicKeySource, start: number, end: number): Promise<(fp: string) => KeyValidity | undefined> {
+  const records = await keys.list(start - KEY_LOOKBACK, end + 2 * MICROS_PER_HOUR).catch(() => []);
+  const map = new Map(records.flatMap((r) => (r.validity ? [[r.fingerprint, r.validity] as const] : [])));
+  return (fp) => map.get(fp);
+}
+
+/** One chain through the validate-logs core; its events are kept (verbose reports) to come out in chain order. */
+async function auditChain(o: AuditOptions, c: DiscoveredChain, validity: (fp: string) => KeyValidity | undefined): Promise<ChainRun> {
+  const chain = chainRef(c.scope);
+  const events: ReportEvent[] = [];
+  const findings = new ChainFindings(chain, o.start, validity);
+  const logFindings: Finding[] = [];
+  const sink: ReportSink = {
+    header: () => undefined,
+    event: (e: ReportEvent) => {
+      if (e.type === 'log' && !e.valid) logFindings.push(finding('log-invalid', chain, `log s3://${e.bucket}/${e.key}: ${e.reason}`, { s3: `s3://${e.bucket}/${e.key}` }));
+      if (o.verbose) events.push(e);
+    },
+    summary: () => undefined,
+  };
+  const run: RunSummary = await runValidation(
+    { store: o.store, keys: o.keys, scope: c.scope, bucket: o.bucket, start: o.start, end: o.end, concurrency: o.concurrency, readAhead: o.readAhead, onChainEvent: (e) => findings.event(e) },
+    sink,
+  );
+  findings.finish();
+  findings.findings.push(...logFindings);
+  if (run.digests.valid + run.digests.invalid + run.backfillDigests.valid + run.backfillDigests.invalid === 0 && run.fatal === null) {
+    findings.findings.push(finding('no-digests', chain, `no digest of trail ${c.scope.trailName} for ${c.scope.account} ${c.scope.sourceRegion} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}`));
+  }
+  const summary: ChainSummary = { chain, digests: run.digests, backfillDigests: run.backfillDigests, logs: run.logs, findings: { error: 0, warning: 0, info: 0 }, newestEnd: findings.newestEnd, fatal: run.fatal };
+  return { events, summary, findings };
+}
+
+interface ChainRun {
+  readonly events: ReportEvent[];
+  readonly summary: ChainSummary;
+  readonly findings: ChainFindings;
+}
+
+/** Findings outside the chains: unexpected objects, log folders without any chain, requested scopes with none. */
+function outsideFindings(found: Discovery, o: AuditOptions, audited: DiscoveredChain[]): Finding[] {
+  const out: Finding[] = [];
+  for (const key of found.unexpected) out.push(finding('unexpected-object', null, `s3://${o.bucket}/${key} is neither a log, a digest nor a sidecar`, { s3: `s3://${o.bucket}/${key}` }));
+  if (found.unexpectedCount > UNEXPECTED_NAMED) {
+    out.push(finding('unexpected-object', null, `${found.unexpectedCount - UNEXPECTED_NAMED} more unexpected objects under AWSLogs/`, { count: found.unexpectedCount - UNEXPECTED_NAMED }));
+  }
+  const withChain = new Set(audited.map(folderOf));
+  const allChains = new Set([...found.chains.values()].map(folderOf));
+  for (const [id, folder] of found.logFolders) {
+    const logs = found.logsInRange.get(id) ?? 0;
+    if (logs === 0 || withChain.has(id) || allChains.has(id)) continue;
+    if (o.filters?.accounts && !o.filters.accounts.includes(folder.account)) continue;
+    if (o.filters?.regions && !o.filters.regions.includes(folder.region)) continue;
+    out.push(finding('no-digests', null, `${logs} log files of ${folder.account} ${folder.region} in range, and no digest of any trail for them`, { count: logs }));
+  }
+  for (const account of o.filters?.accounts ?? []) {
+    for (const region of o.filters?.regions ?? [undefined]) {
+      if (audited.some((c) => c.scope.account === account && (region === undefined || c.scope.sourceRegion === region))) continue;
+      out.push(finding('no-digests', null, `no digest for account ${account}${region ? ` in ${region}` : ''} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}`));
+    }
+  }
+  for (const t of o.filters?.trails ?? []) {
+    if (audited.some((c) => c.scope.account === t.account && c.scope.homeRegion === t.region && c.scope.trailName === t.name)) continue;
+    out.push(finding('no-digests', null, `no digest of trail arn:aws:cloudtrail:${t.region}:${t.account}:trail/${t.name} in range`));
+  }
+  return out;
+}

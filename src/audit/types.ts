@@ -1,0 +1,115 @@
+import type { DigestScope } from '../format/names.js';
+import type { ReportEvent } from '../verifier/types.js';
+
+/**
+ * What `trailproof audit` reports: findings with stable codes (README "Findings"), per-chain
+ * summaries and totals. Codes and severities are part of the JSON schema: never renamed.
+ */
+export type Severity = 'error' | 'warning' | 'info';
+
+export const FINDING_SEVERITY = {
+  /** A digest validate-logs reports INVALID (any reason but "not found"). */
+  'digest-invalid': 'error',
+  /** A log file validate-logs reports INVALID. */
+  'log-invalid': 'error',
+  /** An hour of a chain with no digest: a digest a link points to is gone, or hours between linked digests have none. */
+  'missing-digest': 'error',
+  /** A log object in a chain's log folder, delivered in the audited range, that no valid digest references. */
+  'unreferenced-log': 'error',
+  /** A log too recent to have been digested yet. */
+  pending: 'info',
+  /** previousDigestHashValue is not the SHA-256 of the previous digest's bytes. */
+  'previous-hash-mismatch': 'error',
+  /** The signing key's validity window does not contain the digest's end time. */
+  'key-not-valid-at-signing': 'error',
+  'window-overlap': 'error',
+  'window-discontinuity': 'error',
+  /** The newest digest ends more than 2 hours before the audited end. */
+  'chain-stops': 'warning',
+  /** The chain restarted (a digest with no previous digest after a gap). */
+  'chain-restart': 'warning',
+  /** A requested account/region/trail, or a log folder with logs in range, has no digest. */
+  'no-digests': 'error',
+  /** An object under AWSLogs/ that is neither a log, a digest nor a sidecar. */
+  'unexpected-object': 'info',
+  /** Log files that could not be checked: their digest is missing or invalid. */
+  'unchecked-logs': 'error',
+} as const satisfies Record<string, Severity>;
+
+export type FindingCode = keyof typeof FINDING_SEVERITY;
+
+export interface ChainRef {
+  readonly account: string;
+  readonly region: string;
+  readonly trail: string;
+  readonly homeRegion: string;
+  readonly organizationId: string | null;
+  readonly prefix: string | null;
+}
+
+export interface Finding {
+  readonly code: FindingCode;
+  readonly severity: Severity;
+  /** The chain it concerns (null for an object outside any chain). */
+  readonly chain: ChainRef | null;
+  /** `s3://bucket/key` when it concerns one object. */
+  readonly s3: string | null;
+  /** The hour window it concerns (UTC clock micros), when it is about time. */
+  readonly from: number | null;
+  readonly to: number | null;
+  readonly message: string;
+  /** How many objects it stands for (unchecked-logs, unexpected-object summaries), else 1. */
+  readonly count: number;
+}
+
+export interface ChainSummary {
+  readonly chain: ChainRef;
+  readonly digests: { valid: number; invalid: number };
+  readonly backfillDigests: { valid: number; invalid: number };
+  readonly logs: { valid: number; invalid: number };
+  readonly findings: Record<Severity, number>;
+  /** Newest digest end seen (UTC clock micros), or null. */
+  readonly newestEnd: number | null;
+  /** The run stopped inside this chain (the message), else null. */
+  readonly fatal: string | null;
+}
+
+export interface AuditSummary {
+  readonly bucket: string;
+  readonly prefix: string | null;
+  readonly requestedStart: number;
+  readonly requestedEnd: number;
+  readonly chains: number;
+  readonly digests: { valid: number; invalid: number };
+  readonly logs: { valid: number; invalid: number };
+  readonly findings: Record<Severity, number>;
+  /** What stopped the run (the audit then ends early), else null. */
+  readonly fatal: string | null;
+  readonly exitCode: number;
+}
+
+/** What an audit report writer receives, in order: per chain its events and findings, then totals. */
+export interface AuditSink {
+  header(bucket: string, prefix: string | undefined, start: number, end: number): void;
+  chainStart(chain: ChainRef): void;
+  /** validate-logs' own events for the chain (verbose reports). */
+  event(chain: ChainRef, e: ReportEvent): void;
+  finding(f: Finding): void;
+  chainEnd(s: ChainSummary): void;
+  summary(s: AuditSummary): void;
+}
+
+export function chainRef(scope: DigestScope): ChainRef {
+  return {
+    account: scope.account,
+    region: scope.sourceRegion,
+    trail: scope.trailName,
+    homeRegion: scope.homeRegion,
+    organizationId: scope.organizationId ?? null,
+    prefix: scope.prefix ?? null,
+  };
+}
+
+export function finding(code: FindingCode, chain: ChainRef | null, message: string, at: { s3?: string; from?: number; to?: number; count?: number } = {}): Finding {
+  return { code, severity: FINDING_SEVERITY[code], chain, s3: at.s3 ?? null, from: at.from ?? null, to: at.to ?? null, message, count: at.count ?? 1 };
+}

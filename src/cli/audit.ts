@@ -1,0 +1,137 @@
+import { AuditJsonReport, AuditTextReport } from '../audit/reports.js';
+import { runAudit } from '../audit/run.js';
+import { TrailproofError } from '../errors.js';
+import { parseTrailArn } from '../format/arn.js';
+import { nowMicros, parseDate } from '../format/time.js';
+import { entriesSource } from '../keys/source.js';
+import { parsePublicKeysJson } from '../keys/public-keys.js';
+import type { PublicKeySource } from '../keys/types.js';
+import { LocalStore } from '../store/local.js';
+import type { ObjectStore } from '../store/types.js';
+import type { LogWorkerPool } from '../store/workers/pool.js';
+import { createOutput, type Output } from '../verifier/output.js';
+import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
+import { readInputFile } from './files.js';
+import { formatUsage } from './help.js';
+import { keyStorePublicEntries } from './key-store-dir.js';
+import { configureZlib, defaultConcurrency, digestReadAhead, startLogWorkers } from './tuning.js';
+import type { S3Side } from './validate-logs.js';
+
+export const AUDIT_OPTIONS: OptionSpec[] = [
+  { name: 's3-bucket', value: 'BUCKET', required: true, description: 'the trail bucket to audit: every chain (account, region, trail) found in it' },
+  { name: 's3-prefix', value: 'PREFIX', description: 'only chains under PREFIX/AWSLogs/', default: 'every prefix found' },
+  { name: 'start-time', value: 'TIME', required: true, description: 'start of the window, read like validate-logs' },
+  { name: 'end-time', value: 'TIME', description: 'end of the window', default: 'now' },
+  { name: 'accounts', value: 'A1,A2', repeat: true, description: 'only these accounts (repeatable); each must have digests', default: 'all found' },
+  { name: 'regions', value: 'R1,R2', repeat: true, description: 'only these source regions (repeatable)', default: 'all found' },
+  { name: 'trail-arn', value: 'ARN', repeat: true, description: 'only this trail (repeatable); each must have digests', default: 'all found' },
+  { name: 'local-root', value: 'DIR', description: 'read DIR/<bucket>/<key> (and .metadata.json sidecars) instead of S3' },
+  { name: 'public-keys', value: 'FILE', orNext: true, description: 'the JSON of aws cloudtrail list-public-keys', default: 'CloudTrail ListPublicKeys' },
+  { name: 'keys-dir', value: 'DIR', description: 'the public half of a trailproof key store, instead of --public-keys' },
+  { name: 'output', value: 'text|json', description: 'text: a line per chain, its findings, totals; json: one object per line (README)', default: 'text' },
+  { name: 'verbose', flag: true, description: "also every digest and log verdict (validate-logs' records)" },
+  { name: 'fail-on', value: 'error|warning|never', description: 'which findings make the exit code 1', default: 'error' },
+  { name: 'concurrency', value: 'N', description: 'log files in flight per chain, 1 to 1024', default: '512 on a local root, 128 on S3' },
+  { name: 'chains-at-once', value: 'N', description: 'chains walked at once, 1 to 64', default: '4' },
+  { name: 'profile', value: 'NAME', group: 'AWS options (S3 access)', description: 'the shared config profile', default: 'AWS_PROFILE, else the default chain' },
+  { name: 'region', value: 'REGION', description: 'the region of the S3 and CloudTrail clients', default: 'AWS_REGION, the profile' },
+  { name: 'endpoint-url', value: 'URL', description: 'an S3-compatible server (path-style addressing)', default: 'AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL' },
+  { name: 'no-verify-ssl', flag: true, description: "do not check the server's TLS certificate" },
+];
+
+export const AUDIT_COMMAND: CommandSpec = {
+  name: 'audit',
+  summary: 'Audits a whole trail bucket: every chain validated like validate-logs, plus the findings the AWS CLI misses.',
+  options: AUDIT_OPTIONS,
+  exitCodes: [[0, 'no finding at or above --fail-on'], [1, 'findings at or above --fail-on (default: any error)'], EXIT_USAGE_LINE, EXIT_STOPPED_LINE],
+  about: 'Findings (code, severity): README "trailproof audit". A progress line goes to stderr when it is a terminal.',
+};
+
+export const AUDIT_USAGE = formatUsage(AUDIT_COMMAND);
+
+export interface AuditDeps {
+  readonly output?: Output;
+  readonly openS3?: (args: Record<string, string | boolean | undefined>) => Promise<S3Side>;
+  /** Progress lines (stderr when it is a TTY). */
+  readonly progress?: ((text: string) => void) | undefined;
+}
+
+function list(text: string | undefined, check: (v: string) => string): string[] | undefined {
+  if (text === undefined) return undefined;
+  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw usageError('an empty list was given');
+  return [...new Set(items.map(check))];
+}
+
+/** `trailproof audit`. Resolves with the exit code. */
+export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}): Promise<number> {
+  configureZlib();
+  const args = parseArgs(argv, AUDIT_COMMAND);
+  const outputMode = str(args, 'output') ?? 'text';
+  if (outputMode !== 'text' && outputMode !== 'json') throw usageError(`argument --output: invalid choice '${outputMode}' (choose text or json)`);
+  const failOn = str(args, 'fail-on') ?? 'error';
+  if (failOn !== 'error' && failOn !== 'warning' && failOn !== 'never') throw usageError(`argument --fail-on: invalid choice '${failOn}' (choose error, warning or never)`);
+  const start = parseDate(str(args, 'start-time')!).clock;
+  const end = str(args, 'end-time') ? parseDate(str(args, 'end-time')!).clock : nowMicros();
+  if (start > end) throw new TrailproofError('argument', 'Invalid time range specified: start-time must occur before end-time');
+  const accounts = list(str(args, 'accounts'), (a) => {
+    if (!/^\d{12}$/.test(a)) throw new TrailproofError('argument', `Invalid account id: ${a}`);
+    return a;
+  });
+  const regions = list(str(args, 'regions'), (r) => {
+    if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(r)) throw new TrailproofError('argument', `Invalid region: ${r}`);
+    return r;
+  });
+  const trails = list(str(args, 'trail-arn'), (a) => a)?.map((a) => parseTrailArn(a));
+  const concurrency = positiveInt(args, 'concurrency', 1024);
+  const chainsAtOnce = positiveInt(args, 'chains-at-once', 64) ?? 4;
+
+  const root = str(args, 'local-root');
+  let store: ObjectStore;
+  let keys: PublicKeySource | undefined;
+  let pool: LogWorkerPool | undefined;
+  if (root !== undefined) {
+    pool = startLogWorkers();
+    store = new LocalStore(root, { workers: pool });
+  } else if (deps.openS3) {
+    ({ store, keys } = await deps.openS3(args));
+  } else throw new TrailproofError('argument', 'Give --local-root DIR: S3 is not available in this build');
+  const keysFile = str(args, 'public-keys');
+  const keysDir = str(args, 'keys-dir');
+  if (keysFile !== undefined && keysDir !== undefined) throw usageError('give --public-keys or --keys-dir, not both');
+  if (keysFile !== undefined) keys = entriesSource(parsePublicKeysJson(await readInputFile(keysFile, 'public keys file'), keysFile));
+  if (keysDir !== undefined) keys = entriesSource(await keyStorePublicEntries(keysDir));
+  if (!keys) throw new TrailproofError('argument', 'Give --public-keys FILE (the output of aws cloudtrail list-public-keys) or --keys-dir DIR');
+
+  const output = deps.output ?? createOutput();
+  const verbose = args.verbose === true;
+  const sink = outputMode === 'json' ? new AuditJsonReport(output, verbose) : new AuditTextReport(output, verbose);
+  const progress = deps.progress ?? (process.stderr.isTTY ? (t: string) => process.stderr.write(t) : undefined);
+  const began = Date.now();
+  try {
+    const summary = await runAudit(
+      {
+        store,
+        bucket: str(args, 's3-bucket')!,
+        prefix: str(args, 's3-prefix'),
+        keys,
+        start,
+        end,
+        filters: { accounts, regions, trails: trails?.map((t) => ({ account: t.account, region: t.region, name: t.name })) },
+        failOn,
+        concurrency: Math.max(1, Math.floor((concurrency ?? defaultConcurrency(root !== undefined)) / chainsAtOnce)),
+        chainsAtOnce,
+        readAhead: digestReadAhead(root !== undefined),
+        verbose,
+        onProgress: progress && ((done, total) => progress(`\r${done}/${total} chains, ${Math.round((Date.now() - began) / 1000)} s${done === total ? '\n' : ''}`)),
+      },
+      sink,
+    );
+    // A stopped run: its one-line reason on stderr too, as every command says it.
+    if (summary.fatal !== null) process.stderr.write(`\n${summary.fatal}\n`);
+    return summary.exitCode;
+  } finally {
+    await pool?.close();
+    await output.flush();
+  }
+}
