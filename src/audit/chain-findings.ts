@@ -41,6 +41,9 @@ export class ChainFindings {
   /** Windows [from, to) whose digest is missing or invalid: their logs are unchecked. */
   readonly unchecked: Array<{ from: number; to: number; digest: string }> = [];
   newestEnd: number | null = null;
+  /** The newest valid standard digest (the state file's mark), and the oldest one's link back. */
+  newest: { bucket: string; key: string; sha256: string; signature: string; start: number; end: number } | null = null;
+  oldestLink: { key: string | null; hash: unknown; signature: unknown } | null = null;
   private cursor: Cursor | null = null;
 
   constructor(
@@ -79,8 +82,12 @@ export class ChainFindings {
     if (links && links.bucket === e.bucket && links.key === e.key && links.hash !== null && links.hash !== sha256Hex(d.raw)) {
       this.add('previous-hash-mismatch', `digest ${links.from} gives previousDigestHashValue ${String(links.hash)} for ${s3}, whose SHA-256 differs`, { s3 });
     }
-    if (this.newestEnd === null) this.newestEnd = end;
     const previous = safePrevious(() => d.previous(s3));
+    if (this.newestEnd === null) {
+      this.newestEnd = end;
+      this.newest = { bucket: e.bucket, key: e.key, sha256: sha256Hex(d.raw), signature: e.signature, start, end };
+    }
+    this.oldestLink = { key: previous?.key ?? null, hash: d.field('previousDigestHashValue') ?? null, signature: d.field('previousDigestSignature') ?? null };
     this.advance(start, end, previous !== null, previous ? { ...previous, hash: d.field('previousDigestHashValue') ?? null, from: s3 } : undefined, { key: e.key, s3 });
   }
 

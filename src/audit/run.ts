@@ -4,9 +4,12 @@ import type { PublicKeySource } from '../keys/types.js';
 import type { ObjectStore } from '../store/types.js';
 import type { ReportEvent, ReportSink, RunSummary } from '../verifier/types.js';
 import { runValidation } from '../verifier/validate.js';
+import { chainId as chainIdOf } from '../format/archive-keys.js';
 import { ChainFindings, type KeyValidity } from './chain-findings.js';
 import { discover, logFolderId, reachesRange, UNEXPECTED_NAMED, type DiscoveredChain, type Discovery } from './discover.js';
 import { logFolderFindings } from './log-findings.js';
+import type { ChainMark } from './state.js';
+import { checkMark, nextMark } from './state-check.js';
 import { chainRef, finding, type AuditSink, type AuditSummary, type ChainSummary, type Finding, type Severity } from './types.js';
 
 /**
@@ -40,6 +43,11 @@ export interface AuditOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Keep validate-logs' own events of each chain for the sink (verbose reports). */
   readonly verbose?: boolean;
+  /**
+   * The kept state (--state, state.ts), by chain id: each marked chain starts where its mark ends
+   * and must link back to it; the map is updated with each chain's next mark as the run goes.
+   */
+  readonly state?: Map<string, ChainMark> | undefined;
 }
 
 /** The oldest a key's validity is looked up before the range (a key signs for at most that long). */
@@ -74,29 +82,38 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   const launch = (): void => {
     while (next < runs.length && started.size < at) {
       const i = next++;
-      const p = auditChain(o, runs[i]!.c, validity);
+      const p = auditChain(o, runs[i]!.c, validity, chainStart(o, runs[i]!.id));
       results[i] = p;
       started.set(i, p.then(() => undefined, () => undefined));
     }
   };
   launch();
-  const sharedFolders = new Map<string, ChainFindings[]>();
+  const sharedFolders = new Map<string, Array<{ id: string; walked: ChainFindings; errors: number }>>();
   for (let i = 0; i < runs.length; i++) {
     const { events, summary, findings } = await results[i]!;
     started.delete(i);
     launch();
+    const { id, c } = runs[i]!;
     const chain = summary.chain;
     sink.chainStart(chain);
     for (const e of events) sink.event(chain, e);
-    const folder = folderOf(runs[i]!.c);
-    const group = [...(sharedFolders.get(folder) ?? []), findings];
+    const mark = o.state?.get(id);
+    const all = [...findings.findings, ...(mark && summary.fatal === null ? await checkMark(o.store, mark, findings) : [])];
+    // Nothing new since the mark: the chain is as recent as its mark (chain-stops and pending read it).
+    if (mark && findings.newestEnd === null) findings.newestEnd = mark.end;
+    const folder = folderOf(c);
+    const group = [...(sharedFolders.get(folder) ?? []), { id, walked: findings, errors: 0 }];
     sharedFolders.set(folder, group);
-    let extra: Finding[] = [];
-    if (lastOfFolder.get(folder) === runs[i]!.id && summary.fatal === null) {
-      extra = await logFolderFindings(o.store, o.bucket, runs[i]!.c, group, chain, o.start, o.end);
+    group[group.length - 1]!.errors = all.filter((f) => f.severity === 'error').length;
+    if (lastOfFolder.get(folder) === id && summary.fatal === null) {
+      const from = Math.max(...group.map((g) => chainStart(o, g.id)));
+      const extra = await logFolderFindings(o.store, o.bucket, c, group.map((g) => g.walked), chain, from, o.end);
+      all.push(...extra);
+      const extraErrors = extra.filter((f) => f.severity === 'error').length;
+      // The folder's findings concern every chain in it: none of them advances its mark past them.
+      for (const g of group) if (o.state) setMark(o.state, g.id, nextMark(g.walked, g.errors + extraErrors, o.state.get(g.id)));
       sharedFolders.delete(folder);
     }
-    const all = [...findings.findings, ...extra];
     const bySeverity: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
     for (const f of all) {
       sink.finding(f);
@@ -130,6 +147,16 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   return summary;
 }
 
+/** Where a chain's walk starts: its mark's end when the state has one inside the window. */
+function chainStart(o: AuditOptions, id: string): number {
+  const mark = o.state?.get(id);
+  return mark && mark.end > o.start ? mark.end : o.start;
+}
+
+function setMark(state: Map<string, ChainMark>, id: string, mark: ChainMark | undefined): void {
+  if (mark) state.set(id, mark);
+}
+
 function folderOf(c: DiscoveredChain): string {
   return logFolderId({ prefix: c.scope.prefix, organizationId: c.scope.organizationId, account: c.scope.account, region: c.scope.sourceRegion });
 }
@@ -141,10 +168,10 @@ async function keyValidities(keys: PublicKeySource, start: number, end: number):
 }
 
 /** One chain through the validate-logs core; its events are kept (verbose reports) to come out in chain order. */
-async function auditChain(o: AuditOptions, c: DiscoveredChain, validity: (fp: string) => KeyValidity | undefined): Promise<ChainRun> {
+async function auditChain(o: AuditOptions, c: DiscoveredChain, validity: (fp: string) => KeyValidity | undefined, start: number): Promise<ChainRun> {
   const chain = chainRef(c.scope);
   const events: ReportEvent[] = [];
-  const findings = new ChainFindings(chain, o.start, validity);
+  const findings = new ChainFindings(chain, start, validity);
   const logFindings: Finding[] = [];
   const sink: ReportSink = {
     header: () => undefined,
@@ -155,12 +182,12 @@ async function auditChain(o: AuditOptions, c: DiscoveredChain, validity: (fp: st
     summary: () => undefined,
   };
   const run: RunSummary = await runValidation(
-    { store: o.store, keys: o.keys, scope: c.scope, bucket: o.bucket, start: o.start, end: o.end, concurrency: o.concurrency, readAhead: o.readAhead, onChainEvent: (e) => findings.event(e) },
+    { store: o.store, keys: o.keys, scope: c.scope, bucket: o.bucket, start, end: o.end, concurrency: o.concurrency, readAhead: o.readAhead, onChainEvent: (e) => findings.event(e) },
     sink,
   );
   findings.finish();
   findings.findings.push(...logFindings);
-  if (run.digests.valid + run.digests.invalid + run.backfillDigests.valid + run.backfillDigests.invalid === 0 && run.fatal === null) {
+  if (run.digests.valid + run.digests.invalid + run.backfillDigests.valid + run.backfillDigests.invalid === 0 && run.fatal === null && !o.state?.has(chainIdOf(c.scope))) {
     findings.findings.push(finding('no-digests', chain, `no digest of trail ${c.scope.trailName} for ${c.scope.account} ${c.scope.sourceRegion} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}`));
   }
   const summary: ChainSummary = { chain, digests: run.digests, backfillDigests: run.backfillDigests, logs: run.logs, findings: { error: 0, warning: 0, info: 0 }, newestEnd: findings.newestEnd, fatal: run.fatal };

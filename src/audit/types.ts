@@ -34,6 +34,8 @@ export const FINDING_SEVERITY = {
   'unexpected-object': 'info',
   /** Log files that could not be checked: their digest is missing or invalid. */
   'unchecked-logs': 'error',
+  /** The digest a previous run verified (--state) changed or vanished, or the new digests do not link back to it. */
+  'history-rewritten': 'error',
 } as const satisfies Record<string, Severity>;
 
 export type FindingCode = keyof typeof FINDING_SEVERITY;

@@ -19,7 +19,7 @@ export const REASON = {
 } as const;
 
 export type DigestVerdict =
-  | { readonly kind: 'valid'; readonly digest: Digest; readonly startClock: number }
+  | { readonly kind: 'valid'; readonly digest: Digest; readonly startClock: number; /** The metadata signature (hex) that verified. */ readonly signature: string }
   | { readonly kind: 'missing' }
   | { readonly kind: 'invalid'; readonly reason: string };
 
@@ -91,7 +91,7 @@ export function withKey(
     }
     // After the signature: the end time, then the start time, must parse (§3.9 texts).
     digest.endTime();
-    return { kind: 'valid', digest, startClock: digest.startTime().clock };
+    return { kind: 'valid', digest, startClock: digest.startTime().clock, signature: metadata.signature ?? '' };
   } catch (err) {
     if (err instanceof DigestFieldError) return invalid(err.message);
     throw err;

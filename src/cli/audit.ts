@@ -1,4 +1,8 @@
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { AuditJsonReport, AuditTextReport } from '../audit/reports.js';
+import { parseState, serializeState, type ChainMark } from '../audit/state.js';
+import { describeFsError, isAbsent } from '../util/errno.js';
 import { runAudit } from '../audit/run.js';
 import { TrailproofError } from '../errors.js';
 import { parseTrailArn } from '../format/arn.js';
@@ -28,6 +32,7 @@ export const AUDIT_OPTIONS: OptionSpec[] = [
   { name: 'local-root', value: 'DIR', description: 'read DIR/<bucket>/<key> (and .metadata.json sidecars) instead of S3' },
   { name: 'public-keys', value: 'FILE', orNext: true, description: 'the JSON of aws cloudtrail list-public-keys', default: 'CloudTrail ListPublicKeys' },
   { name: 'keys-dir', value: 'DIR', description: 'the public half of a trailproof key store, instead of --public-keys' },
+  { name: 'state', value: 'FILE', description: 'kept state for scheduled runs: each chain starts after the digest the last clean run verified, which must still be there and be linked to (history-rewritten); written atomically when the run completes' },
   { name: 'output', value: 'text|json', description: 'text: a line per chain, its findings, totals; json: one object per line (README)', default: 'text' },
   { name: 'verbose', flag: true, description: "also every digest and log verdict (validate-logs' records)" },
   { name: 'fail-on', value: 'error|warning|never', description: 'which findings make the exit code 1', default: 'error' },
@@ -103,6 +108,9 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
   if (keysDir !== undefined) keys = entriesSource(await keyStorePublicEntries(keysDir));
   if (!keys) throw new TrailproofError('argument', 'Give --public-keys FILE (the output of aws cloudtrail list-public-keys) or --keys-dir DIR');
 
+  const statePath = str(args, 'state');
+  const state = statePath === undefined ? undefined : await readState(statePath, str(args, 's3-bucket')!);
+
   const output = deps.output ?? createOutput();
   const verbose = args.verbose === true;
   const sink = outputMode === 'json' ? new AuditJsonReport(output, verbose) : new AuditTextReport(output, verbose);
@@ -123,15 +131,42 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
         chainsAtOnce,
         readAhead: digestReadAhead(root !== undefined),
         verbose,
+        state,
         onProgress: progress && ((done, total) => progress(`\r${done}/${total} chains, ${Math.round((Date.now() - began) / 1000)} s${done === total ? '\n' : ''}`)),
       },
       sink,
     );
     // A stopped run: its one-line reason on stderr too, as every command says it.
     if (summary.fatal !== null) process.stderr.write(`\n${summary.fatal}\n`);
+    // Only a run that went to the end moves the state on; a stopped one leaves it as it was.
+    else if (statePath !== undefined && state) await writeAtomically(statePath, serializeState(str(args, 's3-bucket')!, state));
     return summary.exitCode;
   } finally {
     await pool?.close();
     await output.flush();
+  }
+}
+
+/** The state file, or an empty state when there is none yet (the first run). */
+async function readState(path: string, bucket: string): Promise<Map<string, ChainMark>> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    if (isAbsent(err)) return new Map();
+    throw new TrailproofError('input', `Cannot read state file ${path}: ${describeFsError(err)}`);
+  }
+  return new Map(parseState(bytes, path, bucket).chains);
+}
+
+/** Written whole or not at all: a temporary file in the same folder, then a rename. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+  try {
+    await writeFile(tmp, text, { flag: 'w', mode: 0o644 });
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new TrailproofError('input', `Cannot write state file ${path}: ${describeFsError(err)}`);
   }
 }

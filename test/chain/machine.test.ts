@@ -32,7 +32,7 @@ function digest(o: { start: string; end: string; prev?: [unknown, unknown] }): D
 function valid(h: number, prev?: [unknown, unknown]): DigestVerdict {
   const start = `2024-05-01T${String(h - 1).padStart(2, '0')}:00:00Z`;
   const d = digest({ start, end: `2024-05-01T${String(h).padStart(2, '0')}:00:00Z`, prev });
-  return { kind: 'valid', digest: d, startClock: T(start) };
+  return { kind: 'valid', digest: d, startClock: T(start), signature: 'ab' };
 }
 const missing: DigestVerdict = { kind: 'missing' };
 const invalid = (reason: string): DigestVerdict => ({ kind: 'invalid', reason });
