@@ -50,6 +50,8 @@ export class ChainFindings {
     readonly chainRef: ChainRef,
     private readonly start: number,
     private readonly keyValidity: (fingerprint: string) => KeyValidity | undefined,
+    /** Only digests starting from here count for `oldestLink` (the state's mark ends there). */
+    private readonly linkFloor = Number.NEGATIVE_INFINITY,
   ) {}
 
   event(e: ChainEvent): void {
@@ -87,7 +89,7 @@ export class ChainFindings {
       this.newestEnd = end;
       this.newest = { bucket: e.bucket, key: e.key, sha256: sha256Hex(d.raw), signature: e.signature, start, end };
     }
-    this.oldestLink = { key: previous?.key ?? null, hash: d.field('previousDigestHashValue') ?? null, signature: d.field('previousDigestSignature') ?? null };
+    if (start >= this.linkFloor) this.oldestLink = { key: previous?.key ?? null, hash: d.field('previousDigestHashValue') ?? null, signature: d.field('previousDigestSignature') ?? null };
     this.advance(start, end, previous !== null, previous ? { ...previous, hash: d.field('previousDigestHashValue') ?? null, from: s3 } : undefined, { key: e.key, s3 });
   }
 

@@ -1,0 +1,209 @@
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runAudit, type AuditOptions } from '../../src/audit/run.js';
+import type { ChainMark } from '../../src/audit/state.js';
+import type { AuditSink, AuditSummary, ChainRef, Finding } from '../../src/audit/types.js';
+import { copyKeyStore, TEST_KEYS } from '../../src/cli/demo.js';
+import { digestKey, logKey, type DigestScope } from '../../src/format/names.js';
+import { MICROS_PER_HOUR, parseDate } from '../../src/format/time.js';
+import { KeyStore } from '../../src/keys/keystore.js';
+import { entriesSource } from '../../src/keys/source.js';
+import type { PublicKeySource } from '../../src/keys/types.js';
+import { signRegion } from '../../src/signer/sign.js';
+import { simulateDelivery } from '../../src/simulate/deliver.js';
+import { LocalStore } from '../../src/store/local.js';
+import type { ReportEvent, ReportSink } from '../../src/verifier/types.js';
+import { runValidation } from '../../src/verifier/validate.js';
+import { tempDir } from '../helpers/cli.js';
+
+/**
+ * `trailproof audit` in-process on a small signed organization-like archive (3 accounts x 2 regions x
+ * 8 hours, one trail): a clean archive has no finding; each planted change gives its finding once;
+ * every chain's events equal a validate-logs run of that chain.
+ */
+const BUCKET = 'audit-bucket';
+const ACCOUNTS = ['111122223333', '222233334444', '333344445555'];
+const REGIONS = ['us-east-1', 'eu-west-1'];
+const H = MICROS_PER_HOUR;
+const START = parseDate('2024-05-01T00:00:00Z').clock;
+const HOURS = 8;
+const END = START + HOURS * H;
+
+let clean: { path: string; cleanup: () => void };
+let dir: { path: string; cleanup: () => void };
+let keys: PublicKeySource;
+let root: string;
+
+const scope = (account: string, region: string): DigestScope => ({ account, sourceRegion: region, homeRegion: 'us-east-1', trailName: 'org' });
+
+beforeAll(async () => {
+  clean = tempDir();
+  await copyKeyStore(TEST_KEYS, join(clean.path, 'keys'));
+  const keyStore = new KeyStore(join(clean.path, 'keys'));
+  const store = new LocalStore(join(clean.path, 'root'));
+  for (const account of ACCOUNTS) {
+    await simulateDelivery(store, { bucket: BUCKET, account, regions: REGIONS, start: START, hours: HOURS, filesPerHour: 2, recordsPerFile: 5, seed: account });
+    for (const region of REGIONS) {
+      await signRegion({ store, keys: keyStore, bucket: BUCKET, scope: scope(account, region), until: END, lookback: 24 * H, concurrency: 8, now: () => END + H, warn: () => undefined });
+    }
+  }
+  keys = entriesSource(await keyStore.publicEntries());
+}, 120_000);
+
+afterAll(() => {
+  clean?.cleanup();
+  dir?.cleanup();
+});
+
+beforeEach(() => {
+  dir?.cleanup();
+  dir = tempDir();
+  cpSync(join(clean.path, 'root'), join(dir.path, 'root'), { recursive: true });
+  root = join(dir.path, 'root');
+});
+
+class Collect implements AuditSink {
+  readonly findings: Finding[] = [];
+  readonly events = new Map<string, ReportEvent[]>();
+  header(): void {}
+  chainStart(): void {}
+  event(chain: ChainRef, e: ReportEvent): void {
+    const id = `${chain.account}/${chain.region}`;
+    this.events.set(id, [...(this.events.get(id) ?? []), e]);
+  }
+  finding(f: Finding): void {
+    this.findings.push(f);
+  }
+  chainEnd(): void {}
+  summary(): void {}
+}
+
+async function audit(extra: Partial<AuditOptions> = {}): Promise<{ sink: Collect; summary: AuditSummary }> {
+  const sink = new Collect();
+  const summary = await runAudit({ store: new LocalStore(root), bucket: BUCKET, keys, start: START, end: END, concurrency: 16, verbose: true, ...extra }, sink);
+  return { sink, summary };
+}
+
+const codes = (fs: Finding[]) => fs.map((f) => f.code).sort();
+const path = (key: string) => join(root, BUCKET, key);
+const digestPath = (account: string, region: string, hour: number) => path(digestKey(scope(account, region), START + hour * H));
+
+describe('a clean archive', () => {
+  it('finds every chain, reports no finding, exit 0', async () => {
+    const { sink, summary } = await audit();
+    expect(summary.chains).toBe(ACCOUNTS.length * REGIONS.length);
+    expect(sink.findings).toEqual([]);
+    expect(summary.exitCode).toBe(0);
+    expect(summary.digests.invalid).toBe(0);
+    expect(summary.digests.valid).toBe(ACCOUNTS.length * REGIONS.length * HOURS);
+  });
+
+  it("gives for every chain exactly validate-logs' events for that chain", async () => {
+    const { sink } = await audit();
+    for (const account of ACCOUNTS) {
+      for (const region of REGIONS) {
+        const events: ReportEvent[] = [];
+        const one: ReportSink = { header: () => undefined, event: (e) => void events.push(e), summary: () => undefined };
+        await runValidation({ store: new LocalStore(root), keys, scope: scope(account, region), bucket: BUCKET, start: START, end: END }, one);
+        expect(sink.events.get(`${account}/${region}`)).toEqual(events);
+      }
+    }
+  });
+
+  it('--accounts and --regions narrow it; a requested account without digests is no-digests', async () => {
+    const { summary, sink } = await audit({ filters: { accounts: [ACCOUNTS[0]!, '999999999999'], regions: ['eu-west-1'] } });
+    expect(summary.chains).toBe(1);
+    expect(codes(sink.findings)).toEqual(['no-digests']);
+    expect(sink.findings[0]!.message).toContain('999999999999');
+  });
+});
+
+describe('planted tampering: each gives its finding, once', () => {
+  const [A, B] = ACCOUNTS as [string, string];
+
+  it('a log no digest references: unreferenced-log naming it', async () => {
+    const key = logKey({ account: A }, 'us-east-1', START + 3 * H + 7 * 60e6, 'PlantedLogAbCdEf');
+    writeFileSync(path(key), gzipSync('{"Records":[]}'));
+    const { sink, summary } = await audit();
+    expect(codes(sink.findings)).toEqual(['unreferenced-log']);
+    expect(sink.findings[0]!.s3).toBe(`s3://${BUCKET}/${key}`);
+    expect(summary.exitCode).toBe(1);
+  });
+
+  it('two digests deleted in a row: both hours are missing digests (validate-logs names only one)', async () => {
+    rmSync(digestPath(A, 'us-east-1', 4));
+    rmSync(digestPath(A, 'us-east-1', 5));
+    const { sink } = await audit();
+    const missing = sink.findings.filter((f) => f.code === 'missing-digest');
+    expect(missing.map((f) => f.to)).toEqual([START + 5 * H, START + 4 * H]);
+    expect(codes(sink.findings.filter((f) => f.code !== 'missing-digest'))).toEqual(['unchecked-logs', 'unchecked-logs']);
+  });
+
+  it('the newest digests deleted: chain-stops, saying logs go on after it', async () => {
+    rmSync(digestPath(B, 'eu-west-1', 8));
+    rmSync(digestPath(B, 'eu-west-1', 7));
+    rmSync(digestPath(B, 'eu-west-1', 6));
+    const { sink } = await audit();
+    const stops = sink.findings.filter((f) => f.code === 'chain-stops');
+    expect(stops).toHaveLength(1);
+    expect(stops[0]!.message).toMatch(/log file\(s\) were delivered after it: its newest digests were probably deleted/);
+    expect(sink.findings.filter((f) => f.code === 'unreferenced-log').length).toBeGreaterThan(0);
+  });
+
+  it('a changed log: log-invalid', async () => {
+    const { sink: before } = await audit();
+    expect(before.findings).toEqual([]);
+    const events = [...before.events.values()].flat().filter((e) => e.type === 'log');
+    const target = events[3]!;
+    if (target.type !== 'log') throw new Error('not a log');
+    writeFileSync(path(target.key), gzipSync('{"Records":[{"eventTime":"2024-05-01T00:00:00Z"}]}'));
+    const { sink } = await audit();
+    expect(codes(sink.findings)).toEqual(['log-invalid']);
+    expect(sink.findings[0]!.message).toContain("hash value doesn't match");
+  });
+
+  it('an object that is neither log nor digest: unexpected-object (info, exit 0)', async () => {
+    writeFileSync(join(root, BUCKET, 'AWSLogs', A, 'notes.txt'), 'hello');
+    const { sink, summary } = await audit();
+    expect(codes(sink.findings)).toEqual(['unexpected-object']);
+    expect(sink.findings[0]!.severity).toBe('info');
+    expect(summary.exitCode).toBe(0);
+  });
+});
+
+describe('--state', () => {
+  it('a second run starts after the recorded digests; deleting the newest digest afterwards is history-rewritten', async () => {
+    const state = new Map<string, ChainMark>();
+    const first = await audit({ state });
+    expect(first.summary.exitCode).toBe(0);
+    expect(state.size).toBe(ACCOUNTS.length * REGIONS.length);
+    const again = await audit({ state });
+    expect(again.sink.findings).toEqual([]);
+    // Only each chain's recorded digest is read again (its key is stamped at the new start, §2).
+    expect(again.summary.digests.valid).toBe(ACCOUNTS.length * REGIONS.length);
+    const newest = digestPath(ACCOUNTS[2]!, 'us-east-1', HOURS);
+    const bytes = readFileSync(newest);
+    rmSync(newest);
+    // Within 2 hours of the end: without the state, this deletion is invisible to the chain.
+    const { sink } = await audit({ state });
+    expect(codes(sink.findings)).toContain('history-rewritten');
+    writeFileSync(newest, bytes);
+  });
+
+  it('new digests after the recorded one must link back to it', async () => {
+    const state = new Map<string, ChainMark>();
+    await audit({ state, end: END - 2 * H });
+    expect(state.size).toBe(ACCOUNTS.length * REGIONS.length);
+    const linked = await audit({ state });
+    expect(linked.sink.findings).toEqual([]);
+    // A rewritten recorded digest (same key, other bytes) is caught on the next run.
+    const state2 = new Map<string, ChainMark>();
+    await audit({ state: state2, end: END - 2 * H });
+    const mark = [...state2.values()][1]!;
+    writeFileSync(path(mark.key), gzipSync('{}'));
+    const { sink } = await audit({ state: state2 });
+    expect(sink.findings.filter((f) => f.code === 'history-rewritten').length).toBeGreaterThan(0);
+  });
+});
