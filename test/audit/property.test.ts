@@ -1,0 +1,158 @@
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAudit } from '../../src/audit/run.js';
+import type { ChainMark } from '../../src/audit/state.js';
+import type { AuditSink, Finding } from '../../src/audit/types.js';
+import { copyKeyStore, TEST_KEYS } from '../../src/cli/demo.js';
+import { MICROS_PER_HOUR, parseDate } from '../../src/format/time.js';
+import { KeyStore } from '../../src/keys/keystore.js';
+import { entriesSource } from '../../src/keys/source.js';
+import type { PublicKeySource } from '../../src/keys/types.js';
+import { signRegion } from '../../src/signer/sign.js';
+import { simulateDelivery } from '../../src/simulate/deliver.js';
+import { LocalStore } from '../../src/store/local.js';
+import { tempDir } from '../helpers/cli.js';
+
+/**
+ * The audit's promise as a property: any single planted change to a clean archive (a changed,
+ * added, deleted, moved or renamed log, digest or sidecar) gives at least one error finding. The
+ * one exception, deleting only a chain's newest digests within the last 2 hours, is caught when
+ * --state holds a later digest.
+ */
+const BUCKET = 'prop-bucket';
+const ACCOUNTS = ['111122223333', '444455556666'];
+const REGIONS = ['us-east-1', 'eu-west-1'];
+const H = MICROS_PER_HOUR;
+const START = parseDate('2024-05-01T00:00:00Z').clock;
+const HOURS = 6;
+const END = START + HOURS * H;
+
+let clean: { path: string; cleanup: () => void };
+let keys: PublicKeySource;
+let files: string[];
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+
+beforeAll(async () => {
+  clean = tempDir();
+  await copyKeyStore(TEST_KEYS, join(clean.path, 'keys'));
+  const keyStore = new KeyStore(join(clean.path, 'keys'));
+  const store = new LocalStore(join(clean.path, 'root'));
+  for (const account of ACCOUNTS) {
+    await simulateDelivery(store, { bucket: BUCKET, account, regions: REGIONS, start: START, hours: HOURS, filesPerHour: 2, recordsPerFile: 4, seed: account });
+    for (const region of REGIONS) {
+      const scope = { account, sourceRegion: region, homeRegion: 'us-east-1', trailName: 'p' };
+      await signRegion({ store, keys: keyStore, bucket: BUCKET, scope, until: END, lookback: 24 * H, concurrency: 8, now: () => END + H, warn: () => undefined });
+    }
+  }
+  keys = entriesSource(await keyStore.publicEntries());
+  files = walk(join(clean.path, 'root', BUCKET)).map((f) => relative(join(clean.path, 'root', BUCKET), f)).sort();
+}, 120_000);
+
+afterAll(() => clean?.cleanup());
+
+async function audit(root: string, state?: Map<string, ChainMark>): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const sink: AuditSink = { header() {}, chainStart() {}, event() {}, finding: (f) => void findings.push(f), chainEnd() {}, summary() {} };
+  await runAudit({ store: new LocalStore(root), bucket: BUCKET, keys, start: START, end: END, concurrency: 8, state }, sink);
+  return findings;
+}
+
+const kindOf = (f: string) => (f.endsWith('.metadata.json') ? 'sidecar' : f.includes('/CloudTrail-Digest/') ? 'digest' : 'log');
+/** The newest digest of a chain: its deletion alone is the documented exception. */
+const isNewestDigest = (f: string) => kindOf(f) === 'digest' && f.includes(`T${String(HOURS).padStart(2, '0')}0000Z`);
+
+type Change = { op: 'flip'; file: number; at: number } | { op: 'delete'; file: number } | { op: 'move'; file: number } | { op: 'add'; file: number };
+const change: fc.Arbitrary<Change> = fc.oneof(
+  fc.record({ op: fc.constant('flip' as const), file: fc.nat(), at: fc.nat() }),
+  fc.record({ op: fc.constant('delete' as const), file: fc.nat() }),
+  fc.record({ op: fc.constant('move' as const), file: fc.nat() }),
+  fc.record({ op: fc.constant('add' as const), file: fc.nat() }),
+);
+
+/** Applies a change to the archive in place; returns what was changed and how to undo it, or null (not applicable). */
+function apply(root: string, c: Change): { what: string; undo: () => void } | null {
+  const rel = files[c.file % files.length]!;
+  const p = join(root, BUCKET, rel);
+  const original = readFileSync(p);
+  if (c.op === 'flip') {
+    const b = Buffer.from(original);
+    b[c.at % b.length]! ^= 0x01;
+    writeFileSync(p, b);
+    return { what: `flip ${rel}`, undo: () => writeFileSync(p, original) };
+  }
+  if (c.op === 'delete') {
+    if (isNewestDigest(rel)) return null; // the exception, tested on its own below
+    rmSync(p);
+    return { what: `delete ${rel}`, undo: () => writeFileSync(p, original) };
+  }
+  if (c.op === 'move') {
+    if (kindOf(rel) === 'sidecar') return null; // a sidecar follows its object: moving one alone is a deletion (covered)
+    // Renamed within its folder: the same bytes under another name (a log's unique part, a digest's stamp).
+    const bump = (ch: string) => (ch === '9' ? '0' : ch === 'z' ? 'a' : ch === 'Z' ? 'A' : String.fromCharCode(ch.charCodeAt(0) + 1));
+    const renamed =
+      kindOf(rel) === 'digest'
+        ? rel.replace(/(\d)Z(_backfill)?\.json\.gz$/, (_m, d: string, b: string | undefined) => `${bump(d)}Z${b ?? ''}.json.gz`)
+        : rel.replace(/([A-Za-z0-9])\.json\.gz$/, (_m, ch: string) => `${bump(ch)}.json.gz`);
+    const moved = join(root, BUCKET, renamed);
+    if (moved === p) return null;
+    renameSync(p, moved);
+    return { what: `move ${rel}`, undo: () => renameSync(moved, p) };
+  }
+  if (kindOf(rel) !== 'log') return null;
+  const added = join(root, BUCKET, rel.replace(/_([A-Za-z0-9]{16})\.json\.gz$/, '_AddedLogFile0000.json.gz'));
+  mkdirSync(dirname(added), { recursive: true });
+  writeFileSync(added, gzipSync('{"Records":[]}'));
+  return { what: `add ${added}`, undo: () => rmSync(added) };
+}
+
+describe('any single planted change', () => {
+  it('gives at least one error finding', async () => {
+    // One copy, changed and restored run after run (the restored copy is checked clean at the end).
+    const work = tempDir();
+    cpSync(join(clean.path, 'root'), join(work.path, 'root'), { recursive: true });
+    await fc.assert(
+      fc.asyncProperty(change, async (c) => {
+        const root = join(work.path, 'root');
+        const done = apply(root, c);
+        fc.pre(done !== null);
+        try {
+          const findings = await audit(root);
+          expect(findings.some((f) => f.severity === 'error'), `${done!.what}: ${JSON.stringify(findings.map((f) => f.code))}`).toBe(true);
+        } finally {
+          done!.undo();
+        }
+      }),
+      { numRuns: 40 },
+    );
+    expect(await audit(join(work.path, 'root'))).toEqual([]);
+    work.cleanup();
+  }, 120_000);
+
+  it('the exception: the newest digest deleted within 2 hours of the end is no error without --state, and history-rewritten with it', async () => {
+    expect(await audit(join(clean.path, 'root'))).toEqual([]);
+    const state = new Map<string, ChainMark>();
+    await audit(join(clean.path, 'root'), state);
+    const dir = tempDir();
+    try {
+      const root = join(dir.path, 'root');
+      cpSync(join(clean.path, 'root'), root, { recursive: true });
+      const newest = files.filter(isNewestDigest).filter((f) => !f.endsWith('.metadata.json'))[0]!;
+      rmSync(join(root, BUCKET, newest));
+      const without = await audit(root);
+      expect(without.filter((f) => f.severity === 'error')).toEqual([]);
+      const withState = await audit(root, new Map(state));
+      expect(withState.map((f) => f.code)).toContain('history-rewritten');
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
