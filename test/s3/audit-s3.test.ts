@@ -1,0 +1,72 @@
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyKeyStore, TEST_KEYS } from '../../src/cli/demo.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { adminClient, createBucket, NO_S3, removeBucket, runCliAsync, S3_ENDPOINT, uniqueBucket, uploadTree } from './helpers.js';
+
+/**
+ * `trailproof audit` against a real S3 server: the archive uploaded as S3 holds it gives, byte for
+ * byte, the report of its local copy; a change made through the S3 API is found.
+ */
+const ACCOUNTS = ['111122223333', '444455556666'];
+const REGIONS = 'us-east-1,eu-west-1';
+const WINDOW = ['--start-time', '2024-05-01T00:00:00Z', '--end-time', '2024-05-01T04:00:00Z'];
+
+describe.skipIf(NO_S3)('audit on S3', () => {
+  let admin: S3Client;
+  let bucket: string;
+  let dir: { path: string; cleanup: () => void };
+  const keysDir = () => join(dir.path, 'keys');
+  const root = () => join(dir.path, 'root');
+  const audit = (where: string[], extra: string[] = []) => ['audit', '--s3-bucket', bucket, ...WINDOW, '--keys-dir', keysDir(), '--output', 'json', ...where, ...extra];
+
+  beforeAll(async () => {
+    admin = adminClient();
+    bucket = uniqueBucket('audit');
+    await createBucket(admin, bucket);
+    dir = tempDir();
+    await copyKeyStore(TEST_KEYS, keysDir());
+    for (const account of ACCOUNTS) {
+      const sim = runCli(['simulate', '--local-root', root(), '--bucket', bucket, '--account', account, '--regions', REGIONS, '--start-time', '2024-05-01T00:00:00Z', '--hours', '4', '--files-per-hour', '2', '--records-per-file', '5', '--seed', account]);
+      expect(sim.status, sim.err).toBe(0);
+    }
+    const sign = runCli(['sign', '--keys-dir', keysDir(), '--trail-arn', `arn:aws:cloudtrail:us-east-1:${ACCOUNTS[0]}:trail/org`, '--s3-bucket', bucket, '--local-root', root(), '--account-id', ACCOUNTS.join(','), '--regions', REGIONS, '--until', '2024-05-01T04:00:00Z', '--now', '2024-05-01T05:00:00Z']);
+    expect(sign.status, sign.err).toBe(0);
+    await uploadTree(admin, join(root(), bucket), bucket);
+  }, 180_000);
+
+  afterAll(async () => {
+    if (admin && bucket) await removeBucket(admin, bucket);
+    dir?.cleanup();
+    admin?.destroy();
+  });
+
+  it('gives the report of the local copy, byte for byte (clean: exit 0)', async () => {
+    const local = runCli(audit(['--local-root', root()]));
+    const s3 = await runCliAsync(audit(['--endpoint-url', S3_ENDPOINT!]), { timeout: 120_000 });
+    expect(local.status, local.err).toBe(0);
+    expect(s3.err).toBe('');
+    expect(s3.out).toBe(local.out);
+    expect(s3.status).toBe(0);
+    const summary = JSON.parse(s3.out.trim().split('\n').pop()!) as { chains: number; findings: { error: number } };
+    expect(summary.chains).toBe(ACCOUNTS.length * 2);
+  }, 120_000);
+
+  it('finds a log planted and a digest deleted through the S3 API', async () => {
+    const planted = `AWSLogs/${ACCOUNTS[1]}/CloudTrail/eu-west-1/2024/05/01/${ACCOUNTS[1]}_CloudTrail_eu-west-1_20240501T0130Z_PlantedLogObject.json.gz`;
+    const digest = `AWSLogs/${ACCOUNTS[0]}/CloudTrail-Digest/us-east-1/2024/05/01/${ACCOUNTS[0]}_CloudTrail-Digest_us-east-1_org_us-east-1_20240501T020000Z.json.gz`;
+    await admin.send(new PutObjectCommand({ Bucket: bucket, Key: planted, Body: gzipSync('{"Records":[]}') }));
+    await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: digest }));
+    const r = await runCliAsync(audit(['--endpoint-url', S3_ENDPOINT!]), { timeout: 120_000 });
+    expect(r.status).toBe(1);
+    const findings = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; code?: string; s3?: string | null })
+      .filter((x) => x.kind === 'finding');
+    expect(findings.find((f) => f.code === 'unreferenced-log')?.s3).toBe(`s3://${bucket}/${planted}`);
+    expect(findings.find((f) => f.code === 'missing-digest')?.s3).toBe(`s3://${bucket}/${digest}`);
+  }, 120_000);
+});
