@@ -40,7 +40,7 @@ export interface AuditOptions {
   readonly chainsAtOnce?: number;
   readonly readAhead?: number;
   /** Called as chains finish (progress lines). */
-  readonly onProgress?: (done: number, total: number) => void;
+  readonly onProgress?: (done: number, total: number, files: number) => void;
   /** Keep validate-logs' own events of each chain for the sink (verbose reports). */
   readonly verbose?: boolean;
   /**
@@ -126,7 +126,7 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
       totals.logs[k] += summary.logs[k];
     }
     sink.chainEnd({ ...summary, findings: bySeverity });
-    o.onProgress?.(i + 1, runs.length);
+    o.onProgress?.(i + 1, runs.length, totals.logs.valid + totals.logs.invalid);
     if (fatal) break;
   }
   if (fatal === null) for (const f of outsideFindings(found, o, chains.map(([, c]) => c))) (sink.finding(f), count(f));

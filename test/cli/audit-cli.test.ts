@@ -47,3 +47,12 @@ describe('trailproof audit', () => {
     expect(stop.err).not.toMatch(STACK_FRAME);
   });
 });
+
+describe('the progress line', () => {
+  it('says chains done/total, files/s and the ETA, and ends with a newline on the last chain', async () => {
+    const { progressLine } = await import('../../src/cli/audit.js');
+    expect(progressLine(1, 4, 3000, 1000)).toBe('\r1/4 chains, 3,000 files/s, ETA 3s');
+    expect(progressLine(1, 100, 10, 2000)).toBe('\r1/100 chains, 5 files/s, ETA 3m18s');
+    expect(progressLine(4, 4, 12, 4000).endsWith('ETA 0s\n')).toBe(true);
+  });
+});
