@@ -30,7 +30,8 @@ export function planHour(o: CheckedOptions, account: string, hour: number): Plan
   const slot = 60 / o.filesPerHour;
   const files: PlannedFile[] = [];
   const scope = { prefix: o.prefix, organizationId: o.organizationId, account };
-  const stream = (what: string, ...parts: SeedPart[]): Prng => (o.streamPerAccount ? Prng.from(o.seed, what, account, ...parts) : Prng.from(o.seed, what, ...parts));
+  const stream = (what: string, ...parts: SeedPart[]): Prng =>
+    o.streamPerAccount ? Prng.from(o.seed, what, account, ...parts) : Prng.from(o.seed, what, ...parts);
   for (const region of o.regions) {
     const plan = stream('plan', region, hourStart);
     for (let k = 0; k < o.filesPerHour; k++) {

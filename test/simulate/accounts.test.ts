@@ -111,12 +111,27 @@ describe('generateAccounts', () => {
 });
 
 describe('trailproof simulate --accounts', () => {
-  const ARGS = ['--bucket', 'org-bucket', '--regions', 'us-east-1', '--start-time', '2024-05-01T00:00Z', '--hours', '1', '--files-per-hour', '1', '--records-per-file', '1'];
+  const ARGS = [
+    '--bucket',
+    'org-bucket',
+    '--regions',
+    'us-east-1',
+    '--start-time',
+    '2024-05-01T00:00Z',
+    '--hours',
+    '1',
+    '--files-per-hour',
+    '1',
+    '--records-per-file',
+    '1',
+  ];
 
   it('takes a number: that many generated accounts, the same as the library gives for the seed', async () => {
     const root = dir();
     let out = '';
-    const rc = await simulateCommand(['--local-root', root, ...ARGS, '--accounts', '4', '--seed', 's', '--organization-id', 'o-a1b2c3d4e5'], { out: (t) => (out += t) });
+    const rc = await simulateCommand(['--local-root', root, ...ARGS, '--accounts', '4', '--seed', 's', '--organization-id', 'o-a1b2c3d4e5'], {
+      out: (t) => (out += t),
+    });
     expect(rc).toBe(0);
     expect(out).toMatch(/^Wrote 4 log files \(4 records\) for 4 accounts to /);
     expect(readdirSync(join(root, 'org-bucket', 'AWSLogs', 'o-a1b2c3d4e5')).sort()).toEqual(generateAccounts(4, 's'));
@@ -138,7 +153,12 @@ describe('trailproof simulate --accounts', () => {
     ['both', ['--account', '111122223333', '--accounts', '2'], 'usage', 'argument --accounts: not allowed with argument --account'],
     ['zero', ['--accounts', '0'], 'usage', 'argument --accounts: expected a number of accounts from 1 to 1000'],
     ['too many', ['--accounts', '1001'], 'usage', 'argument --accounts: expected a number of accounts from 1 to 1000'],
-    ['short ID', ['--accounts', '111122223333,4444'], 'usage', 'argument --accounts: expected a number of accounts, or 12-digit account IDs separated by commas (not "4444")'],
+    [
+      'short ID',
+      ['--accounts', '111122223333,4444'],
+      'usage',
+      'argument --accounts: expected a number of accounts, or 12-digit account IDs separated by commas (not "4444")',
+    ],
     ['empty item', ['--accounts', '111122223333,,444455556666'], 'usage', '(not "")'],
     ['word', ['--accounts', 'many'], 'usage', '(not "many")'],
     ['duplicate', ['--accounts', '111122223333,111122223333'], 'argument', 'Duplicate account "111122223333"'],

@@ -24,7 +24,11 @@ export function hashTree(root: string, o: { gunzip?: boolean } = {}): string {
   const h = createHash('sha256');
   for (const path of treeFiles(root)) {
     const bytes = readFileSync(join(root, path));
-    h.update(`${path}\0${createHash('sha256').update(o.gunzip ? gunzipSync(bytes) : bytes).digest('hex')}\n`);
+    h.update(
+      `${path}\0${createHash('sha256')
+        .update(o.gunzip ? gunzipSync(bytes) : bytes)
+        .digest('hex')}\n`,
+    );
   }
   return h.digest('hex');
 }
