@@ -1,5 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { simulateCommand } from '../../src/cli/simulate.js';
 import { TrailproofError } from '../../src/errors.js';
@@ -9,6 +11,7 @@ import { simulateDelivery, type SimulatedFile } from '../../src/simulate/deliver
 import type { SimulateOptions } from '../../src/simulate/options.js';
 import { LocalStore } from '../../src/store/local.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { nullStore } from './support.js';
 import { hashTree, treeFiles } from './tree-hash.js';
 
 const cleanups: Array<() => void> = [];
@@ -89,6 +92,37 @@ describe('accounts', () => {
     const sub = (root: string): string => hashTree(join(root, BASE.bucket, 'AWSLogs', THREE[1]!));
     expect(sub(one.root)).toBe(sub(all.root));
     expect(sub(legacy.root)).not.toBe(sub(one.root));
+  });
+});
+
+describe('many accounts, flat memory', () => {
+  it('holds no file: the heap stays flat over 200 accounts', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const used = (): number => {
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
+    gc();
+    const baseline = used();
+    let peak = 0;
+    let n = 0;
+    const manifest = await simulateDelivery(
+      nullStore(),
+      { ...BASE, accounts: generateAccounts(200), regions: ['us-east-1', 'eu-west-1'], hours: 2, filesPerHour: 1, recordsPerFile: 20 },
+      {
+        onFile: () => {
+          if (++n % 100 === 0) {
+            gc();
+            peak = Math.max(peak, used() - baseline);
+          }
+        },
+      },
+    );
+    expect(manifest.files).toBe(800);
+    // ~20 MB of JSON went through, for 200 accounts: holding the files (or their gzip) would show.
+    expect(manifest.uncompressedBytes).toBeGreaterThan(15 * (1 << 20));
+    expect(peak).toBeLessThan(6 * (1 << 20));
   });
 });
 
