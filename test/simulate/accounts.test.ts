@@ -109,7 +109,7 @@ describe('many accounts, flat memory', () => {
     let n = 0;
     const manifest = await simulateDelivery(
       nullStore(),
-      { ...BASE, accounts: generateAccounts(200), regions: ['us-east-1', 'eu-west-1'], hours: 2, filesPerHour: 1, recordsPerFile: 20 },
+      { ...BASE, accounts: generateAccounts(200), regions: ['us-east-1', 'eu-west-1'], hours: 2, filesPerHour: 1, recordsPerFile: 60 },
       {
         onFile: () => {
           if (++n % 100 === 0) {
@@ -120,9 +120,9 @@ describe('many accounts, flat memory', () => {
       },
     );
     expect(manifest.files).toBe(800);
-    // ~20 MB of JSON went through, for 200 accounts: holding the files (or their gzip) would show.
-    expect(manifest.uncompressedBytes).toBeGreaterThan(15 * (1 << 20));
-    expect(peak).toBeLessThan(6 * (1 << 20));
+    // ~60 MB of JSON went through, for 200 accounts: holding the files (or their gzip) would show.
+    expect(manifest.uncompressedBytes).toBeGreaterThan(50 * (1 << 20));
+    expect(peak).toBeLessThan(16 * (1 << 20));
   });
 });
 
