@@ -1,11 +1,12 @@
 import { TrailproofError } from '../errors.js';
 import { formatDisplay, parseDate } from '../format/time.js';
 import { simulateDelivery } from '../simulate/deliver.js';
-import { SIMULATE_DEFAULTS, SIMULATE_LIMITS } from '../simulate/options.js';
+import { generateAccounts } from '../simulate/accounts.js';
+import { shown, SIMULATE_DEFAULTS, SIMULATE_LIMITS } from '../simulate/options.js';
 import { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
 import { join } from 'node:path';
-import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
+import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec, type ParsedArgs } from './args.js';
 import { formatUsage } from './help.js';
 import { counted } from './plural.js';
 
@@ -13,7 +14,12 @@ export const SIMULATE_OPTIONS: OptionSpec[] = [
   { name: 'local-root', value: 'DIR', orNext: true, description: 'write DIR/<bucket>/<key> (give this, or S3 options to write to S3)' },
   { name: 'endpoint-url', value: 'URL', description: 'an S3-compatible server to write to (path-style addressing)', default: 'AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS' },
   { name: 'bucket', value: 'BUCKET', required: true, description: 'the bucket the trail delivers to' },
-  { name: 'account', value: 'ACCOUNT_ID', required: true, description: 'the 12-digit account the logs belong to' },
+  { name: 'account', value: 'ACCOUNT_ID', orNext: true, description: 'the 12-digit account the logs belong to (give this or --accounts)' },
+  {
+    name: 'accounts',
+    value: 'N|A1,A2',
+    description: `several accounts: N made-up ones (1 to ${SIMULATE_LIMITS.accounts}, the same for a seed) or 12-digit IDs, comma-separated`,
+  },
   { name: 'regions', value: 'R1,R2', required: true, description: 'the source regions, comma-separated' },
   { name: 'start-time', value: 'TIME', required: true, description: 'the first delivery hour, a whole minute in UTC' },
   { name: 'hours', value: 'N', required: true, description: `how many hours to deliver, 1 to ${SIMULATE_LIMITS.hours}` },
@@ -21,7 +27,7 @@ export const SIMULATE_OPTIONS: OptionSpec[] = [
   { name: 'files-per-hour', value: 'N', description: `log files per hour and region, 1 to ${SIMULATE_LIMITS.filesPerHour}`, default: String(SIMULATE_DEFAULTS.filesPerHour) },
   { name: 'records-per-file', value: 'N', description: `events per log file, 1 to ${SIMULATE_LIMITS.recordsPerFile}`, default: String(SIMULATE_DEFAULTS.recordsPerFile) },
   { name: 'prefix', value: 'PREFIX', description: "the trail's key prefix, without slashes at either end", default: 'none' },
-  { name: 'organization-id', value: 'ORG_ID', description: "an organization trail's layout: AWSLogs/<ORG_ID>/<account>/..." },
+  { name: 'organization-id', value: 'ORG_ID', description: "an organization trail's layout, for every account: AWSLogs/<ORG_ID>/<account>/..." },
   { name: 'data-events', flag: true, description: 'also write S3 object and Lambda Invoke data events' },
   { name: 'gzip-level', value: '0-9', description: 'gzip compression level', default: '6' },
   { name: 'concurrency', value: 'N', description: `objects written at once, 1 to ${SIMULATE_LIMITS.concurrency}`, default: String(SIMULATE_DEFAULTS.concurrency) },
@@ -33,7 +39,9 @@ export const SIMULATE_OPTIONS: OptionSpec[] = [
 export const SIMULATE_COMMAND: CommandSpec = {
   name: 'simulate',
   summary: "Writes a synthetic CloudTrail trail's log files (gzip JSON, the real key layout), for demos, fixtures and benchmarks.",
-  about: 'Delivered from --start-time for --hours hours into <bucket>, on a local root or S3. The same seed gives the same bytes.',
+  about:
+    'Delivered from --start-time for --hours hours into <bucket>, on a local root or S3, for one account or many (--accounts; ' +
+    'with --organization-id, an organization trail). The same seed gives the same bytes.',
   options: SIMULATE_OPTIONS,
   exitCodes: [[0, 'the files were written'], EXIT_USAGE_LINE, EXIT_STOPPED_LINE],
 };
@@ -62,6 +70,7 @@ export async function simulateCommand(argv: readonly string[], deps: SimulateDep
   const regions = str(args, 'regions')!.split(',').map((r) => r.trim());
   if (regions.some((r) => r === '')) throw usageError('argument --regions: expected region names separated by commas, like us-east-1,eu-west-1');
 
+  const accounts = accountsOf(args);
   const start = parseDate(str(args, 'start-time')!);
   if (start.offset !== null && start.offset !== 0) {
     throw new TrailproofError('argument', '--start-time must be in UTC (end it with Z, or give no zone)');
@@ -75,7 +84,7 @@ export async function simulateCommand(argv: readonly string[], deps: SimulateDep
 
   const manifest = await simulateDelivery(store, {
     bucket: str(args, 'bucket')!,
-    account: str(args, 'account')!,
+    ...accounts,
     regions,
     start: start.clock,
     hours,
@@ -93,8 +102,32 @@ export async function simulateCommand(argv: readonly string[], deps: SimulateDep
   // A local root is a folder on this machine: say which one, not an s3:// name nothing was sent to.
   const where = localRoot !== undefined ? join(localRoot, manifest.bucket) : `s3://${manifest.bucket}`;
   (deps.out ?? ((t: string) => process.stdout.write(t)))(
-    `Wrote ${counted(manifest.files, 'log file')} (${counted(manifest.records, 'record')}) to ${where}: ` +
+    `Wrote ${counted(manifest.files, 'log file')} (${counted(manifest.records, 'record')})` +
+      `${accounts.accounts ? ` for ${counted(manifest.accounts.length, 'account')}` : ''} to ${where}: ` +
       `${mb(manifest.compressedBytes)} MB gzip, ${mb(manifest.uncompressedBytes)} MB JSON${span}\n`,
   );
   return 0;
+}
+
+const COUNT = /^\d{1,4}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** `--account A` or `--accounts N|A1,A2` (exactly one): the library's `account` or `accounts`. */
+function accountsOf(args: ParsedArgs): { account: string; accounts?: undefined } | { account?: undefined; accounts: string[] } {
+  const one = str(args, 'account');
+  const many = str(args, 'accounts');
+  if (one !== undefined && many !== undefined) throw usageError('argument --accounts: not allowed with argument --account');
+  if (one !== undefined) return { account: one };
+  if (many === undefined) throw usageError('one of the arguments --account --accounts is required');
+  if (COUNT.test(many)) {
+    const n = Number(many);
+    if (n < 1 || n > SIMULATE_LIMITS.accounts) throw usageError(`argument --accounts: expected a number of accounts from 1 to ${SIMULATE_LIMITS.accounts}`);
+    return { accounts: generateAccounts(n, str(args, 'seed') ?? SIMULATE_DEFAULTS.seed) };
+  }
+  const list = many.split(',').map((a) => a.trim());
+  const bad = list.find((a) => !ACCOUNT_ID.test(a));
+  if (bad !== undefined) {
+    throw usageError(`argument --accounts: expected a number of accounts, or 12-digit account IDs separated by commas (not ${shown(bad)})`);
+  }
+  return { accounts: list };
 }

@@ -3,8 +3,8 @@ import zlib from 'node:zlib';
 import { messageOf, TrailproofError } from '../errors.js';
 import type { ObjectStore } from '../store/types.js';
 import { EventGenerator } from './events.js';
-import { checkSimulateOptions, type SimulateOptions } from './options.js';
-import { planDeliveries, renderLogFile } from './plan.js';
+import { checkSimulateOptions, type CheckedOptions, type SimulateOptions } from './options.js';
+import { planDeliveries, renderLogFile, type PlannedFile } from './plan.js';
 
 /**
  * Simulated CloudTrail log delivery into an object store, for demos, fixtures and benchmarks.
@@ -15,6 +15,7 @@ import { planDeliveries, renderLogFile } from './plan.js';
  */
 export interface SimulatedFile {
   readonly key: string;
+  readonly account: string;
   readonly region: string;
   /** Whole minute, micros: the minute in the key's name. */
   readonly deliveredAt: number;
@@ -25,6 +26,8 @@ export interface SimulatedFile {
 
 export interface SimulationManifest {
   readonly bucket: string;
+  /** The accounts delivered for, in the order delivered. */
+  readonly accounts: readonly string[];
   readonly files: number;
   readonly records: number;
   readonly uncompressedBytes: number;
@@ -41,9 +44,16 @@ export interface DeliveryHooks {
 
 const gzip = promisify(zlib.gzip);
 
+/** Account after account: one account's world (EventGenerator) is alive at a time. */
+function* plannedFiles(o: CheckedOptions): Generator<{ file: PlannedFile; events: EventGenerator }> {
+  for (const account of o.accounts) {
+    const events = new EventGenerator(o.seed, account, { dataEvents: o.dataEvents });
+    for (const file of planDeliveries(o, account)) yield { file, events };
+  }
+}
+
 export async function simulateDelivery(store: ObjectStore, options: SimulateOptions, hooks: DeliveryHooks = {}): Promise<SimulationManifest> {
   const o = checkSimulateOptions(options);
-  const events = new EventGenerator(o.seed, o.account, { dataEvents: o.dataEvents });
   let files = 0;
   let records = 0;
   let uncompressedBytes = 0;
@@ -54,7 +64,7 @@ export async function simulateDelivery(store: ObjectStore, options: SimulateOpti
   const inflight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
 
-  for (const file of planDeliveries(o)) {
+  for (const { file, events } of plannedFiles(o)) {
     if (failure) break;
     const raw = Buffer.from(renderLogFile(events, file, o.recordsPerFile), 'utf8');
     const write = async (): Promise<void> => {
@@ -72,7 +82,7 @@ export async function simulateDelivery(store: ObjectStore, options: SimulateOpti
       compressedBytes += body.length;
       if (firstDelivery === null || file.deliveredAt < firstDelivery) firstDelivery = file.deliveredAt;
       if (lastDelivery === null || file.deliveredAt > lastDelivery) lastDelivery = file.deliveredAt;
-      hooks.onFile?.({ key: file.key, region: file.region, deliveredAt: file.deliveredAt, records: o.recordsPerFile, bytes: raw.length, compressedBytes: body.length });
+      hooks.onFile?.({ key: file.key, account: file.account, region: file.region, deliveredAt: file.deliveredAt, records: o.recordsPerFile, bytes: raw.length, compressedBytes: body.length });
     };
     const task: Promise<void> = write().then(
       () => void inflight.delete(task),
@@ -86,5 +96,5 @@ export async function simulateDelivery(store: ObjectStore, options: SimulateOpti
   }
   await Promise.all(inflight);
   if (failure) throw failure.error;
-  return { bucket: o.bucket, files, records, uncompressedBytes, compressedBytes, firstDelivery, lastDelivery };
+  return { bucket: o.bucket, accounts: o.accounts, files, records, uncompressedBytes, compressedBytes, firstDelivery, lastDelivery };
 }

@@ -5,7 +5,17 @@ import type { SeedPart } from './prng.js';
 /** What a simulated run writes, and how. Times are integer microseconds (format/time.ts). */
 export interface SimulateOptions {
   readonly bucket: string;
-  readonly account: string;
+  /**
+   * One account. Give this or `accounts`, not both. Its files' random streams are keyed as they
+   * always were: the same options and seed give the same bytes as earlier releases.
+   */
+  readonly account?: string | undefined;
+  /**
+   * Several accounts (an organization, or many trails delivering to one bucket), each with the
+   * layout `account` gives. Each file's random stream also depends on its account, so an account's
+   * files are the same whichever other accounts the run has (and differ from `account`'s).
+   */
+  readonly accounts?: readonly string[] | undefined;
   readonly regions: readonly string[];
   /** The first hour's start: a whole minute. Files are delivered in [start, start + hours). */
   readonly start: number;
@@ -31,6 +41,7 @@ export interface SimulateOptions {
 export const SIMULATE_DEFAULTS = { filesPerHour: 12, recordsPerFile: 100, seed: 1, concurrency: 4 } as const;
 
 export const SIMULATE_LIMITS = {
+  accounts: 1000,
   regions: 32,
   hours: 24 * 366 * 10,
   filesPerHour: 600,
@@ -40,8 +51,13 @@ export const SIMULATE_LIMITS = {
   prefixLength: 200,
 } as const;
 
-export type CheckedOptions = Required<Omit<SimulateOptions, 'prefix' | 'organizationId'>> &
-  Pick<SimulateOptions, 'prefix' | 'organizationId'>;
+export type CheckedOptions = Required<Omit<SimulateOptions, 'prefix' | 'organizationId' | 'account' | 'accounts'>> &
+  Pick<SimulateOptions, 'prefix' | 'organizationId'> & {
+    /** Every account of the run, in the order given (one for `account`). */
+    readonly accounts: readonly string[];
+    /** True for `accounts`: each file's random stream also depends on its account (plan.ts). */
+    readonly streamPerAccount: boolean;
+  };
 
 const ACCOUNT = /^\d{12}$/;
 // us-east-1, ap-southeast-2, us-gov-west-1, cn-north-1, eu-central-2, us-isob-east-1
@@ -94,11 +110,28 @@ function wholeNumber(name: string, value: unknown, min: number, max: number): nu
   return value;
 }
 
+/** `account` or `accounts` (exactly one), each 12 digits, no account twice. */
+function checkAccounts(o: SimulateOptions): string[] {
+  if ((o.account === undefined) === (o.accounts === undefined)) throw invalid('Give one account, or a list of accounts (not both)');
+  const accounts = o.accounts ?? [o.account];
+  if (!Array.isArray(accounts) || accounts.length === 0 || accounts.length > SIMULATE_LIMITS.accounts) {
+    throw invalid(`Give 1 to ${SIMULATE_LIMITS.accounts} accounts`);
+  }
+  for (const a of accounts) {
+    if (typeof a !== 'string' || !ACCOUNT.test(a)) throw invalid(`Invalid account ID ${shown(a)}: expected 12 digits`);
+  }
+  if (new Set(accounts).size !== accounts.length) {
+    const twice = accounts.find((a, i) => accounts.indexOf(a) !== i);
+    throw invalid(`Duplicate account ${shown(twice)}: each account is simulated once`);
+  }
+  return [...(accounts as string[])];
+}
+
 /** Checks every option (library callers get the same checks as the CLI) and fills in defaults. */
 export function checkSimulateOptions(o: SimulateOptions): CheckedOptions {
   const bucketProblem = typeof o.bucket === 'string' ? bucketNameProblem(o.bucket) : 'it must be a string';
   if (bucketProblem) throw invalid(`Invalid bucket name ${shown(o.bucket)}: ${bucketProblem}`);
-  if (typeof o.account !== 'string' || !ACCOUNT.test(o.account)) throw invalid(`Invalid account ID ${shown(o.account)}: expected 12 digits`);
+  const accounts = checkAccounts(o);
   if (!Array.isArray(o.regions) || o.regions.length === 0 || o.regions.length > SIMULATE_LIMITS.regions) {
     throw invalid(`Give 1 to ${SIMULATE_LIMITS.regions} regions`);
   }
@@ -124,7 +157,8 @@ export function checkSimulateOptions(o: SimulateOptions): CheckedOptions {
   }
   return {
     bucket: o.bucket,
-    account: o.account,
+    accounts,
+    streamPerAccount: o.accounts !== undefined,
     regions: [...o.regions],
     start: o.start,
     hours,

@@ -48,7 +48,7 @@ describe('trailproof simulate', () => {
   });
 
   it('documents every option in its usage', () => {
-    for (const name of ['local-root', 'bucket', 'account', 'regions', 'start-time', 'hours', 'seed', 'files-per-hour', 'records-per-file', 'prefix', 'organization-id', 'data-events', 'gzip-level', 'concurrency']) {
+    for (const name of ['local-root', 'bucket', 'account', 'accounts', 'regions', 'start-time', 'hours', 'seed', 'files-per-hour', 'records-per-file', 'prefix', 'organization-id', 'data-events', 'gzip-level', 'concurrency']) {
       expect(SIMULATE_USAGE).toContain(`--${name}`);
     }
   });

@@ -121,6 +121,7 @@ describe('simulateDelivery', () => {
     }
     expect(manifest).toEqual({
       bucket: BASE.bucket,
+      accounts: [BASE.account],
       files,
       records: files * 20,
       uncompressedBytes: expect.any(Number),

@@ -48,8 +48,11 @@ describe('prefixProblem', () => {
 
 describe('checkSimulateOptions', () => {
   it('fills in the defaults', () => {
+    const { account, ...rest } = BASE;
     expect(checkSimulateOptions(BASE)).toEqual({
-      ...BASE,
+      ...rest,
+      accounts: [account],
+      streamPerAccount: false,
       filesPerHour: 12,
       recordsPerFile: 100,
       seed: 1,
@@ -65,6 +68,12 @@ describe('checkSimulateOptions', () => {
     [{ bucket: 'Bad_Bucket' }, 'Invalid bucket name "Bad_Bucket": it may contain only lowercase letters, digits, dots and hyphens'],
     [{ account: '12345678901' }, 'Invalid account ID "12345678901": expected 12 digits'],
     [{ account: '12345678901a' }, 'Invalid account ID'],
+    [{ account: undefined }, 'Give one account, or a list of accounts (not both)'],
+    [{ accounts: ['111122223333'] }, 'Give one account, or a list of accounts (not both)'],
+    [{ account: undefined, accounts: [] }, 'Give 1 to 1000 accounts'],
+    [{ account: undefined, accounts: Array.from({ length: 1001 }, (_, i) => String(1e11 + i)) }, 'Give 1 to 1000 accounts'],
+    [{ account: undefined, accounts: ['111122223333', '1111222233334'] }, 'Invalid account ID "1111222233334": expected 12 digits'],
+    [{ account: undefined, accounts: ['111122223333', '444455556666', '111122223333'] }, 'Duplicate account "111122223333": each account is simulated once'],
     [{ regions: [] }, 'Give 1 to 32 regions'],
     [{ regions: Array.from({ length: 33 }, (_, i) => `us-east-${i + 1}`) }, 'Give 1 to 32 regions'],
     [{ regions: ['us-east-1', 'US-WEST-2'] }, 'Invalid region "US-WEST-2": expected a region name like us-east-1'],
