@@ -1,6 +1,7 @@
 import { sha256Hex } from '../crypto/hash.js';
 import type { ChainEvent } from '../chain/events.js';
 import { stampTime } from '../chain/machine.js';
+import { digestKey, type DigestScope } from '../format/names.js';
 import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
 import { finding, type ChainRef, type Finding } from './types.js';
 
@@ -52,6 +53,8 @@ export class ChainFindings {
     private readonly keyValidity: (fingerprint: string) => KeyValidity | undefined,
     /** Only digests starting from here count for `oldestLink` (the state's mark ends there). */
     private readonly linkFloor = Number.NEGATIVE_INFINITY,
+    /** The digests' bucket: a missing hour names the key its digest would have. */
+    private readonly bucket?: string,
   ) {}
 
   event(e: ChainEvent): void {
@@ -115,10 +118,14 @@ export class ChainFindings {
   }
 
   private missingHours(from: number, to: number, why: string): void {
-    for (let h = from; h < to; h += MICROS_PER_HOUR) {
-      const end = Math.min(h + MICROS_PER_HOUR, to);
-      this.add('missing-digest', `no digest covers ${formatDisplay(h)} to ${formatDisplay(end)} (${why})`, { from: h, to: end });
-      this.unchecked.push({ from: h, to: end + MICROS_PER_HOUR, digest: `the missing digest of ${formatDisplay(h)}` });
+    // Newest first, as the walk goes; each hour named by the key its digest would have (CloudTrail
+    // names a digest after its end time, and hourly digests end where the next one starts).
+    for (let end = to; end > from; end -= MICROS_PER_HOUR) {
+      const start = Math.max(end - MICROS_PER_HOUR, from);
+      const key = this.bucket === undefined ? undefined : digestKey(scopeOf(this.chainRef), end);
+      const s3 = key === undefined ? undefined : `s3://${this.bucket}/${key}`;
+      this.add('missing-digest', `no digest covers ${formatDisplay(start)} to ${formatDisplay(end)} (${why})${s3 ? `: ${s3} is not there` : ''}`, { s3, from: start, to: end });
+      this.unchecked.push({ from: start, to: end + MICROS_PER_HOUR, digest: s3 ?? `the missing digest of ${formatDisplay(start)}` });
     }
   }
 
@@ -158,4 +165,8 @@ function safePrevious<T>(f: () => T | null): T | null {
   } catch {
     return null;
   }
+}
+
+function scopeOf(c: ChainRef): DigestScope {
+  return { prefix: c.prefix ?? undefined, organizationId: c.organizationId ?? undefined, account: c.account, sourceRegion: c.region, homeRegion: c.homeRegion, trailName: c.trail };
 }

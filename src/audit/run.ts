@@ -171,7 +171,7 @@ async function keyValidities(keys: PublicKeySource, start: number, end: number):
 async function auditChain(o: AuditOptions, c: DiscoveredChain, validity: (fp: string) => KeyValidity | undefined, start: number): Promise<ChainRun> {
   const chain = chainRef(c.scope);
   const events: ReportEvent[] = [];
-  const findings = new ChainFindings(chain, start, validity, start);
+  const findings = new ChainFindings(chain, start, validity, start, o.bucket);
   const logFindings: Finding[] = [];
   const sink: ReportSink = {
     header: () => undefined,
