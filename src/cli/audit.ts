@@ -57,7 +57,7 @@ export const AUDIT_USAGE = formatUsage(AUDIT_COMMAND);
 export interface AuditDeps {
   readonly output?: Output;
   readonly openS3?: (args: Record<string, string | boolean | undefined>) => Promise<S3Side>;
-  /** Progress lines (stderr when it is a TTY). */
+  /** Progress lines (the CLI gives stderr when it is a terminal). */
   readonly progress?: ((text: string) => void) | undefined;
 }
 
@@ -114,7 +114,7 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
   const output = deps.output ?? createOutput();
   const verbose = args.verbose === true;
   const sink = outputMode === 'json' ? new AuditJsonReport(output, verbose) : new AuditTextReport(output, verbose);
-  const progress = deps.progress ?? (process.stderr.isTTY ? (t: string) => process.stderr.write(t) : undefined);
+  const progress = deps.progress;
   const began = Date.now();
   try {
     const summary = await runAudit(
@@ -137,7 +137,7 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
       sink,
     );
     // A stopped run: its one-line reason on stderr too, as every command says it.
-    if (summary.fatal !== null) process.stderr.write(`\n${summary.fatal}\n`);
+    if (summary.fatal !== null) output.err(`\n${summary.fatal}\n`);
     // Only a run that went to the end moves the state on; a stopped one leaves it as it was.
     else if (statePath !== undefined && state) await writeAtomically(statePath, serializeState(str(args, 's3-bucket')!, state));
     return summary.exitCode;

@@ -105,7 +105,7 @@ describe('special files and escapes, through the log workers', () => {
     const path = trail.path(trail.logs[3]!.key);
     rmSync(path);
     spawnSync('mkfifo', [path]);
-    const r = trail.run([], 20_000);
+    const r = trail.runSpawned([], 20_000);
     expectStop(r, path.slice(path.indexOf(trail.bucket)));
     expect(r.err).toContain('FIFO');
   });
@@ -120,7 +120,7 @@ describe('special files and escapes, through the log workers', () => {
     symlinkSync(outside, join(trail.root, 'escape'));
     json.logFiles[0]!.s3Bucket = 'escape';
     trail.writeDigest(d.key, JSON.stringify(json));
-    const r = trail.run();
+    const r = trail.runSpawned();
     expectStop(r, 'leads outside the local root');
     expect(r.err).not.toContain('valid');
   });
@@ -152,7 +152,7 @@ describe('memory stays bounded for oversized digests', () => {
 describe('a copy without signature sidecars', () => {
   it('keeps the report and adds one hint line at the end of stderr', () => {
     for (const d of trail.digests) rmSync(trail.sidecarPath(d.key));
-    const r = trail.run();
+    const r = trail.runSpawned();
     expect(r.status).toBe(1);
     const lines = r.err.split('\n').filter(Boolean);
     const report = lines.slice(0, -1);
@@ -163,7 +163,7 @@ describe('a copy without signature sidecars', () => {
 
   it('gives no hint when sidecars are there (the reference vectors stay byte-identical)', () => {
     trail.tamperSignature(trail.digests[0]!.key, 5);
-    const r = trail.run();
+    const r = trail.runSpawned();
     expect(r.status).toBe(1);
     expect(r.err).not.toContain('hint:');
   });

@@ -13,11 +13,13 @@ import { acquireLock } from '../../src/util/lock.js';
 import { TEMP_MARK } from '../../src/util/temp-files.js';
 import { startCli } from '../helpers/cli-async.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 /**
  * `sign`'s safety through the built CLI, once per behaviour: interrupts, the chain lock seen from
  * another process, the warnings (each with a command that, run as printed, fixes what it names),
- * and the 7-day rule.
+ * and the 7-day rule. Runs that only set the scene or check the result (a first sign, validate-logs)
+ * are in-process.
  */
 const BUCKET = 'safe-bucket';
 const ACCOUNT = '111122223333';
@@ -44,7 +46,7 @@ async function archive(hours: number, regions = ['us-east-1'], filesPerHour = 2)
 const signArgs = (root: string, keysDir: string, extra: string[]): string[] => ['sign', '--keys-dir', keysDir, '--trail-arn', ARN, '--s3-bucket', BUCKET, '--local-root', root, ...extra];
 
 function validate(root: string, keysDir: string, hours: number, region = 'us-east-1') {
-  return runCli(['validate-logs', '--trail-arn', ARN, '--s3-bucket', BUCKET, '--local-root', root, '--keys-dir', keysDir, '--region', region, '--start-time', formatDisplay(T0), '--end-time', formatDisplay(T0 + hours * H)]);
+  return runInProcess(['validate-logs', '--trail-arn', ARN, '--s3-bucket', BUCKET, '--local-root', root, '--keys-dir', keysDir, '--region', region, '--start-time', formatDisplay(T0), '--end-time', formatDisplay(T0 + hours * H)]);
 }
 
 function files(folder: string, keep: (name: string) => boolean): string[] {
@@ -112,7 +114,7 @@ describe('an interrupted sign', () => {
     expect(third.err).toBe('');
     expect(third.err.includes('\r')).toBe(false); // no progress line when stderr is no terminal
     expect(digests(root)).toHaveLength(HOURS);
-    const v = validate(root, keysDir, HOURS);
+    const v = await validate(root, keysDir, HOURS);
     expect(v.status, v.err).toBe(0);
     expect(v.out).toContain(`${HOURS}/${HOURS} digest files valid\n${HOURS}/${HOURS} log files valid\n`);
   }, 600_000);
@@ -161,27 +163,27 @@ describe('warnings', () => {
     expect(fix.status, fix.err).toBe(0);
     expect(fix.err).toBe('');
     expect(fix.out).toContain('eu-west-1: signed 3 digests');
-    const v = validate(root, keysDir, 3, 'ap-south-1');
+    const v = await validate(root, keysDir, 3, 'ap-south-1');
     expect(v.status, v.err).toBe(0);
   }, 120_000);
 
   it('counts the logs a new chain leaves behind, and its --backfill command signs them', async () => {
     const { root, keysDir } = await archive(6);
-    expect(runCli(signArgs(root, keysDir, ['--until', formatDisplay(T0 + 2 * H)])).status).toBe(0);
+    expect((await runInProcess(signArgs(root, keysDir, ['--until', formatDisplay(T0 + 2 * H)]))).status).toBe(0);
     const r = runCli(signArgs(root, keysDir, ['--new-chain', '--start-time', formatDisplay(T0 + 4 * H), '--until', formatDisplay(T0 + 6 * H)]));
     expect(r.status, r.err).toBe(0);
     expect(r.err).toMatch(/^warning: 4 log file\(s\) of 111122223333 us-east-1 delivered before the new chain's start \(2024-05-01T04:00:00Z\) stay unsigned \(the oldest delivered 2024-05-01T02:\d\d:00Z\): sign them with: trailproof sign .* --account-id 111122223333 --regions us-east-1 --backfill --start-time 2024-05-01T02:00:00Z\n$/);
     const fix = runCli(suggested(r.err, /new chain/));
     expect(fix.status, fix.err).toBe(0);
     expect(fix.out).toContain('signed 2 backfill digests (4 log files)');
-    const v = validate(root, keysDir, 6);
+    const v = await validate(root, keysDir, 6);
     expect(v.status).toBe(0);
     expect(v.out).toContain('12/12 log files valid');
   }, 120_000);
 
   it('counts late logs beyond the look-back, and its --backfill command signs them', async () => {
     const { root, keysDir } = await archive(8);
-    expect(runCli(signArgs(root, keysDir, ['--until', formatDisplay(T0 + 6 * H), '--lookback-hours', '2'])).status).toBe(0);
+    expect((await runInProcess(signArgs(root, keysDir, ['--until', formatDisplay(T0 + 6 * H), '--lookback-hours', '2']))).status).toBe(0);
     const store = new LocalStore(root);
     await store.put(BUCKET, logKey({ account: ACCOUNT }, 'us-east-1', T0 + H + 10 * 60e6, 'LateArrivalAAAAA'), gzipSync('{"Records":[]}'));
     const r = runCli(signArgs(root, keysDir, ['--until', formatDisplay(T0 + 8 * H), '--lookback-hours', '2']));
@@ -190,7 +192,7 @@ describe('warnings', () => {
     const fix = runCli(suggested(r.err, /look-back/));
     expect(fix.status, fix.err).toBe(0);
     expect(fix.out).toContain('signed 1 backfill digest (1 log file)');
-    expect(validate(root, keysDir, 8).out).toContain('17/17 log files valid');
+    expect((await validate(root, keysDir, 8)).out).toContain('17/17 log files valid');
   }, 120_000);
 });
 

@@ -3,10 +3,12 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { runCli, tempDir, type CliResult } from './cli.js';
+import { runInProcess } from './in-process.js';
 
 /**
- * An independent, deliberately small CloudTrail signer for tests. It imports nothing from src/:
- * a bug shared by the verifier and this builder would otherwise hide itself. Layout (behaviour §7):
+ * An independent, deliberately small CloudTrail signer for tests. It imports nothing from src/
+ * (only `run` calls the CLI's dispatcher, through test/helpers/in-process.ts): a bug shared by the
+ * verifier and this builder would otherwise hide itself. Layout (behaviour §7):
  *
  *   DIR/root/<bucket>/<key>                  gzip objects (logs and digests)
  *   DIR/root/<bucket>/<key>.metadata.json    {"signature": hex, "signature-algorithm": "SHA256withRSA"}
@@ -179,10 +181,15 @@ export interface Trail {
   /** validate-logs arguments for this trail (plus `extra`). */
   args(extra?: readonly string[]): string[];
   /**
-   * Runs the built CLI on the trail. `timeoutMs` (default 30 s) bounds a run that hangs: the result
-   * then has status null, which fails any exit-code assertion instead of stalling the suite.
+   * Runs validate-logs on the trail in-process (test/helpers/in-process.ts). `timeoutMs` (default
+   * 30 s) bounds a run that hangs: the promise then rejects, failing the test instead of stalling it.
    */
-  run(extra?: readonly string[], timeoutMs?: number): CliResult;
+  run(extra?: readonly string[], timeoutMs?: number): Promise<CliResult>;
+  /**
+   * Runs the built CLI (a process) on the trail: for what only a process has (the log worker
+   * threads). A run that hangs is killed after `timeoutMs`: status null fails any exit-code assertion.
+   */
+  runSpawned(extra?: readonly string[], timeoutMs?: number): CliResult;
   cleanup(): void;
 }
 
@@ -403,7 +410,8 @@ export function buildTrail(options: BuildOptions): Trail {
       else writeFileSync(sidecarPath(k), o.sidecar);
     },
     args,
-    run: (extra = [], timeoutMs = 30_000) => runCli(args(extra), { timeout: timeoutMs }),
+    run: (extra = [], timeoutMs = 30_000) => runInProcess(args(extra), { timeoutMs }),
+    runSpawned: (extra = [], timeoutMs = 30_000) => runCli(args(extra), { timeout: timeoutMs }),
     cleanup: tmp.cleanup,
   };
   return trail;

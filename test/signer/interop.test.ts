@@ -6,7 +6,8 @@ import { gunzipSync } from "node:zlib";
 import { createHash as hash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyKeyStore, TEST_KEYS } from '../../src/cli/demo.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 /**
  * Every signer output read with the AWS CLI's algorithm, independently of trailproof's verifier:
@@ -32,20 +33,20 @@ beforeAll(async () => {
   dir = tempDir();
   await copyKeyStore(TEST_KEYS, join(dir.path, 'keys'));
   const root = join(dir.path, 'root');
-  expect(runCli(['simulate', '--local-root', root, '--bucket', 'interop', '--account', ACCOUNT, '--regions', 'us-east-1', '--start-time', '2024-05-01T01:00:00Z', '--hours', '4', '--files-per-hour', '2', '--records-per-file', '4', '--prefix', 'p/x']).status).toBe(0);
+  expect((await runInProcess(['simulate', '--local-root', root, '--bucket', 'interop', '--account', ACCOUNT, '--regions', 'us-east-1', '--start-time', '2024-05-01T01:00:00Z', '--hours', '4', '--files-per-hour', '2', '--records-per-file', '4', '--prefix', 'p/x'])).status).toBe(0);
   const sign = ['sign', '--keys-dir', join(dir.path, 'keys'), '--trail-arn', ARN, '--s3-bucket', 'interop', '--s3-prefix', 'p/x', '--regions', 'us-east-1', '--local-root', root];
-  expect(runCli([...sign, '--until', '2024-05-01T03:00:00Z']).status).toBe(0);
-  expect(runCli([...sign, '--until', '2024-05-01T05:00:00Z', '--new-chain', '--start-time', '2024-05-01T04:00:00Z']).status).toBe(0);
-  expect(runCli([...sign, '--backfill', '--now', '2024-05-02T00:00:00Z']).status).toBe(0);
+  expect((await runInProcess([...sign, '--until', '2024-05-01T03:00:00Z'])).status).toBe(0);
+  expect((await runInProcess([...sign, '--until', '2024-05-01T05:00:00Z', '--new-chain', '--start-time', '2024-05-01T04:00:00Z'])).status).toBe(0);
+  expect((await runInProcess([...sign, '--backfill', '--now', '2024-05-02T00:00:00Z'])).status).toBe(0);
 }, 60_000);
 afterAll(() => dir.cleanup());
 
 describe('signer output, read the AWS CLI way', () => {
-  it('verifies with OpenSSL over the guide\'s data-signing string, keys and fields as the AWS CLI expects', () => {
+  it('verifies with OpenSSL over the guide\'s data-signing string, keys and fields as the AWS CLI expects', async () => {
     const bucketDir = join(dir.path, 'root', 'interop');
     const digests = files(bucketDir).filter((f) => f.includes('CloudTrail-Digest') && f.endsWith('.json.gz'));
     expect(digests.length).toBe(4); // 01-02, 02-03; a new chain 04-05; a backfill digest for 03-04
-    const keys = JSON.parse(runCli(['list-public-keys', '--keys-dir', join(dir.path, 'keys'), '--start-time', '2024-05-01T00:00:00Z', '--end-time', '2024-05-03T00:00:00Z']).out) as { PublicKeyList: Array<{ Value: string; Fingerprint: string }> };
+    const keys = JSON.parse((await runInProcess(['list-public-keys', '--keys-dir', join(dir.path, 'keys'), '--start-time', '2024-05-01T00:00:00Z', '--end-time', '2024-05-03T00:00:00Z'])).out) as { PublicKeyList: Array<{ Value: string; Fingerprint: string }> };
     for (const file of digests) {
       const key = file.slice(bucketDir.length + 1);
       expect(key).toMatch(AWS_CLI_KEY);

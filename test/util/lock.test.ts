@@ -2,9 +2,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLock, isStale, releaseAllLocks, type LockHolder } from '../../src/util/lock.js';
 import { ROOT, tempDir } from '../helpers/cli.js';
+
+const TS_SOURCES = join(ROOT, 'test', 'helpers', 'ts-sources-preload.mjs');
 
 function startNode(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -131,7 +134,7 @@ describe('acquireLock', () => {
     // Each child takes the lock (waiting for the others) and, while it holds it, owns a marker file
     // created exclusively: a second holder at the same time fails to create it (no clocks compared).
     const child = `
-      const { acquireLock } = await import(${JSON.stringify(join(ROOT, 'dist', 'util', 'lock.js'))});
+      const { acquireLock } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'src', 'util', 'lock.ts')).href)});
       const { open, unlink } = await import('node:fs/promises');
       const lock = await acquireLock(process.argv[1], { what: 't', waitMs: 60000 });
       const marker = await open(process.argv[1] + '.inside', 'wx');
@@ -140,7 +143,8 @@ describe('acquireLock', () => {
       await unlink(process.argv[1] + '.inside');
       await lock.release();
       console.log('held');`;
-    const runs = Array.from({ length: 4 }, () => startNode(['--input-type=module', '-e', child, path]));
+    // The children run the sources (test/helpers/ts-sources-preload.mjs), as this process does.
+    const runs = Array.from({ length: 4 }, () => startNode(['--import', TS_SOURCES, '--input-type=module', '-e', child, path]));
     expect(await Promise.all(runs)).toEqual(['held\n', 'held\n', 'held\n', 'held\n']);
     expect(existsSync(path)).toBe(false);
   }, 120_000);

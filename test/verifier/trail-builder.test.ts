@@ -33,9 +33,9 @@ function verboseLines(digests: readonly DigestFile[], backfill = false): string 
 }
 
 describe('trail builder + validate-logs on a clean trail', () => {
-  it('validates a 3-hour trail: exit 0, exact verbose report, nothing on stderr', () => {
+  it('validates a 3-hour trail: exit 0, exact verbose report, nothing on stderr', async () => {
     const t = make();
-    const r = t.run(['--verbose']);
+    const r = await t.run(['--verbose']);
     expect(r.err).toBe('');
     expect(r.status).toBe(0);
     expect(r.out).toBe(
@@ -46,9 +46,9 @@ describe('trail builder + validate-logs on a clean trail', () => {
     );
   });
 
-  it('default mode prints the header and summary only', () => {
+  it('default mode prints the header and summary only', async () => {
     const t = make({ hours: 2, logsPerHour: 1 });
-    const r = t.run();
+    const r = await t.run();
     expect(r.status).toBe(0);
     expect(r.err).toBe('');
     expect(r.out).toBe(
@@ -58,9 +58,9 @@ describe('trail builder + validate-logs on a clean trail', () => {
     );
   });
 
-  it('validates a trail with a backfill chain and a key prefix', () => {
+  it('validates a trail with a backfill chain and a key prefix', async () => {
     const t = make({ hours: 2, logsPerHour: 1, backfillHours: 2, prefix: 'org/logs', trailName: 'pre-fixed' });
-    const r = t.run(['--verbose']);
+    const r = await t.run(['--verbose']);
     expect(r.err).toBe('');
     expect(r.status).toBe(0);
     expect(r.out).toBe(
@@ -72,12 +72,12 @@ describe('trail builder + validate-logs on a clean trail', () => {
     );
   });
 
-  it('tamper helpers: a flipped log byte, a changed signature digit', () => {
+  it('tamper helpers: a flipped log byte, a changed signature digit', async () => {
     const t = make({ hours: 2, logsPerHour: 1 });
     const [d0, d1] = t.digests as [DigestFile, DigestFile];
     t.tamperSignature(d0.key, 17);
     t.flipByte(d1.logs[0]!.key, d1.logs[0]!.gz.length - 6);
-    const r = t.run();
+    const r = await t.run();
     expect(r.err).toBe(
       `Log file\ts3://${t.bucket}/${d1.logs[0]!.key}\tINVALID: invalid format\n\n` +
         `Digest file\ts3://${t.bucket}/${d0.key}\tINVALID: signature verification failed\n\n`,
@@ -85,10 +85,10 @@ describe('trail builder + validate-logs on a clean trail', () => {
     expect(r.status).toBe(1);
     t.restore(d0.key);
     t.restore(d1.logs[0]!.key);
-    expect(t.run().status).toBe(0);
+    expect((await t.run()).status).toBe(0);
   });
 
-  it('a deleted log and a moved digest are reported, exit 1', () => {
+  it('a deleted log and a moved digest are reported, exit 1', async () => {
     const t = make({ hours: 3, logsPerHour: 1 });
     const [d0, d1, d2] = t.digests as [DigestFile, DigestFile, DigestFile];
     const log = d2.logs[0]!;
@@ -96,7 +96,7 @@ describe('trail builder + validate-logs on a clean trail', () => {
     // Moved half an hour earlier in the same folder: still listed, no longer where it says it is.
     const moved = t.digestKeyFor(Date.parse(d1.endTime) - 1_800_000);
     t.moveObject(d1.key, moved);
-    const r = t.run();
+    const r = await t.run();
     expect(r.status).toBe(1);
     expect(r.err).toBe(
       `Log file\ts3://${t.bucket}/${log.key}\tINVALID: not found\n\n` +

@@ -3,7 +3,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildTrail, createTestKey, iso, keysJson, STACK_FRAME, type TestKey, type Trail } from '../helpers/trail-builder.js';
 
 /**
- * The digest walk (behaviour §2, §3, §5) on trails from the independent builder, through the CLI.
+ * The digest walk (behaviour §2, §3, §5) on trails from the independent builder, through the CLI
+ * (in-process: test/helpers/in-process.ts).
  * Expected reports are written out from the rules, never taken from a previous run.
  */
 let key: TestKey;
@@ -27,7 +28,7 @@ const digestValid = (t: Trail, i: number): string =>
   `Digest file\ts3://${t.bucket}/${t.digests[i]!.key}\tvalid\nLog file\ts3://${t.bucket}/${t.digests[i]!.logs[0]!.key}\tvalid\n`;
 
 describe('the digest walk', () => {
-  it('a chain that ends early, with an older digest listed: a gap line on stderr, exit 0', () => {
+  it('a chain that ends early, with an older digest listed: a gap line on stderr, exit 0', async () => {
     const t = fresh(3);
     const [d0, d1, d2] = t.digests;
     t.deleteObject(d1!.key);
@@ -35,7 +36,7 @@ describe('the digest walk', () => {
     const body = JSON.parse(d2!.raw.toString('utf8')) as Record<string, unknown>;
     for (const f of ['previousDigestS3Bucket', 'previousDigestS3Object', 'previousDigestHashValue', 'previousDigestHashAlgorithm', 'previousDigestSignature']) body[f] = null;
     t.writeDigest(d2!.key, JSON.stringify(body));
-    const r = t.run(['--verbose']);
+    const r = await t.run(['--verbose']);
     expect(r.status).toBe(0);
     expect(r.err).toBe(`\nNo log files were delivered by CloudTrail between ${d0!.endTime} and ${d2!.startTime}\n\n`);
     expect(r.out).toBe(
@@ -44,11 +45,11 @@ describe('the digest walk', () => {
     );
   });
 
-  it('two missing digests in a row: only the first is reported (the reference\'s quirk)', () => {
+  it('two missing digests in a row: only the first is reported (the reference\'s quirk)', async () => {
     const t = fresh(4);
     t.deleteObject(t.digests[1]!.key);
     t.deleteObject(t.digests[2]!.key);
-    const r = t.run();
+    const r = await t.run();
     expect(r.err).toBe(`Digest file\ts3://${t.bucket}/${t.digests[2]!.key}\tINVALID: not found\n\n`);
     expect(r.out).toBe(
       `${header(t)}Results requested for ${t.start} to ${t.end}\nResults found for ${t.start} to ${t.end}:\n\n` +
@@ -57,20 +58,20 @@ describe('the digest walk', () => {
     expect(r.status).toBe(1);
   });
 
-  it('the newest digest deleted: not listed, so not reported; the walk starts at the next one', () => {
+  it('the newest digest deleted: not listed, so not reported; the walk starts at the next one', async () => {
     const t = fresh(3);
     t.deleteObject(t.digests[2]!.key);
-    const r = t.run();
+    const r = await t.run();
     // a deleted newest digest is not listed at all: the walk starts at d1, nothing is INVALID
     expect(r.err).toBe('');
     expect(r.out).toContain('2/2 digest files valid\n2/2 log files valid\n');
     expect(r.status).toBe(0);
   });
 
-  it('--start-time equal to a digest\'s start: the walk goes one digest further (inclusive)', () => {
+  it('--start-time equal to a digest\'s start: the walk goes one digest further (inclusive)', async () => {
     const t = fresh(3);
     const start = t.digests[1]!.startTime;
-    const r = t.run(['--start-time', start, '--verbose']);
+    const r = await t.run(['--start-time', start, '--verbose']);
     expect(r.err).toBe('');
     expect(r.out).toBe(
       `${header(t, start)}${digestValid(t, 2)}${digestValid(t, 1)}${digestValid(t, 0)}\nResults requested for ${start} to ${t.end}\n` +
@@ -79,10 +80,10 @@ describe('the digest walk', () => {
     expect(r.status).toBe(0);
   });
 
-  it('--start-time one second later: the older digest is neither listed nor walked to', () => {
+  it('--start-time one second later: the older digest is neither listed nor walked to', async () => {
     const t = fresh(3);
     const start = iso(Date.parse(t.digests[1]!.startTime) + 1000);
-    const r = t.run(['--start-time', start, '--verbose']);
+    const r = await t.run(['--start-time', start, '--verbose']);
     expect(r.err).toBe('');
     expect(r.out).toBe(
       `${header(t, start)}${digestValid(t, 2)}${digestValid(t, 1)}\nResults requested for ${start} to ${t.end}\n` +
@@ -91,11 +92,11 @@ describe('the digest walk', () => {
     expect(r.status).toBe(0);
   });
 
-  it('a fraction of a second after a digest\'s start stops the walk there (the stop test keeps fractions)', () => {
+  it('a fraction of a second after a digest\'s start stops the walk there (the stop test keeps fractions)', async () => {
     const t = fresh(3);
     const whole = t.digests[1]!.startTime;
     const start = whole.replace('Z', '.5Z');
-    const r = t.run(['--start-time', start, '--verbose']);
+    const r = await t.run(['--start-time', start, '--verbose']);
     expect(r.err).toBe('');
     // fractions are dropped in the display
     expect(r.out).toBe(
@@ -104,10 +105,10 @@ describe('the digest walk', () => {
     );
   });
 
-  it('--end-time: digests stamped up to end + 1 hour are listed; the found window is clipped to end', () => {
+  it('--end-time: digests stamped up to end + 1 hour are listed; the found window is clipped to end', async () => {
     const t = fresh(3);
     const end = t.digests[0]!.endTime;
-    const r = t.run(['--end-time', end, '--verbose']);
+    const r = await t.run(['--end-time', end, '--verbose']);
     expect(r.err).toBe('');
     expect(r.out).toBe(
       `${header(t, t.start, end)}${digestValid(t, 1)}${digestValid(t, 0)}\nResults requested for ${t.start} to ${end}\n` +
@@ -116,38 +117,38 @@ describe('the digest walk', () => {
     expect(r.status).toBe(0);
   });
 
-  it('a window with no digests: No digests found', () => {
+  it('a window with no digests: No digests found', async () => {
     const t = fresh(1);
     const start = iso(Date.parse(t.end) + 3 * HOUR);
     const end = iso(Date.parse(t.end) + 4 * HOUR);
-    const r = t.run(['--start-time', start, '--end-time', end]);
+    const r = await t.run(['--start-time', start, '--end-time', end]);
     expect(r.err).toBe('');
     expect(r.out).toBe(`${header(t, start, end)}Results requested for ${start} to ${end}\nNo digests found\n`);
     expect(r.status).toBe(0);
   });
 
-  it('the digests\' bucket missing: NoSuchBucket, exit 255', () => {
+  it('the digests\' bucket missing: NoSuchBucket, exit 255', async () => {
     const t = fresh(1);
-    const r = t.run(['--s3-bucket', 'no-such-bucket']);
+    const r = await t.run(['--s3-bucket', 'no-such-bucket']);
     expect(r.err).toBe('\nAn error occurred (NoSuchBucket) when calling the GetBucketLocation operation: The specified bucket does not exist\n');
     expect(r.err).not.toMatch(STACK_FRAME);
     expect(r.status).toBe(255);
   });
 
-  it('no public key valid in [start, end + 2h]: stops after the header, exit 255', () => {
+  it('no public key valid in [start, end + 2h]: stops after the header, exit 255', async () => {
     const t = fresh(1);
     const far = Date.parse(t.end) + 10 * 24 * HOUR;
     writeFileSync(t.keysFile, keysJson([{ key, from: far, to: far + HOUR }]));
-    const r = t.run();
+    const r = await t.run();
     expect(r.out).toBe(header(t));
     expect(r.err).toBe(`\nNo public keys found between ${t.start} and ${iso(Date.parse(t.end) + 2 * HOUR)}\n`);
     expect(r.status).toBe(255);
   });
 
-  it('a key valid only until the window starts still counts (overlap is inclusive)', () => {
+  it('a key valid only until the window starts still counts (overlap is inclusive)', async () => {
     const t = fresh(1);
     writeFileSync(t.keysFile, keysJson([{ key, from: Date.parse(t.start) - 24 * HOUR, to: Date.parse(t.start) }]));
-    const r = t.run();
+    const r = await t.run();
     expect(r.err).toBe('');
     expect(r.status).toBe(0);
   });
