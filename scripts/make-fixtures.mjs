@@ -37,15 +37,46 @@ const keys = new KeyStore(keysDir);
 
 async function baseTrail(dir, { gap = false } = {}) {
   const store = new LocalStore(join(dir, 'root'));
-  await simulateDelivery(store, { bucket: BUCKET, account: ACCOUNT, regions: ['us-east-1'], start: START, hours: 6, filesPerHour: 2, recordsPerFile: 5, seed: 'fixtures' });
+  await simulateDelivery(store, {
+    bucket: BUCKET,
+    account: ACCOUNT,
+    regions: ['us-east-1'],
+    start: START,
+    hours: 6,
+    filesPerHour: 2,
+    recordsPerFile: 5,
+    seed: 'fixtures',
+  });
   const sign = (until, extra = {}) =>
-    signRegion({ store, keys, bucket: BUCKET, scope, until, lookback: 24 * H, concurrency: 2, now: () => START + 12 * H, warn: (m) => console.error(m), ...extra });
+    signRegion({
+      store,
+      keys,
+      bucket: BUCKET,
+      scope,
+      until,
+      lookback: 24 * H,
+      concurrency: 2,
+      now: () => START + 12 * H,
+      warn: (m) => console.error(m),
+      ...extra,
+    });
   if (!gap) {
     await sign(START + 6 * H);
   } else {
     await sign(START + 3 * H);
     await sign(START + 6 * H, { newChainAt: START + 4 * H });
-    await backfillRegion({ store, keys, bucket: BUCKET, scope, until: START + 6 * H, lookback: 24 * H, concurrency: 2, now: () => START + 12 * H, warn: (m) => console.error(m), from: START });
+    await backfillRegion({
+      store,
+      keys,
+      bucket: BUCKET,
+      scope,
+      until: START + 6 * H,
+      lookback: 24 * H,
+      concurrency: 2,
+      now: () => START + 12 * H,
+      warn: (m) => console.error(m),
+      from: START,
+    });
   }
   const entries = selectOverlapping(await keys.publicEntries(), START - 24 * H, START + 24 * H);
   writeFileSync(join(dir, 'keys.json'), formatPublicKeysJson(entries));
@@ -66,7 +97,9 @@ const CASES = {
   'modify-log': async (dir) => {
     const name = findLog(dir, 2);
     const path = join(dirname(obj(dir, firstLog(2) + '_')), name);
-    const text = gunzipSync(readFileSync(path)).toString('utf8').replace(/"eventName":"[A-Za-z]+"/, '"eventName":"DeleteTrail"');
+    const text = gunzipSync(readFileSync(path))
+      .toString('utf8')
+      .replace(/"eventName":"[A-Za-z]+"/, '"eventName":"DeleteTrail"');
     writeFileSync(path, gzipSync(text));
   },
   'delete-log': async (dir) => {
@@ -106,7 +139,15 @@ for (const [name, tamper] of Object.entries(CASES)) {
     const args = ['--trail-arn', ARN, '--start-time', '2024-05-01T00:00:00Z', '--end-time', '2024-05-01T06:00:00Z', '--s3-bucket', BUCKET];
     if (mode === 'verbose') args.push('--verbose');
     writeFileSync(join(dir, 'expected', `${mode}.args.json`), JSON.stringify({ args, local_root: 'root', public_keys: 'keys.json' }, null, 2) + '\n');
-    const r = spawnSync(process.execPath, [dist('cli/main.js'), 'validate-logs', ...args, '--local-root', join(dir, 'root'), '--public-keys', join(dir, 'keys.json')]);
+    const r = spawnSync(process.execPath, [
+      dist('cli/main.js'),
+      'validate-logs',
+      ...args,
+      '--local-root',
+      join(dir, 'root'),
+      '--public-keys',
+      join(dir, 'keys.json'),
+    ]);
     writeFileSync(join(dir, 'expected', `${mode}.stdout`), r.stdout);
     writeFileSync(join(dir, 'expected', `${mode}.stderr`), r.stderr);
     writeFileSync(join(dir, 'expected', `${mode}.rc`), `${r.status}\n`);

@@ -63,7 +63,8 @@ export class ChainFindings {
     if (e.kind === 'invalid') {
       const end = this.safeStamp(e.key);
       const from = end === undefined ? undefined : end - MICROS_PER_HOUR;
-      if (e.reason === 'not found') this.add('missing-digest', `digest ${s3} is gone${end === undefined ? '' : ` (the hour to ${formatDisplay(end)})`}`, { s3, from, to: end });
+      if (e.reason === 'not found')
+        this.add('missing-digest', `digest ${s3} is gone${end === undefined ? '' : ` (the hour to ${formatDisplay(end)})`}`, { s3, from, to: end });
       else this.add('digest-invalid', `digest ${s3}: ${e.reason}`, { s3, from, to: end });
       if (e.backfill || end === undefined) return;
       this.unchecked.push({ from: from!, to: end + MICROS_PER_HOUR, digest: s3 });
@@ -71,6 +72,10 @@ export class ChainFindings {
       return;
     }
     const d = e.digest;
+    // validate-logs (and the AWS CLI) only ask that the metadata has a signature-algorithm; CloudTrail
+    // writes one value, and a digest that says otherwise was not written by it.
+    if (e.algorithm !== 'SHA256withRSA')
+      this.add('digest-invalid', `digest ${s3}: signature-algorithm is ${JSON.stringify(e.algorithm)}, not "SHA256withRSA"`, { s3 });
     for (const entry of safeEntries(() => d.logEntries(s3))) {
       if (typeof entry.s3Bucket === 'string' && typeof entry.s3Object === 'string') this.referenced.add(`${entry.s3Bucket}/${entry.s3Object}`);
     }
@@ -80,7 +85,11 @@ export class ChainFindings {
     const fp = d.field('digestPublicKeyFingerprint');
     const validity = typeof fp === 'string' ? this.keyValidity(fp) : undefined;
     if (validity && (end < validity.from || end > validity.to)) {
-      this.add('key-not-valid-at-signing', `digest ${s3} ends ${formatDisplay(end)}, outside its key's validity (${formatDisplay(validity.from)} to ${formatDisplay(validity.to)})`, { s3, from: start, to: end });
+      this.add(
+        'key-not-valid-at-signing',
+        `digest ${s3} ends ${formatDisplay(end)}, outside its key's validity (${formatDisplay(validity.from)} to ${formatDisplay(validity.to)})`,
+        { s3, from: start, to: end },
+      );
     }
     // The digest this one's successor linked to: its bytes must hash to what the successor says.
     const links = this.cursor?.links;
@@ -92,25 +101,43 @@ export class ChainFindings {
       this.newestEnd = end;
       this.newest = { bucket: e.bucket, key: e.key, sha256: sha256Hex(d.raw), signature: e.signature, start, end };
     }
-    if (start >= this.linkFloor) this.oldestLink = { key: previous?.key ?? null, hash: d.field('previousDigestHashValue') ?? null, signature: d.field('previousDigestSignature') ?? null };
-    this.advance(start, end, previous !== null, previous ? { ...previous, hash: d.field('previousDigestHashValue') ?? null, from: s3 } : undefined, { key: e.key, s3 });
+    if (start >= this.linkFloor)
+      this.oldestLink = { key: previous?.key ?? null, hash: d.field('previousDigestHashValue') ?? null, signature: d.field('previousDigestSignature') ?? null };
+    this.advance(start, end, previous !== null, previous ? { ...previous, hash: d.field('previousDigestHashValue') ?? null, from: s3 } : undefined, {
+      key: e.key,
+      s3,
+    });
   }
 
   /** The walk is over: hours below the oldest digest that a link still claims. */
   finish(): void {
     const c = this.cursor;
-    if (c && c.linked && c.at > this.start) this.missingHours(this.hourFloor(this.start), c.at, 'before the oldest digest in range, which links to a previous one');
+    if (c && c.linked && c.at > this.start)
+      this.missingHours(this.hourFloor(this.start), c.at, 'before the oldest digest in range, which links to a previous one');
   }
 
   private advance(start: number, end: number, linked: boolean, links: Cursor['links'], here?: { key: string; s3: string }): void {
     const c = this.cursor;
     if (c) {
       const what = here ? `digest ${here.s3}` : 'a digest';
-      if (end > c.at) this.add('window-overlap', `${what} ends ${formatDisplay(end)}, after the next digest starts (${formatDisplay(c.at)})`, { s3: here?.s3, from: c.at, to: end });
+      if (end > c.at)
+        this.add('window-overlap', `${what} ends ${formatDisplay(end)}, after the next digest starts (${formatDisplay(c.at)})`, {
+          s3: here?.s3,
+          from: c.at,
+          to: end,
+        });
       else if (end < c.at) {
-        if (!c.linked) this.add('chain-restart', `the chain restarts: no digest from ${formatDisplay(end)} to ${formatDisplay(c.at)} (${hours(end, c.at)} h)`, { from: end, to: c.at });
+        if (!c.linked)
+          this.add('chain-restart', `the chain restarts: no digest from ${formatDisplay(end)} to ${formatDisplay(c.at)} (${hours(end, c.at)} h)`, {
+            from: end,
+            to: c.at,
+          });
         else if (c.links && here && c.links.key === here.key) {
-          this.add('window-discontinuity', `digest ${c.links.from} starts ${formatDisplay(c.at)} but the digest it links to, ${here.s3}, ends ${formatDisplay(end)}`, { s3: here.s3, from: end, to: c.at });
+          this.add(
+            'window-discontinuity',
+            `digest ${c.links.from} starts ${formatDisplay(c.at)} but the digest it links to, ${here.s3}, ends ${formatDisplay(end)}`,
+            { s3: here.s3, from: end, to: c.at },
+          );
         } else this.missingHours(end, c.at, 'between linked digests');
       }
     }
@@ -124,7 +151,11 @@ export class ChainFindings {
       const start = Math.max(end - MICROS_PER_HOUR, from);
       const key = this.bucket === undefined ? undefined : digestKey(scopeOf(this.chainRef), end);
       const s3 = key === undefined ? undefined : `s3://${this.bucket}/${key}`;
-      this.add('missing-digest', `no digest covers ${formatDisplay(start)} to ${formatDisplay(end)} (${why})${s3 ? `: ${s3} is not there` : ''}`, { s3, from: start, to: end });
+      this.add('missing-digest', `no digest covers ${formatDisplay(start)} to ${formatDisplay(end)} (${why})${s3 ? `: ${s3} is not there` : ''}`, {
+        s3,
+        from: start,
+        to: end,
+      });
       this.unchecked.push({ from: start, to: end + MICROS_PER_HOUR, digest: s3 ?? `the missing digest of ${formatDisplay(start)}` });
     }
   }
@@ -142,7 +173,13 @@ export class ChainFindings {
   }
 
   private add(code: Parameters<typeof finding>[0], message: string, at: { s3?: string | undefined; from?: number | undefined; to?: number | undefined }): void {
-    this.findings.push(finding(code, this.chainRef, message, { ...(at.s3 ? { s3: at.s3 } : {}), ...(at.from !== undefined ? { from: at.from } : {}), ...(at.to !== undefined ? { to: at.to } : {}) }));
+    this.findings.push(
+      finding(code, this.chainRef, message, {
+        ...(at.s3 ? { s3: at.s3 } : {}),
+        ...(at.from !== undefined ? { from: at.from } : {}),
+        ...(at.to !== undefined ? { to: at.to } : {}),
+      }),
+    );
   }
 }
 
@@ -168,5 +205,12 @@ function safePrevious<T>(f: () => T | null): T | null {
 }
 
 function scopeOf(c: ChainRef): DigestScope {
-  return { prefix: c.prefix ?? undefined, organizationId: c.organizationId ?? undefined, account: c.account, sourceRegion: c.region, homeRegion: c.homeRegion, trailName: c.trail };
+  return {
+    prefix: c.prefix ?? undefined,
+    organizationId: c.organizationId ?? undefined,
+    account: c.account,
+    sourceRegion: c.region,
+    homeRegion: c.homeRegion,
+    trailName: c.trail,
+  };
 }

@@ -42,19 +42,45 @@ export async function logFolderFindings(
       const s3 = `s3://${bucket}/${key}`;
       if (w) w.count++;
       else if ((newest === null || k.delivered >= newest) && end - k.delivered <= DIGEST_DELAY) {
-        out.push(finding('pending', chain, `log ${s3}, delivered ${formatDisplay(k.delivered)}, is not digested yet (delivered within ${DIGEST_DELAY / MICROS_PER_HOUR} h of the end, after the newest digest)`, { s3 }));
+        out.push(
+          finding(
+            'pending',
+            chain,
+            `log ${s3}, delivered ${formatDisplay(k.delivered)}, is not digested yet (delivered within ${DIGEST_DELAY / MICROS_PER_HOUR} h of the end, after the newest digest)`,
+            { s3 },
+          ),
+        );
       } else out.push(finding('unreferenced-log', chain, `log ${s3}, delivered ${formatDisplay(k.delivered)}, is referenced by no valid digest`, { s3 }));
     }
   }
   for (const w of windows) {
-    if (w.count > 0) out.push(finding('unchecked-logs', chain, `${w.count} log file(s) delivered from ${formatDisplay(w.from)} to ${formatDisplay(w.to)} could not be checked: ${w.digest} is missing or invalid`, { from: w.from, to: w.to, count: w.count }));
+    if (w.count > 0)
+      out.push(
+        finding(
+          'unchecked-logs',
+          chain,
+          `${w.count} log file(s) delivered from ${formatDisplay(w.from)} to ${formatDisplay(w.to)} could not be checked: ${w.digest} is missing or invalid`,
+          { from: w.from, to: w.to, count: w.count },
+        ),
+      );
   }
   for (const g of group) {
     if (g.newestEnd !== null && end - g.newestEnd <= DIGEST_DELAY) continue;
     const later = after.get(g) ?? 0;
     const since = g.newestEnd === null ? 'has no digest in range' : `ends ${formatDisplay(g.newestEnd)}`;
-    const why = later > 0 ? `${later} log file(s) were delivered after it: its newest digests were probably deleted` : 'no log file was delivered after it: logging was probably stopped';
-    if (g.newestEnd !== null) out.push(finding('chain-stops', g.chainRef, `the chain's newest digest ${since}, more than ${DIGEST_DELAY / MICROS_PER_HOUR} h before ${formatDisplay(end)}; ${why}`, { from: g.newestEnd, to: end }));
+    const why =
+      later > 0
+        ? `${later} log file(s) were delivered after it: its newest digests were probably deleted`
+        : 'no log file was delivered after it: logging was probably stopped';
+    if (g.newestEnd !== null)
+      out.push(
+        finding(
+          'chain-stops',
+          g.chainRef,
+          `the chain's newest digest ${since}, more than ${DIGEST_DELAY / MICROS_PER_HOUR} h before ${formatDisplay(end)}; ${why}`,
+          { from: g.newestEnd, to: end },
+        ),
+      );
   }
   return out;
 }

@@ -45,7 +45,10 @@ export class AuditTextReport implements AuditSink {
   event(_chain: ChainRef, e: ReportEvent): void {
     if (!this.verbose || e.type === 'fatal') return;
     if (e.type === 'gap') this.output.out(`    gap ${formatDisplay(e.from)} to ${formatDisplay(e.to)}${e.backfill ? ' (backfill)' : ''}\n`);
-    else this.output.out(`    ${e.type === 'digest' ? (e.backfill ? 'backfill digest' : 'digest') : 'log'} s3://${e.bucket}/${e.key} ${e.valid ? 'valid' : `INVALID: ${e.reason}`}\n`);
+    else
+      this.output.out(
+        `    ${e.type === 'digest' ? (e.backfill ? 'backfill digest' : 'digest') : 'log'} s3://${e.bucket}/${e.key} ${e.valid ? 'valid' : `INVALID: ${e.reason}`}\n`,
+      );
   }
 
   finding(f: Finding): void {
@@ -55,7 +58,9 @@ export class AuditTextReport implements AuditSink {
 
   chainEnd(s: ChainSummary): void {
     const digests = { valid: s.digests.valid + s.backfillDigests.valid, invalid: s.digests.invalid + s.backfillDigests.invalid };
-    this.output.out(`${chainName(s.chain)}: ${counts('digest', digests)}, ${counts('log', s.logs)}; ${severities(s.findings)}${s.fatal ? `; STOPPED: ${s.fatal}` : ''}\n`);
+    this.output.out(
+      `${chainName(s.chain)}: ${counts('digest', digests)}, ${counts('log', s.logs)}; ${severities(s.findings)}${s.fatal ? `; STOPPED: ${s.fatal}` : ''}\n`,
+    );
     for (const f of this.findings) this.output.out(`  ${line(f)}\n`);
     this.findings = [];
   }

@@ -64,7 +64,9 @@ function selected(c: DiscoveredChain, f: AuditFilters | undefined): boolean {
 export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditSummary> {
   sink.header(o.bucket, o.prefix, o.start, o.end);
   const found = await discover(o.store, o.bucket, o.prefix, o.start, o.end);
-  const chains = [...found.chains.entries()].filter(([, c]) => selected(c, o.filters) && reachesRange(c, o.start)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const chains = [...found.chains.entries()]
+    .filter(([, c]) => selected(c, o.filters) && reachesRange(c, o.start))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const validity = await keyValidities(o.keys, o.start, o.end);
   const totals = { digests: { valid: 0, invalid: 0 }, logs: { valid: 0, invalid: 0 }, findings: { error: 0, warning: 0, info: 0 } as Record<Severity, number> };
   let fatal: string | null = null;
@@ -84,7 +86,13 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
       const i = next++;
       const p = auditChain(o, runs[i]!.c, validity, chainStart(o, runs[i]!.id));
       results[i] = p;
-      started.set(i, p.then(() => undefined, () => undefined));
+      started.set(
+        i,
+        p.then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
     }
   };
   launch();
@@ -107,7 +115,15 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
     group[group.length - 1]!.errors = all.filter((f) => f.severity === 'error').length;
     if (lastOfFolder.get(folder) === id && summary.fatal === null) {
       const from = Math.max(...group.map((g) => chainStart(o, g.id)));
-      const extra = await logFolderFindings(o.store, o.bucket, c, group.map((g) => g.walked), chain, from, o.end);
+      const extra = await logFolderFindings(
+        o.store,
+        o.bucket,
+        c,
+        group.map((g) => g.walked),
+        chain,
+        from,
+        o.end,
+      );
       all.push(...extra);
       const extraErrors = extra.filter((f) => f.severity === 'error').length;
       // The folder's findings concern every chain in it: none of them advances its mark past them.
@@ -129,7 +145,16 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
     o.onProgress?.(i + 1, runs.length, totals.logs.valid + totals.logs.invalid);
     if (fatal) break;
   }
-  if (fatal === null) for (const f of outsideFindings(found, o, chains.map(([, c]) => c))) (sink.finding(f), count(f));
+  if (fatal === null) {
+    for (const f of outsideFindings(
+      found,
+      o,
+      chains.map(([, c]) => c),
+    )) {
+      sink.finding(f);
+      count(f);
+    }
+  }
 
   const failAt = o.failOn ?? 'error';
   const failing = failAt === 'never' ? 0 : totals.findings.error + (failAt === 'warning' ? totals.findings.warning : 0);
@@ -176,21 +201,50 @@ async function auditChain(o: AuditOptions, c: DiscoveredChain, validity: (fp: st
   const sink: ReportSink = {
     header: () => undefined,
     event: (e: ReportEvent) => {
-      if (e.type === 'log' && !e.valid) logFindings.push(finding('log-invalid', chain, `log s3://${e.bucket}/${e.key}: ${e.reason}`, { s3: `s3://${e.bucket}/${e.key}` }));
+      if (e.type === 'log' && !e.valid)
+        logFindings.push(finding('log-invalid', chain, `log s3://${e.bucket}/${e.key}: ${e.reason}`, { s3: `s3://${e.bucket}/${e.key}` }));
       if (o.verbose) events.push(e);
     },
     summary: () => undefined,
   };
   const run: RunSummary = await runValidation(
-    { store: o.store, keys: o.keys, scope: c.scope, bucket: o.bucket, start, end: o.end, concurrency: o.concurrency, readAhead: o.readAhead, onChainEvent: (e) => findings.event(e) },
+    {
+      store: o.store,
+      keys: o.keys,
+      scope: c.scope,
+      bucket: o.bucket,
+      start,
+      end: o.end,
+      concurrency: o.concurrency,
+      readAhead: o.readAhead,
+      onChainEvent: (e) => findings.event(e),
+    },
     sink,
   );
   findings.finish();
   findings.findings.push(...logFindings);
-  if (run.digests.valid + run.digests.invalid + run.backfillDigests.valid + run.backfillDigests.invalid === 0 && run.fatal === null && !o.state?.has(chainIdOf(c.scope))) {
-    findings.findings.push(finding('no-digests', chain, `no digest of trail ${c.scope.trailName} for ${c.scope.account} ${c.scope.sourceRegion} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}`));
+  if (
+    run.digests.valid + run.digests.invalid + run.backfillDigests.valid + run.backfillDigests.invalid === 0 &&
+    run.fatal === null &&
+    !o.state?.has(chainIdOf(c.scope))
+  ) {
+    findings.findings.push(
+      finding(
+        'no-digests',
+        chain,
+        `no digest of trail ${c.scope.trailName} for ${c.scope.account} ${c.scope.sourceRegion} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}`,
+      ),
+    );
   }
-  const summary: ChainSummary = { chain, digests: run.digests, backfillDigests: run.backfillDigests, logs: run.logs, findings: { error: 0, warning: 0, info: 0 }, newestEnd: findings.newestEnd, fatal: run.fatal };
+  const summary: ChainSummary = {
+    chain,
+    digests: run.digests,
+    backfillDigests: run.backfillDigests,
+    logs: run.logs,
+    findings: { error: 0, warning: 0, info: 0 },
+    newestEnd: findings.newestEnd,
+    fatal: run.fatal,
+  };
   return { events, summary, findings };
 }
 
@@ -203,9 +257,14 @@ interface ChainRun {
 /** Findings outside the chains: unexpected objects, log folders without any chain, requested scopes with none. */
 function outsideFindings(found: Discovery, o: AuditOptions, audited: DiscoveredChain[]): Finding[] {
   const out: Finding[] = [];
-  for (const key of found.unexpected) out.push(finding('unexpected-object', null, `s3://${o.bucket}/${key} is neither a log, a digest nor a sidecar`, { s3: `s3://${o.bucket}/${key}` }));
+  for (const key of found.unexpected)
+    out.push(finding('unexpected-object', null, `s3://${o.bucket}/${key} is neither a log, a digest nor a sidecar`, { s3: `s3://${o.bucket}/${key}` }));
   if (found.unexpectedCount > UNEXPECTED_NAMED) {
-    out.push(finding('unexpected-object', null, `${found.unexpectedCount - UNEXPECTED_NAMED} more unexpected objects under AWSLogs/`, { count: found.unexpectedCount - UNEXPECTED_NAMED }));
+    out.push(
+      finding('unexpected-object', null, `${found.unexpectedCount - UNEXPECTED_NAMED} more unexpected objects under AWSLogs/`, {
+        count: found.unexpectedCount - UNEXPECTED_NAMED,
+      }),
+    );
   }
   const withChain = new Set(audited.map(folderOf));
   const allChains = new Set([...found.chains.values()].map(folderOf));
@@ -214,12 +273,20 @@ function outsideFindings(found: Discovery, o: AuditOptions, audited: DiscoveredC
     if (logs === 0 || withChain.has(id) || allChains.has(id)) continue;
     if (o.filters?.accounts && !o.filters.accounts.includes(folder.account)) continue;
     if (o.filters?.regions && !o.filters.regions.includes(folder.region)) continue;
-    out.push(finding('no-digests', null, `${logs} log files of ${folder.account} ${folder.region} in range, and no digest of any trail for them`, { count: logs }));
+    out.push(
+      finding('no-digests', null, `${logs} log files of ${folder.account} ${folder.region} in range, and no digest of any trail for them`, { count: logs }),
+    );
   }
   for (const account of o.filters?.accounts ?? []) {
     for (const region of o.filters?.regions ?? [undefined]) {
       if (audited.some((c) => c.scope.account === account && (region === undefined || c.scope.sourceRegion === region))) continue;
-      out.push(finding('no-digests', null, `no digest for account ${account}${region ? ` in ${region}` : ''} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}`));
+      out.push(
+        finding(
+          'no-digests',
+          null,
+          `no digest for account ${account}${region ? ` in ${region}` : ''} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}`,
+        ),
+      );
     }
   }
   for (const t of o.filters?.trails ?? []) {

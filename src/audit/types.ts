@@ -112,6 +112,11 @@ export function chainRef(scope: DigestScope): ChainRef {
   };
 }
 
-export function finding(code: FindingCode, chain: ChainRef | null, message: string, at: { s3?: string; from?: number; to?: number; count?: number } = {}): Finding {
+export function finding(
+  code: FindingCode,
+  chain: ChainRef | null,
+  message: string,
+  at: { s3?: string; from?: number; to?: number; count?: number } = {},
+): Finding {
   return { code, severity: FINDING_SEVERITY[code], chain, s3: at.s3 ?? null, from: at.from ?? null, to: at.to ?? null, message, count: at.count ?? 1 };
 }

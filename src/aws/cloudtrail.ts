@@ -52,9 +52,7 @@ export class CloudTrailSource implements PublicKeySource {
     this.organizations ??= (async () => {
       const sdk = await loadOrganizationsSdk();
       const { endpoint: _s3Endpoint, ...common } = this.options;
-      const client = new sdk.OrganizationsClient(
-        awsClientConfig({ ...common, endpoint: this.options.organizationsEndpoint }, this.options.region),
-      );
+      const client = new sdk.OrganizationsClient(awsClientConfig({ ...common, endpoint: this.options.organizationsEndpoint }, this.options.region));
       recordRequestUrl(client);
       return { client, sdk };
     })();

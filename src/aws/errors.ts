@@ -40,8 +40,7 @@ const KNOWN_MESSAGES: Record<string, string> = {
   NoSuchKey: 'The specified key does not exist.',
   AccessDenied: 'Access Denied',
   InvalidAccessKeyId: 'The AWS Access Key Id you provided does not exist in our records.',
-  SignatureDoesNotMatch:
-    'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+  SignatureDoesNotMatch: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
   RequestTimeTooSkewed: 'The difference between the request time and the current time is too large.',
   SlowDown: 'Please reduce your request rate.',
   InternalError: 'We encountered an internal error. Please try again.',

@@ -13,9 +13,7 @@ interface UrlParts {
 }
 
 /** Remembers on a failure the URL it was sent to: the AWS CLI names it in network errors. */
-export function recordRequestUrl(client: {
-  middlewareStack: { add(mw: unknown, options: { step: 'build'; name: string; override: boolean }): void };
-}): void {
+export function recordRequestUrl(client: { middlewareStack: { add(mw: unknown, options: { step: 'build'; name: string; override: boolean }): void } }): void {
   const middleware =
     (next: (args: { request: unknown }) => Promise<unknown>) =>
     async (args: { request: unknown }): Promise<unknown> => {

@@ -214,9 +214,7 @@ export class S3Store implements ObjectStore {
     if (!validKey(key)) throw new StoreError('Other', `Refusing to write an object with an unsafe name: s3://${bucket}/${key}`);
     const client = await this.clientFor(bucket);
     try {
-      await client.send(
-        new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength, Metadata: { ...metadata } }),
-      );
+      await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength, Metadata: { ...metadata } }));
     } catch (err) {
       throw bucketError(err, 'PutObject');
     }

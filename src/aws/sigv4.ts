@@ -71,7 +71,10 @@ export function sha256Hex(text: string): string {
 
 /** `YYYYMMDDTHHMMSSZ` for a time in milliseconds. */
 export function amzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 export function canonicalRequest(req: SignableRequest): { text: string; signedHeaders: string } {

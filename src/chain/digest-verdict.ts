@@ -19,7 +19,14 @@ export const REASON = {
 } as const;
 
 export type DigestVerdict =
-  | { readonly kind: 'valid'; readonly digest: Digest; readonly startClock: number; /** The metadata signature (hex) that verified. */ readonly signature: string }
+  | {
+      readonly kind: 'valid';
+      readonly digest: Digest;
+      readonly startClock: number;
+      /** The metadata signature (hex) that verified, and the metadata's signature-algorithm. */
+      readonly signature: string;
+      readonly algorithm: string;
+    }
   | { readonly kind: 'missing' }
   | { readonly kind: 'invalid'; readonly reason: string };
 
@@ -91,7 +98,13 @@ export function withKey(
     }
     // After the signature: the end time, then the start time, must parse (§3.9 texts).
     digest.endTime();
-    return { kind: 'valid', digest, startClock: digest.startTime().clock, signature: metadata.signature ?? '' };
+    return {
+      kind: 'valid',
+      digest,
+      startClock: digest.startTime().clock,
+      signature: metadata.signature ?? '',
+      algorithm: metadata['signature-algorithm'] ?? '',
+    };
   } catch (err) {
     if (err instanceof DigestFieldError) return invalid(err.message);
     throw err;

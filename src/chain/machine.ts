@@ -62,7 +62,16 @@ export function startChain(o: {
   readonly listed: readonly string[];
   readonly head?: { readonly key: string; readonly lastStart: number };
 }): ChainState {
-  if (o.head) return { backfill: o.backfill, start: o.start, bucket: o.bucket, listed: o.listed, remaining: o.listed.length, key: o.head.key, lastStart: o.head.lastStart };
+  if (o.head)
+    return {
+      backfill: o.backfill,
+      start: o.start,
+      bucket: o.bucket,
+      listed: o.listed,
+      remaining: o.listed.length,
+      key: o.head.key,
+      lastStart: o.head.lastStart,
+    };
   const { found, remaining } = take(o.listed, o.listed.length);
   return { backfill: o.backfill, start: o.start, bucket: o.bucket, listed: o.listed, remaining, key: found?.[0], lastStart: found?.[1] ?? 0 };
 }
@@ -90,7 +99,7 @@ export function step(s: ChainState, verdict: DigestVerdict, where: string): { st
   }
   const { digest } = verdict;
   const lastStart = verdict.startClock;
-  const events: ChainEvent[] = [{ kind: 'valid', backfill, bucket, key, digest, signature: verdict.signature }];
+  const events: ChainEvent[] = [{ kind: 'valid', backfill, bucket, key, digest, signature: verdict.signature, algorithm: verdict.algorithm }];
   const previous = digest.previous(where);
   if (previous === null) {
     // §3.10: the chain ended; an older listed digest means a gap between the two.

@@ -99,7 +99,10 @@ function isCommand(spec: CommandSpec | readonly OptionSpec[]): spec is CommandSp
 function unknownError(unknown: readonly string[], specs: readonly OptionSpec[]): TrailproofError {
   const first = unknown[0]!;
   if (!first.startsWith('--')) return usageError(`unexpected argument '${first}' (options start with --)`);
-  const guess = closest(first.slice(2), specs.map((s) => s.name));
+  const guess = closest(
+    first.slice(2),
+    specs.map((s) => s.name),
+  );
   const hint = guess !== undefined ? ` (did you mean --${guess}?)` : '';
   // Later words that are not options are most likely the mistyped option's value.
   const others = unknown.slice(1).filter((u) => u.startsWith('--'));

@@ -32,13 +32,24 @@ export const AUDIT_OPTIONS: OptionSpec[] = [
   { name: 'local-root', value: 'DIR', description: 'read DIR/<bucket>/<key> (and .metadata.json sidecars) instead of S3' },
   { name: 'public-keys', value: 'FILE', orNext: true, description: 'the JSON of aws cloudtrail list-public-keys', default: 'CloudTrail ListPublicKeys' },
   { name: 'keys-dir', value: 'DIR', description: 'the public half of a trailproof key store, instead of --public-keys' },
-  { name: 'state', value: 'FILE', description: 'kept state for scheduled runs: each chain starts after the digest the last clean run verified, which must still be there and be linked to (history-rewritten); written atomically when the run completes' },
+  {
+    name: 'state',
+    value: 'FILE',
+    description:
+      'kept state for scheduled runs: each chain starts after the digest the last clean run verified, which must still be there and be linked to (history-rewritten); written atomically when the run completes',
+  },
   { name: 'output', value: 'text|json', description: 'text: a line per chain, its findings, totals; json: one object per line (README)', default: 'text' },
   { name: 'verbose', flag: true, description: "also every digest and log verdict (validate-logs' records)" },
   { name: 'fail-on', value: 'error|warning|never', description: 'which findings make the exit code 1', default: 'error' },
   { name: 'concurrency', value: 'N', description: 'log files in flight per chain, 1 to 1024', default: '512 on a local root, 128 on S3' },
   { name: 'chains-at-once', value: 'N', description: 'chains walked at once, 1 to 64', default: '4' },
-  { name: 'profile', value: 'NAME', group: 'AWS options (S3 access)', description: 'the shared config profile', default: 'AWS_PROFILE, else the default chain' },
+  {
+    name: 'profile',
+    value: 'NAME',
+    group: 'AWS options (S3 access)',
+    description: 'the shared config profile',
+    default: 'AWS_PROFILE, else the default chain',
+  },
   { name: 'region', value: 'REGION', description: 'the region of the S3 and CloudTrail clients', default: 'AWS_REGION, the profile' },
   { name: 'endpoint-url', value: 'URL', description: 'an S3-compatible server (path-style addressing)', default: 'AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL' },
   { name: 'no-verify-ssl', flag: true, description: "do not check the server's TLS certificate" },
@@ -63,7 +74,10 @@ export interface AuditDeps {
 
 function list(text: string | undefined, check: (v: string) => string): string[] | undefined {
   if (text === undefined) return undefined;
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw usageError('an empty list was given');
   return [...new Set(items.map(check))];
 }
@@ -75,7 +89,8 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
   const outputMode = str(args, 'output') ?? 'text';
   if (outputMode !== 'text' && outputMode !== 'json') throw usageError(`argument --output: invalid choice '${outputMode}' (choose text or json)`);
   const failOn = str(args, 'fail-on') ?? 'error';
-  if (failOn !== 'error' && failOn !== 'warning' && failOn !== 'never') throw usageError(`argument --fail-on: invalid choice '${failOn}' (choose error, warning or never)`);
+  if (failOn !== 'error' && failOn !== 'warning' && failOn !== 'never')
+    throw usageError(`argument --fail-on: invalid choice '${failOn}' (choose error, warning or never)`);
   const start = parseDate(str(args, 'start-time')!).clock;
   const end = str(args, 'end-time') ? parseDate(str(args, 'end-time')!).clock : nowMicros();
   if (start > end) throw new TrailproofError('argument', 'Invalid time range specified: start-time must occur before end-time');

@@ -22,7 +22,9 @@ import { counted } from './plural.js';
 export const DEMO_COMMAND: CommandSpec = {
   name: 'demo',
   summary: 'Simulates a two-region trail, signs it with the test keys, validates it, tampers with it and validates again.',
-  options: [{ name: 'dir', value: 'DIR', description: 'where the trail and the key store copy go (DIR/root, DIR/keys: replaced)', default: 'a new temporary folder' }],
+  options: [
+    { name: 'dir', value: 'DIR', description: 'where the trail and the key store copy go (DIR/root, DIR/keys: replaced)', default: 'a new temporary folder' },
+  ],
   exitCodes: [[0, 'tampering was detected, as expected'], [1, 'the demo did not behave as expected'], EXIT_USAGE_LINE, EXIT_STOPPED_LINE, EXIT_PIPE_LINE],
 };
 export const DEMO_USAGE = formatUsage(DEMO_COMMAND);
@@ -77,18 +79,39 @@ export async function demoCommand(argv: readonly string[], write: (t: string) =>
   const store = new LocalStore(root);
   const start = parseDate(START).clock;
   const end = start + HOURS * MICROS_PER_HOUR;
-  const sim = await simulateDelivery(store, { bucket: BUCKET, account: ACCOUNT, regions: REGIONS, start, hours: HOURS, filesPerHour: 3, recordsPerFile: 25, seed: 'demo' });
+  const sim = await simulateDelivery(store, {
+    bucket: BUCKET,
+    account: ACCOUNT,
+    regions: REGIONS,
+    start,
+    hours: HOURS,
+    filesPerHour: 3,
+    recordsPerFile: 25,
+    seed: 'demo',
+  });
   write(`${next()}. Simulated ${counted(sim.files, 'CloudTrail log file')} (${REGIONS.join(', ')}, ${HOURS} hours) in ${root}\n`);
 
   const keys = new KeyStore(keysDir);
   for (const region of REGIONS) {
     const scope = { account: ACCOUNT, sourceRegion: region, homeRegion: 'us-east-1', trailName: 'demo-trail' };
-    const r = await signRegion({ store, keys, bucket: BUCKET, scope, until: end, lookback: 24 * MICROS_PER_HOUR, concurrency: 4, now: () => end, warn: (m) => write(`${m}\n`) });
+    const r = await signRegion({
+      store,
+      keys,
+      bucket: BUCKET,
+      scope,
+      until: end,
+      lookback: 24 * MICROS_PER_HOUR,
+      concurrency: 4,
+      now: () => end,
+      warn: (m) => write(`${m}\n`),
+    });
     write(`${next()}. Signed ${counted(r.digests, 'hourly digest')} for ${region} (${counted(r.logFiles, 'log file')}) with the test keys in ${keysDir}\n`);
   }
 
   const validate = async (title: string, region: string): Promise<number> => {
-    write(`\n== ${title} ==\n$ trailproof validate-logs --trail-arn ${ARN} --start-time ${START} --end-time 2024-05-01T06:00:00Z --region ${region} --local-root ${root} --keys-dir ${keysDir}\n`);
+    write(
+      `\n== ${title} ==\n$ trailproof validate-logs --trail-arn ${ARN} --start-time ${START} --end-time 2024-05-01T06:00:00Z --region ${region} --local-root ${root} --keys-dir ${keysDir}\n`,
+    );
     const out = createOutput(process.stdout, process.stdout);
     const summary = await runValidation(
       {
@@ -106,7 +129,10 @@ export async function demoCommand(argv: readonly string[], write: (t: string) =>
     return summary.exitCode;
   };
 
-  const clean = [await validate(`${next()}. validate-logs, untouched trail, us-east-1`, 'us-east-1'), await validate(`${next()}. validate-logs, untouched trail, eu-west-1`, 'eu-west-1')];
+  const clean = [
+    await validate(`${next()}. validate-logs, untouched trail, us-east-1`, 'us-east-1'),
+    await validate(`${next()}. validate-logs, untouched trail, eu-west-1`, 'eu-west-1'),
+  ];
 
   // Tamper: change one record of one log file, and delete one digest.
   const scope = { account: ACCOUNT, sourceRegion: 'us-east-1', homeRegion: 'us-east-1', trailName: 'demo-trail' };
@@ -121,7 +147,9 @@ export async function demoCommand(argv: readonly string[], write: (t: string) =>
     const object = await store.get(BUCKET, victim);
     const parts: Buffer[] = [];
     for await (const chunk of object!.body) parts.push(Buffer.from(chunk));
-    const text = gunzipSync(Buffer.concat(parts)).toString('utf8').replace(/"eventName":"[A-Za-z]+"/, '"eventName":"DeleteTrail"');
+    const text = gunzipSync(Buffer.concat(parts))
+      .toString('utf8')
+      .replace(/"eventName":"[A-Za-z]+"/, '"eventName":"DeleteTrail"');
     await store.put(BUCKET, victim, gzipSync(text));
   }
   const deleted = digestKey(scope, start + 4 * MICROS_PER_HOUR);

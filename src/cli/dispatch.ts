@@ -79,7 +79,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
       usage: m.AUDIT_USAGE,
       help: formatHelp([m.AUDIT_COMMAND]),
       jsonErrors: (argv) => peekOption(argv, 'output') === 'json',
-      run: (a, io) => m.auditCommand(a, { openS3, output: createOutput(writable(io.out), writable(io.err)), progress: io.errIsTTY === true ? io.err : undefined }),
+      run: (a, io) =>
+        m.auditCommand(a, { openS3, output: createOutput(writable(io.out), writable(io.err)), progress: io.errIsTTY === true ? io.err : undefined }),
     };
   },
   sign: async () => {

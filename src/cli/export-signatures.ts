@@ -24,7 +24,13 @@ const OPTIONS: OptionSpec[] = [
   { name: 'trails', value: 'FILE', description: 'the JSON of aws cloudtrail describe-trails, for the bucket and prefix' },
   { name: 'with-digests', flag: true, description: 'also download the digest objects themselves' },
   { name: 'source-root', value: 'DIR', description: 'read the digests from another local root instead of S3 (tests, copies of copies)' },
-  { name: 'endpoint-url', value: 'URL', group: 'AWS options (S3 access)', description: 'an S3-compatible server (path-style addressing)', default: 'AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL' },
+  {
+    name: 'endpoint-url',
+    value: 'URL',
+    group: 'AWS options (S3 access)',
+    description: 'an S3-compatible server (path-style addressing)',
+    default: 'AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL',
+  },
   { name: 'profile', value: 'NAME', description: 'the shared config profile', default: 'AWS_PROFILE, else the default chain' },
   { name: 'no-verify-ssl', flag: true, description: "do not check the server's TLS certificate" },
 ];
@@ -112,6 +118,8 @@ export async function exportSignaturesCommand(argv: readonly string[], deps: Exp
     }
     exported++;
   }
-  out(`exported the metadata of ${counted(exported, 'digest file')} of s3://${bucket} to ${str(args, 'local-root')}${missing ? ` (${missing} disappeared while listing)` : ''}\n`);
+  out(
+    `exported the metadata of ${counted(exported, 'digest file')} of s3://${bucket} to ${str(args, 'local-root')}${missing ? ` (${missing} disappeared while listing)` : ''}\n`,
+  );
   return 0;
 }

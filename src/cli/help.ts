@@ -51,8 +51,7 @@ function optionLines(uses: readonly Use[], specCount: number): string[] {
       group = o.group;
       lines.push('', `${group}:`);
     }
-    const required =
-      requiredBy.length === 0 ? undefined : requiredBy.length === specCount ? 'required' : `required for ${requiredBy.join(', ')}`;
+    const required = requiredBy.length === 0 ? undefined : requiredBy.length === specCount ? 'required' : `required for ${requiredBy.join(', ')}`;
     const only = takenBy.length < specCount ? `${takenBy.join(', ')} only` : undefined;
     const notes = [required, only, o.default !== undefined ? `default: ${o.default}` : undefined].filter(Boolean);
     lines.push(`${left[i]!.padEnd(width)}${o.description}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);

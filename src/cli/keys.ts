@@ -5,11 +5,36 @@ import { EXIT_PIPE_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageErro
 import { formatHelp, formatUsage } from './help.js';
 import { requireKeyStoreDir } from './key-store-dir.js';
 
-const KEYS_DIR: OptionSpec = { name: 'keys-dir', value: 'DIR', required: true, description: 'the key store folder (DIR/<region>/<fingerprint>.json and .key.pem); create makes it, the others need it' };
-const REGION: OptionSpec = { name: 'region', value: 'REGION', required: true, description: 'the region: one key pair at a time per region (keys list: only this region, default every region)' };
-const VALIDITY: OptionSpec = { name: 'validity-days', value: 'N', description: 'how long the new key is valid, 1 to 3650 days', default: String(DEFAULT_VALIDITY_DAYS) };
-const ROTATION: OptionSpec = { name: 'rotation-days', value: 'N', description: 'when the signer replaces it, days after its start', default: String(DEFAULT_ROTATION_DAYS) };
-const EXIT_CODES: ExitCodes = [[0, 'done'], EXIT_USAGE_LINE, [255, 'the key store cannot be read or written, or the region already has a key (create): stderr says why'], EXIT_PIPE_LINE];
+const KEYS_DIR: OptionSpec = {
+  name: 'keys-dir',
+  value: 'DIR',
+  required: true,
+  description: 'the key store folder (DIR/<region>/<fingerprint>.json and .key.pem); create makes it, the others need it',
+};
+const REGION: OptionSpec = {
+  name: 'region',
+  value: 'REGION',
+  required: true,
+  description: 'the region: one key pair at a time per region (keys list: only this region, default every region)',
+};
+const VALIDITY: OptionSpec = {
+  name: 'validity-days',
+  value: 'N',
+  description: 'how long the new key is valid, 1 to 3650 days',
+  default: String(DEFAULT_VALIDITY_DAYS),
+};
+const ROTATION: OptionSpec = {
+  name: 'rotation-days',
+  value: 'N',
+  description: 'when the signer replaces it, days after its start',
+  default: String(DEFAULT_ROTATION_DAYS),
+};
+const EXIT_CODES: ExitCodes = [
+  [0, 'done'],
+  EXIT_USAGE_LINE,
+  [255, 'the key store cannot be read or written, or the region already has a key (create): stderr says why'],
+  EXIT_PIPE_LINE,
+];
 
 export const KEYS_COMMANDS: readonly CommandSpec[] = [
   {
@@ -66,7 +91,10 @@ export async function keysCommand(argv: readonly string[], out: (t: string) => v
   if (action === 'create') {
     const active = await store.activeAt(region, from);
     if (active) {
-      throw new TrailproofError('keys', `Region ${region} already has a key valid at ${formatDisplay(from)} (${active.fingerprint}): use \`trailproof keys rotate\``);
+      throw new TrailproofError(
+        'keys',
+        `Region ${region} already has a key valid at ${formatDisplay(from)} (${active.fingerprint}): use \`trailproof keys rotate\``,
+      );
     }
   }
   const k = await store.create(region, from, validity, rotation);

@@ -16,7 +16,12 @@ export const LIST_KEYS_COMMAND: CommandSpec = {
   name: 'list-public-keys',
   summary: 'Prints the checked public keys valid in a window, in the JSON shape of `aws cloudtrail list-public-keys`.',
   options: LIST_KEYS_OPTIONS,
-  exitCodes: [[0, 'the keys were printed (none is an empty list)'], EXIT_USAGE_LINE, [255, 'a key or the key store cannot be trusted or read: stderr says why'], EXIT_PIPE_LINE],
+  exitCodes: [
+    [0, 'the keys were printed (none is an empty list)'],
+    EXIT_USAGE_LINE,
+    [255, 'a key or the key store cannot be trusted or read: stderr says why'],
+    EXIT_PIPE_LINE,
+  ],
 };
 
 export const LIST_KEYS_USAGE = formatUsage(LIST_KEYS_COMMAND);

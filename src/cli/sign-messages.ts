@@ -33,7 +33,14 @@ export async function otherRegionsWarnings(
 }
 
 /** Logs a job saw and leaves unsigned: late beyond the look-back, or before a new chain's start. */
-export function strandedWarnings(r: SignResult, account: string, region: string, lookbackHours: number, newChainAt: number | undefined, backfill: (oldest: number) => string): string[] {
+export function strandedWarnings(
+  r: SignResult,
+  account: string,
+  region: string,
+  lookbackHours: number,
+  newChainAt: number | undefined,
+  backfill: (oldest: number) => string,
+): string[] {
   const lines: string[] = [];
   if (r.beyondLookback) {
     lines.push(

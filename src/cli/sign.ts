@@ -11,45 +11,16 @@ import type { LogWorkerPool } from '../store/workers/pool.js';
 import { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
 import { configureZlib, defaultConcurrency, startLogWorkers } from './tuning.js';
-import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
-import { formatUsage } from './help.js';
+import { parseArgs, positiveInt, str, usageError } from './args.js';
 import { acquireLock, describeHolder, releaseAllLocks } from '../util/lock.js';
 import { OrderedPrinter } from './ordered-printer.js';
 import { chainLock, hourOf, Interrupts, keyCreatedNotice, Progress, signCommandLine } from './sign-safety.js';
 import { emptyHoursRefusal, otherRegionsWarnings, strandedWarnings } from './sign-messages.js';
 import { counted } from './plural.js';
 
-export const SIGN_OPTIONS: OptionSpec[] = [
-  { name: 'keys-dir', value: 'DIR', required: true, description: 'the key store (keys create); the region key active at each digest end time signs it' },
-  { name: 'trail-arn', value: 'ARN', required: true, description: 'the trail the digests are named after: arn:<partition>:cloudtrail:<home region>:<account>:trail/<name>' },
-  { name: 's3-bucket', value: 'BUCKET', required: true, description: 'the bucket that holds the log files and gets the digests' },
-  { name: 's3-prefix', value: 'PREFIX', description: "the trail's key prefix", default: 'none' },
-  { name: 'regions', value: 'R1,R2', description: 'the source regions to sign', default: "the ARN's region" },
-  { name: 'account-id', value: 'A[,A2]', description: 'the accounts to sign (organization trails: member accounts)', default: "the ARN's account" },
-  { name: 'organization-id', value: 'ID', description: 'an organization trail: keys under AWSLogs/<ID>/<account>/' },
-  { name: 'local-root', value: 'DIR', description: 'a local root (DIR/<bucket>/<key>) instead of S3' },
-  { name: 'until', value: 'TIME', description: 'sign the hours that end by TIME', default: 'now' },
-  { name: 'start-time', value: 'TIME', description: "a new trail's first digest start (with --new-chain: where the new chain starts; with --backfill: the earliest log)", default: 'the hour of the first log file' },
-  { name: 'new-chain', flag: true, description: 'start a new chain at --start-time (signing was stopped): validate-logs reports the gap' },
-  { name: 'backfill', flag: true, description: 'write backfill digests for past log files that no digest references' },
-  { name: 'lookback-hours', value: 'N', description: 'how far back a late log file is looked for', default: '24' },
-  { name: 'concurrency', value: 'N', description: 'log files hashed at once, 1 to 1024', default: '512 on a local root, 128 on S3' },
-  { name: 'yes', flag: true, description: 'confirm signing more than 7 days (168) of empty hours without --until' },
-  { name: 'lock-wait', value: 'SECONDS', description: 'how long to wait for another signer of the same chain or key region (0: refuse at once)', default: '300' },
-  { name: 'now', value: 'TIME', description: 'the time taken as now (reproducible runs and tests)', default: 'the clock' },
-  { name: 'region', value: 'REGION', group: 'AWS options (S3 access)', description: 'the region of the S3 client', default: 'AWS_REGION, the profile, the ARN' },
-  { name: 'profile', value: 'NAME', description: 'the shared config profile', default: 'AWS_PROFILE, else the default chain' },
-  { name: 'endpoint-url', value: 'URL', description: 'an S3-compatible server (path-style addressing)', default: 'AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL' },
-];
+import { SIGN_OPTIONS } from './sign-options.js';
 
-export const SIGN_COMMAND: CommandSpec = {
-  name: 'sign',
-  summary: 'Writes hourly signed digests for delivered log files, chained, with the names and S3 metadata CloudTrail uses.',
-  options: SIGN_OPTIONS,
-  exitCodes: [[0, 'every window was signed (or there was nothing to sign)'], [1, 'some log files were skipped: stderr names them'], EXIT_USAGE_LINE, EXIT_STOPPED_LINE],
-};
-
-export const SIGN_USAGE = formatUsage(SIGN_COMMAND);
+export { SIGN_COMMAND, SIGN_OPTIONS, SIGN_USAGE } from './sign-options.js';
 
 export interface SignDeps {
   readonly out?: (t: string) => void;
@@ -70,7 +41,10 @@ const STALE_TEMP_MS = 60 * 60_000;
 const JOBS_AT_ONCE = 2;
 
 function list(text: string | undefined, fallback: string, check: (v: string) => string): string[] {
-  const items = (text ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+  const items = (text ?? fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw usageError('an empty list was given');
   return [...new Set(items.map(check))];
 }
@@ -129,14 +103,19 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
     if (root !== undefined) {
       pool = startLogWorkers();
       store = new LocalStore(root, { workers: pool });
-    }
-    else if (deps.openS3) store = (await deps.openS3(args)).store;
+    } else if (deps.openS3) store = (await deps.openS3(args)).store;
     else throw new TrailproofError('argument', 'Give --local-root ROOT: writing to S3 is not available in this build');
     guarded = new GuardedStore(store, (_bucket, key) => progress.tick(key));
 
     // Without --regions, sign signs the ARN's region only: say so when other regions have logs.
     if (str(args, 'regions') === undefined) {
-      const lines = await otherRegionsWarnings(store, bucket, accounts.map((account) => ({ prefix: str(args, 's3-prefix'), organizationId: orgId, account })), arn.region, (all) => command(['regions'], ['--regions', all.join(',')]));
+      const lines = await otherRegionsWarnings(
+        store,
+        bucket,
+        accounts.map((account) => ({ prefix: str(args, 's3-prefix'), organizationId: orgId, account })),
+        arn.region,
+        (all) => command(['regions'], ['--regions', all.join(',')]),
+      );
       for (const line of lines) err(`${line}\n`);
     }
 
@@ -185,7 +164,8 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
           str(args, 'until') === undefined && args.yes !== true
             ? {
                 max: MAX_EMPTY_HOURS,
-                refuse: (empty: number, from: number, to: number) => emptyHoursRefusal(empty, from, to, account, region, MAX_EMPTY_HOURS, command(['yes'], ['--yes'])),
+                refuse: (empty: number, from: number, to: number) =>
+                  emptyHoursRefusal(empty, from, to, account, region, MAX_EMPTY_HOURS, command(['yes'], ['--yes'])),
               }
             : undefined,
       };
@@ -199,7 +179,10 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
           : `${account} ${region}: signed ${counted(r.digests, what)} (${counted(r.logFiles, 'log file')}) from ${formatDisplay(r.from!)} to ${formatDisplay(r.to!)}\n`,
       );
       const backfill = (oldest: number): string =>
-        command(['new-chain', 'start-time', 'backfill', 'account-id', 'regions'], ['--account-id', account, '--regions', region, '--backfill', '--start-time', formatDisplay(hourOf(oldest))]);
+        command(
+          ['new-chain', 'start-time', 'backfill', 'account-id', 'regions'],
+          ['--account-id', account, '--regions', region, '--backfill', '--start-time', formatDisplay(hourOf(oldest))],
+        );
       for (const line of strandedWarnings(r, account, region, lookbackHours, startAt, backfill)) warn(line);
       return r;
     };

@@ -12,7 +12,12 @@ import { counted } from './plural.js';
 
 export const SIMULATE_OPTIONS: OptionSpec[] = [
   { name: 'local-root', value: 'DIR', orNext: true, description: 'write DIR/<bucket>/<key> (give this, or S3 options to write to S3)' },
-  { name: 'endpoint-url', value: 'URL', description: 'an S3-compatible server to write to (path-style addressing)', default: 'AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS' },
+  {
+    name: 'endpoint-url',
+    value: 'URL',
+    description: 'an S3-compatible server to write to (path-style addressing)',
+    default: 'AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS',
+  },
   { name: 'bucket', value: 'BUCKET', required: true, description: 'the bucket the trail delivers to' },
   { name: 'account', value: 'ACCOUNT_ID', orNext: true, description: 'the 12-digit account the logs belong to (give this or --accounts)' },
   {
@@ -24,14 +29,35 @@ export const SIMULATE_OPTIONS: OptionSpec[] = [
   { name: 'start-time', value: 'TIME', required: true, description: 'the first delivery hour, a whole minute in UTC' },
   { name: 'hours', value: 'N', required: true, description: `how many hours to deliver, 1 to ${SIMULATE_LIMITS.hours}` },
   { name: 'seed', value: 'SEED', description: 'the same seed and options give the same bytes', default: String(SIMULATE_DEFAULTS.seed) },
-  { name: 'files-per-hour', value: 'N', description: `log files per hour and region, 1 to ${SIMULATE_LIMITS.filesPerHour}`, default: String(SIMULATE_DEFAULTS.filesPerHour) },
-  { name: 'records-per-file', value: 'N', description: `events per log file, 1 to ${SIMULATE_LIMITS.recordsPerFile}`, default: String(SIMULATE_DEFAULTS.recordsPerFile) },
+  {
+    name: 'files-per-hour',
+    value: 'N',
+    description: `log files per hour and region, 1 to ${SIMULATE_LIMITS.filesPerHour}`,
+    default: String(SIMULATE_DEFAULTS.filesPerHour),
+  },
+  {
+    name: 'records-per-file',
+    value: 'N',
+    description: `events per log file, 1 to ${SIMULATE_LIMITS.recordsPerFile}`,
+    default: String(SIMULATE_DEFAULTS.recordsPerFile),
+  },
   { name: 'prefix', value: 'PREFIX', description: "the trail's key prefix, without slashes at either end", default: 'none' },
   { name: 'organization-id', value: 'ORG_ID', description: "an organization trail's layout, for every account: AWSLogs/<ORG_ID>/<account>/..." },
   { name: 'data-events', flag: true, description: 'also write S3 object and Lambda Invoke data events' },
   { name: 'gzip-level', value: '0-9', description: 'gzip compression level', default: '6' },
-  { name: 'concurrency', value: 'N', description: `objects written at once, 1 to ${SIMULATE_LIMITS.concurrency}`, default: String(SIMULATE_DEFAULTS.concurrency) },
-  { name: 'profile', value: 'NAME', group: 'AWS options (S3 access)', description: 'the shared config profile', default: 'AWS_PROFILE, else the default chain' },
+  {
+    name: 'concurrency',
+    value: 'N',
+    description: `objects written at once, 1 to ${SIMULATE_LIMITS.concurrency}`,
+    default: String(SIMULATE_DEFAULTS.concurrency),
+  },
+  {
+    name: 'profile',
+    value: 'NAME',
+    group: 'AWS options (S3 access)',
+    description: 'the shared config profile',
+    default: 'AWS_PROFILE, else the default chain',
+  },
   { name: 'region', value: 'REGION', description: 'the region of the S3 client', default: 'AWS_REGION, the profile' },
   { name: 'no-verify-ssl', flag: true, description: "do not check the server's TLS certificate" },
 ];
@@ -67,7 +93,9 @@ export async function simulateCommand(argv: readonly string[], deps: SimulateDep
   const concurrency = positiveInt(args, 'concurrency', SIMULATE_LIMITS.concurrency);
   const levelText = str(args, 'gzip-level');
   if (levelText !== undefined && !/^\d$/.test(levelText)) throw usageError('argument --gzip-level: expected a whole number from 0 to 9');
-  const regions = str(args, 'regions')!.split(',').map((r) => r.trim());
+  const regions = str(args, 'regions')!
+    .split(',')
+    .map((r) => r.trim());
   if (regions.some((r) => r === '')) throw usageError('argument --regions: expected region names separated by commas, like us-east-1,eu-west-1');
 
   const accounts = accountsOf(args);

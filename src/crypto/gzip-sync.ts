@@ -56,7 +56,6 @@ export function trailerVerdict(trailer: Uint8Array, crc: number, size: number): 
   return 'complete';
 }
 
-
 type Info = { buffer: Buffer; engine: { bytesWritten: number } };
 
 const EMPTY_MEMBER_END = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0x1f, 0x8b]);

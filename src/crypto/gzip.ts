@@ -179,10 +179,7 @@ export async function gunzipMember(
 }
 
 /** One member into memory (digests: small, bounded). Bytes after the member are ignored (§3.2). */
-export async function gunzipMemberToBuffer(
-  body: AsyncIterable<Uint8Array>,
-  maxOutput: number,
-): Promise<{ result: MemberResult; data: Buffer }> {
+export async function gunzipMemberToBuffer(body: AsyncIterable<Uint8Array>, maxOutput: number): Promise<{ result: MemberResult; data: Buffer }> {
   const parts: Buffer[] = [];
   const result = await gunzipMember(body, (c) => parts.push(c), maxOutput);
   return { result, data: Buffer.concat(parts) };

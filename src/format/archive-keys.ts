@@ -15,7 +15,14 @@ import { createDigestKeyMatcher, type DigestScope } from './names.js';
  */
 export type ArchiveKey =
   | { readonly kind: 'digest'; readonly scope: DigestScope; readonly backfill: boolean }
-  | { readonly kind: 'log'; readonly prefix: string | undefined; readonly organizationId: string | undefined; readonly account: string; readonly region: string; readonly delivered: number }
+  | {
+      readonly kind: 'log';
+      readonly prefix: string | undefined;
+      readonly organizationId: string | undefined;
+      readonly account: string;
+      readonly region: string;
+      readonly delivered: number;
+    }
   /** Under AWSLogs/ but neither a digest nor a log of CloudTrail's naming. */
   | { readonly kind: 'other' }
   /** Not under an AWSLogs/ folder at all. */

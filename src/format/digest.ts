@@ -136,7 +136,12 @@ export class Digest {
       if (!isObject(entry) || !has(entry, 's3Bucket') || !has(entry, 's3Object')) {
         throw new TrailproofError('input', `${where}: a logFiles entry has no s3Bucket or s3Object`);
       }
-      return { s3Bucket: get(entry, 's3Bucket')!, s3Object: get(entry, 's3Object')!, hashValue: get(entry, 'hashValue'), hasHashValue: has(entry, 'hashValue') };
+      return {
+        s3Bucket: get(entry, 's3Bucket')!,
+        s3Object: get(entry, 's3Object')!,
+        hashValue: get(entry, 'hashValue'),
+        hasHashValue: has(entry, 'hashValue'),
+      };
     });
   }
 }

@@ -123,4 +123,3 @@ export class EventTimeScanner {
     if (v < this.min) this.min = v;
   }
 }
-

@@ -98,9 +98,6 @@ export function logKey(
 }
 
 /** The prefix under which a region's log files lie. */
-export function logListPrefix(
-  scope: { prefix?: string | undefined; organizationId?: string | undefined; account: string },
-  region: string,
-): string {
+export function logListPrefix(scope: { prefix?: string | undefined; organizationId?: string | undefined; account: string }, region: string): string {
   return withPrefix(scope.prefix, `${accountPath(scope)}/CloudTrail/${region}/`);
 }

@@ -13,8 +13,5 @@ export interface SigningFields {
 }
 
 export function dataSigningString(f: SigningFields): string {
-  return (
-    `${f.digestEndTime}\n${f.digestS3Bucket}/${f.digestS3Object}\n${f.digestSha256Hex}\n` +
-    `${f.previousDigestSignature ?? 'null'}`
-  );
+  return `${f.digestEndTime}\n${f.digestS3Bucket}/${f.digestS3Object}\n${f.digestSha256Hex}\n` + `${f.previousDigestSignature ?? 'null'}`;
 }

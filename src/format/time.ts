@@ -33,9 +33,7 @@ const PATTERNS: RegExp[] = [
   // ISO 8601 extended: 2024-02-28, 2024-02-28T21:05, 2024-02-28 21:05:19.5+02:00
   new RegExp(String.raw`^(?<y>\d{4})-(?<mo>\d{1,2})-(?<d>\d{1,2})(?:[T ]${TIME})?\s*${TZ}$`),
   // ISO 8601 basic: 20240228, 20240228T2105Z, 20240228T210519Z, 20240228T210519.123
-  new RegExp(
-    String.raw`^(?<y>\d{4})(?<mo>\d{2})(?<d>\d{2})(?:T?(?<h>\d{2})(?<mi>\d{2})?(?<s>\d{2})?(?:[.,](?<f>\d{1,9}))?)?\s*${TZ}$`,
-  ),
+  new RegExp(String.raw`^(?<y>\d{4})(?<mo>\d{2})(?<d>\d{2})(?:T?(?<h>\d{2})(?<mi>\d{2})?(?<s>\d{2})?(?:[.,](?<f>\d{1,9}))?)?\s*${TZ}$`),
   // 2024/02/28 21:05:19
   new RegExp(String.raw`^(?<y>\d{4})/(?<mo>\d{1,2})/(?<d>\d{1,2})(?:[T ]${TIME})?\s*${TZ}$`),
   // 02/28/2024 21:05:19 (month first, as dateutil by default)
@@ -109,10 +107,9 @@ export function parseDate(text: string, today: number = nowMicros()): ParsedTime
 }
 
 function isMonthName(name: string, prefix: string): boolean {
-  const full = [
-    'january', 'february', 'march', 'april', 'may', 'june',
-    'july', 'august', 'september', 'october', 'november', 'december',
-  ].find((f) => f.startsWith(prefix));
+  const full = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'].find((f) =>
+    f.startsWith(prefix),
+  );
   return name.length === 3 || (full !== undefined && full.startsWith(name)) || name === 'sept';
 }
 

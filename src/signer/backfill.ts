@@ -40,7 +40,10 @@ export async function backfillRegion(o: BackfillOptions): Promise<SignResult> {
     }
     const logFiles = await collectLogFiles(bucket, logs, result, o.warn);
     if (logFiles.length === 0) return;
-    previous = await writeDigest({ store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: generated, backfillGeneratedAt: generated, onKeyCreated: o.onKeyCreated }, result);
+    previous = await writeDigest(
+      { store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: generated, backfillGeneratedAt: generated, onKeyCreated: o.onKeyCreated },
+      result,
+    );
   };
 
   for await (const key of store.list(bucket, { prefix: logListPrefix(scope, scope.sourceRegion) })) {

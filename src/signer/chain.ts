@@ -30,9 +30,12 @@ export interface ChainState {
   readonly unreadable: string[];
 }
 
-
 /** A digest the signer wrote before: its bytes (bounded) and JSON, or undefined when it cannot be used. */
-async function readDigest(store: ObjectStore, bucket: string, key: string): Promise<{ json: JsonObject; raw: Buffer; signature: string | undefined } | undefined> {
+async function readDigest(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+): Promise<{ json: JsonObject; raw: Buffer; signature: string | undefined } | undefined> {
   const loaded = await loadDigestBytes(store, bucket, key, undefined);
   if (!loaded?.raw) return undefined;
   const parsed = Digest.parse(loaded.raw);

@@ -25,7 +25,11 @@ export type LogFactsReader = (bucket: string, keys: readonly string[]) => Promis
  */
 export function storeFactsReader(store: ObjectStore): LogFactsReader {
   return async (bucket, keys) => {
-    const reads = await readLogs(store, keys.map((key) => ({ bucket, key })), true);
+    const reads = await readLogs(
+      store,
+      keys.map((key) => ({ bucket, key })),
+      true,
+    );
     return reads.map((r): LogFactsResult => {
       if (r.kind === 'failed') throw r.error;
       if (r.kind === 'missing') return { ok: false, reason: 'disappeared before it could be hashed' };
@@ -66,7 +70,14 @@ export class FactsBatcher {
     const group = this.group;
     if (group.length === 0) return;
     this.group = [];
-    const { running } = await this.slots.schedule(() => this.read(this.bucket, group.map((g) => g.key)), group.length);
+    const { running } = await this.slots.schedule(
+      () =>
+        this.read(
+          this.bucket,
+          group.map((g) => g.key),
+        ),
+      group.length,
+    );
     running.then(
       (results) => group.forEach((g, i) => (results[i] ? g.done(results[i]!) : g.fail(new Error('no result')))),
       (err: unknown) => group.forEach((g) => g.fail(err)),

@@ -94,7 +94,10 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   let windowStart: number | undefined;
   if (o.newChainAt !== undefined) {
     if (head && o.newChainAt < head.end) {
-      throw new TrailproofError('signer', `A new chain cannot start at ${formatDisplay(o.newChainAt)}: the current chain already covers until ${formatDisplay(head.end)}`);
+      throw new TrailproofError(
+        'signer',
+        `A new chain cannot start at ${formatDisplay(o.newChainAt)}: the current chain already covers until ${formatDisplay(head.end)}`,
+      );
     }
     windowStart = o.newChainAt;
     previous = null;
@@ -115,7 +118,10 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
 
   const signWindow = async (start: number, logs: PendingLog[]): Promise<void> => {
     const logFiles = await collectLogFiles(bucket, logs, result, o.warn);
-    previous = await writeDigest({ store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: start + MICROS_PER_HOUR, onKeyCreated: o.onKeyCreated }, result);
+    previous = await writeDigest(
+      { store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: start + MICROS_PER_HOUR, onKeyCreated: o.onKeyCreated },
+      result,
+    );
   };
 
   /** Queues windows [0, upTo) for signing, in order. */
@@ -130,7 +136,8 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
       chainTail.catch(() => undefined); // surfaced by the final await
     });
   };
-  const lastEnd = (): number => (windowStart === undefined ? Number.NEGATIVE_INFINITY : windowStart + Math.floor((o.until - windowStart) / MICROS_PER_HOUR) * MICROS_PER_HOUR);
+  const lastEnd = (): number =>
+    windowStart === undefined ? Number.NEGATIVE_INFINITY : windowStart + Math.floor((o.until - windowStart) / MICROS_PER_HOUR) * MICROS_PER_HOUR;
 
   const prefix = logListPrefix(scope, scope.sourceRegion);
   const startAfter = Number.isFinite(horizon) ? `${prefix}${formatYmdPath(horizon - 24 * MICROS_PER_HOUR)}/` : undefined;

@@ -32,7 +32,14 @@ export async function collectLogFiles(bucket: string, logs: readonly PendingLog[
       warn(`warning: not signing s3://${bucket}/${log.key}: it ${r.reason}`);
       continue;
     }
-    out.push({ s3Bucket: bucket, s3Object: log.key, hashValue: r.facts.hashValue, hashAlgorithm: 'SHA-256', newestEventTime: r.facts.newestEventTime, oldestEventTime: r.facts.oldestEventTime });
+    out.push({
+      s3Bucket: bucket,
+      s3Object: log.key,
+      hashValue: r.facts.hashValue,
+      hashAlgorithm: 'SHA-256',
+      newestEventTime: r.facts.newestEventTime,
+      oldestEventTime: r.facts.oldestEventTime,
+    });
   }
   return out;
 }

@@ -82,7 +82,15 @@ export async function simulateDelivery(store: ObjectStore, options: SimulateOpti
       compressedBytes += body.length;
       if (firstDelivery === null || file.deliveredAt < firstDelivery) firstDelivery = file.deliveredAt;
       if (lastDelivery === null || file.deliveredAt > lastDelivery) lastDelivery = file.deliveredAt;
-      hooks.onFile?.({ key: file.key, account: file.account, region: file.region, deliveredAt: file.deliveredAt, records: o.recordsPerFile, bytes: raw.length, compressedBytes: body.length });
+      hooks.onFile?.({
+        key: file.key,
+        account: file.account,
+        region: file.region,
+        deliveredAt: file.deliveredAt,
+        records: o.recordsPerFile,
+        bytes: raw.length,
+        compressedBytes: body.length,
+      });
     };
     const task: Promise<void> = write().then(
       () => void inflight.delete(task),

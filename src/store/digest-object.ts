@@ -45,7 +45,10 @@ export async function loadDigestBytes(
 
 /** Fail closed on size: a digest past the limit stops the run (never read whole, never a verdict). */
 function digestTooLarge(bucket: string, key: string): StoreError {
-  return new StoreError('Other', `Digest s3://${bucket}/${key} inflates to more than ${MAX_DIGEST_BYTES >> 20} MiB, the most trailproof reads for a digest: refusing it`);
+  return new StoreError(
+    'Other',
+    `Digest s3://${bucket}/${key} inflates to more than ${MAX_DIGEST_BYTES >> 20} MiB, the most trailproof reads for a digest: refusing it`,
+  );
 }
 
 /** A store.getBytes made ahead of time; `ok: false` when it failed (the reader then reads again). */
@@ -92,4 +95,3 @@ export class DigestReadAhead {
     return read;
   }
 }
-

@@ -16,8 +16,5 @@ export class StoreError extends TrailproofError {
 }
 
 export function noSuchBucket(): StoreError {
-  return new StoreError(
-    'NoSuchBucket',
-    'An error occurred (NoSuchBucket) when calling the GetBucketLocation operation: The specified bucket does not exist',
-  );
+  return new StoreError('NoSuchBucket', 'An error occurred (NoSuchBucket) when calling the GetBucketLocation operation: The specified bucket does not exist');
 }

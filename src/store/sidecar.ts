@@ -50,4 +50,3 @@ export function readSidecar(location: LocalLocation): Metadata {
     closeSync(file.fd);
   }
 }
-

@@ -25,7 +25,8 @@ export interface ListOptions {
 }
 
 /** What reading one log object gave (readLogs): its read, nothing there, or what stops the run. */
-export type LogObjectRead = { readonly kind: 'read'; readonly read: LogRead } | { readonly kind: 'missing' } | { readonly kind: 'failed'; readonly error: unknown };
+export type LogObjectRead =
+  { readonly kind: 'read'; readonly read: LogRead } | { readonly kind: 'missing' } | { readonly kind: 'failed'; readonly error: unknown };
 
 export interface ObjectRef {
   readonly bucket: string;

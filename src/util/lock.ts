@@ -289,4 +289,3 @@ export async function releaseAllLocks(): Promise<void> {
     }),
   );
 }
-

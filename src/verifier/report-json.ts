@@ -8,7 +8,10 @@ import type { ReportEvent, ReportSink, RunSummary } from './types.js';
  * every digest, log file and gap whatever --verbose says, then one summary (or one error).
  */
 export class JsonReport implements ReportSink {
-  constructor(private readonly output: Output, private readonly trailArn: string) {}
+  constructor(
+    private readonly output: Output,
+    private readonly trailArn: string,
+  ) {}
 
   private line(value: unknown): void {
     this.output.out(`${JSON.stringify(value)}\n`);

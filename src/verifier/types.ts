@@ -1,4 +1,3 @@
-
 /** What the report writers receive, in report order. Times are UTC clock micros. */
 export type ReportEvent =
   | {

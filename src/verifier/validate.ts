@@ -57,7 +57,6 @@ class OrderedQueue {
   }
 }
 
-
 function fatalEvent(err: unknown): ReportEvent {
   if (err instanceof TrailproofError) return { type: 'fatal', message: err.message };
   return { type: 'fatal', message: `internal error (a bug in trailproof, please report it): ${messageOf(err)}` };
@@ -70,11 +69,19 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
   const batch = Math.max(1, Math.min(checker.batch, concurrency));
   const slots = new Slots(concurrency);
   const queue = new OrderedQueue(Math.max(64, concurrency * 16));
-  const walker = new DigestWalker({ store: o.store, scope: o.scope, bucket: o.bucket, start: o.start, end: o.end, keys: o.keys }, { readAhead: o.readAhead ?? 0 });
+  const walker = new DigestWalker(
+    { store: o.store, scope: o.scope, bucket: o.bucket, start: o.start, end: o.end, keys: o.keys },
+    { readAhead: o.readAhead ?? 0 },
+  );
   let stopped = false;
 
   /** The events of a batch of a digest's log entries, in order (checked by the log checker). */
-  const logEvents = async (entries: readonly LogEntry[], backfill: boolean, digestKey: string, window: [string | null, string | null]): Promise<ReportEvent[]> => {
+  const logEvents = async (
+    entries: readonly LogEntry[],
+    backfill: boolean,
+    digestKey: string,
+    window: [string | null, string | null],
+  ): Promise<ReportEvent[]> => {
     const bases = entries.map((entry) => {
       const bucket = entry.s3Bucket;
       const key = entry.s3Object;
@@ -137,7 +144,10 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
           const event = digestEvent(item);
           await queue.push(Promise.resolve(event));
           if (item.kind !== 'valid') continue;
-          const window: [string | null, string | null] = [event.type === 'digest' ? event.digestStartTime : null, event.type === 'digest' ? event.digestEndTime : null];
+          const window: [string | null, string | null] = [
+            event.type === 'digest' ? event.digestStartTime : null,
+            event.type === 'digest' ? event.digestEndTime : null,
+          ];
           const entries = item.digest.logEntries(`Digest file s3://${item.bucket}/${item.key}`);
           for (let i = 0; i < entries.length; i += batch) {
             if (stopped) return;

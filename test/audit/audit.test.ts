@@ -46,7 +46,17 @@ beforeAll(async () => {
   for (const account of ACCOUNTS) {
     await simulateDelivery(store, { bucket: BUCKET, account, regions: REGIONS, start: START, hours: HOURS, filesPerHour: 2, recordsPerFile: 5, seed: account });
     for (const region of REGIONS) {
-      await signRegion({ store, keys: keyStore, bucket: BUCKET, scope: scope(account, region), until: END, lookback: 24 * H, concurrency: 8, now: () => END + H, warn: () => undefined });
+      await signRegion({
+        store,
+        keys: keyStore,
+        bucket: BUCKET,
+        scope: scope(account, region),
+        until: END,
+        lookback: 24 * H,
+        concurrency: 8,
+        now: () => END + H,
+        warn: () => undefined,
+      });
     }
   }
   keys = entriesSource(await keyStore.publicEntries());

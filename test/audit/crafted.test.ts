@@ -57,7 +57,7 @@ describe('chain findings on correctly signed digests', () => {
     expect(await audit()).toEqual([]);
   });
 
-  it('a digest rewritten and re-signed: its successor\'s previousDigestHashValue no longer matches (previous-hash-mismatch)', async () => {
+  it("a digest rewritten and re-signed: its successor's previousDigestHashValue no longer matches (previous-hash-mismatch)", async () => {
     resign(1, (j) => (j.awsAccountId = '999999999999'));
     const fs = await audit();
     expect(codes(fs)).toEqual(['previous-hash-mismatch']);
@@ -95,7 +95,12 @@ describe('chain findings on correctly signed digests', () => {
     // The restart hides the deleted digest's hour from validate-logs; its logs are left unreferenced.
     expect(codes(fs)).toEqual(['chain-restart', 'previous-hash-mismatch', 'unreferenced-log']);
     expect(fs.find((f) => f.code === 'chain-restart')!.severity).toBe('warning');
-    expect(fs.filter((f) => f.code === 'unreferenced-log').map((f) => f.s3).sort()).toEqual(trail.digests[1]!.logs.map((l) => `s3://${l.bucket}/${l.key}`).sort());
+    expect(
+      fs
+        .filter((f) => f.code === 'unreferenced-log')
+        .map((f) => f.s3)
+        .sort(),
+    ).toEqual(trail.digests[1]!.logs.map((l) => `s3://${l.bucket}/${l.key}`).sort());
   });
 });
 

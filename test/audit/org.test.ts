@@ -31,7 +31,13 @@ const ORG = 'o-z9y8x7w6v5';
 let archive: OrgArchive;
 
 beforeAll(async () => {
-  archive = await buildOrgArchive({ accounts: 3, regions: ['us-east-1', 'eu-west-1'], hours: 5, organizationId: ORG, trails: [{ name: 'org-trail' }, { name: 'security', prefix: 'sec' }] });
+  archive = await buildOrgArchive({
+    accounts: 3,
+    regions: ['us-east-1', 'eu-west-1'],
+    hours: 5,
+    organizationId: ORG,
+    trails: [{ name: 'org-trail' }, { name: 'security', prefix: 'sec' }],
+  });
 }, 120_000);
 afterAll(() => archive?.cleanup());
 
@@ -65,25 +71,36 @@ describe('an organization archive', () => {
     expect(findings).toEqual([]);
   });
 
-  const cases: Array<[string, (a: { root: string; bucket: string; store: LocalStore }, c: ArchiveChain) => Promise<Tampering> | Tampering, FindingCode[], FindingCode | null]> = [
+  const cases: Array<
+    [string, (a: { root: string; bucket: string; store: LocalStore }, c: ArchiveChain) => Promise<Tampering> | Tampering, FindingCode[], FindingCode | null]
+  > = [
     ['a planted log', (a, c) => plantUnreferencedLog({ ...a, start: archive.start }, c), ['unreferenced-log'], 'unreferenced-log'],
     ['a deleted digest', (a, c) => deleteDigest(a, c), ['missing-digest', 'unchecked-logs'], 'missing-digest'],
-    ['two digests deleted in a row', async (a, c) => (await deleteDigest(a, c, 2), deleteEarlierOfTwo(a, c, 1)), ['missing-digest', 'unchecked-logs'], 'missing-digest'],
+    [
+      'two digests deleted in a row',
+      async (a, c) => (await deleteDigest(a, c, 2), deleteEarlierOfTwo(a, c, 1)),
+      ['missing-digest', 'unchecked-logs'],
+      'missing-digest',
+    ],
     ['a changed log', (a, c) => changeByte(a, c.logKeys[2]!), ['log-invalid'], 'log-invalid'],
     ['a changed digest', (a, c) => changeByte(a, c.digestKeys[2]!), ['digest-invalid', 'unchecked-logs'], 'digest-invalid'],
     ['a changed signature', (a, c) => changeSignature(a, c.digestKeys[1]!), ['digest-invalid', 'unchecked-logs'], 'digest-invalid'],
     ['a moved log', (a, c) => moveObject(a, c.logKeys[1]!), ['log-invalid', 'unreferenced-log'], 'unreferenced-log'],
     ['an unexpected object', (a) => addUnexpectedObject({ ...a, accounts: archive.accounts }), ['unexpected-object'], 'unexpected-object'],
-    ['a chain\'s digest folder removed', (a, c) => removeDigestFolder(a, c), ['no-digests'], null],
+    ["a chain's digest folder removed", (a, c) => removeDigestFolder(a, c), ['no-digests'], null],
   ];
 
-  it.each(cases)('%s: its finding, naming the object', async (_what, apply, want, naming) => {
-    const { t, findings } = await tampered(apply);
-    expect(codes(findings)).toEqual([...want].sort());
-    if (naming) expect(findings.filter((f) => f.code === naming).map((f) => f.s3)).toContain(s3(t));
-    if (t.kind === 'missing-previous-digest') {
-      // Both hours, though validate-logs names only one of the two digests.
-      expect(findings.filter((f) => f.code === 'missing-digest')).toHaveLength(2);
-    }
-  }, 60_000);
+  it.each(cases)(
+    '%s: its finding, naming the object',
+    async (_what, apply, want, naming) => {
+      const { t, findings } = await tampered(apply);
+      expect(codes(findings)).toEqual([...want].sort());
+      if (naming) expect(findings.filter((f) => f.code === naming).map((f) => f.s3)).toContain(s3(t));
+      if (t.kind === 'missing-previous-digest') {
+        // Both hours, though validate-logs names only one of the two digests.
+        expect(findings.filter((f) => f.code === 'missing-digest')).toHaveLength(2);
+      }
+    },
+    60_000,
+  );
 });

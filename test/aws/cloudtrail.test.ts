@@ -88,7 +88,11 @@ describe('CloudTrailSource', () => {
     expect(calls.map((c) => c.target)).toEqual(['ListPublicKeys', 'ListPublicKeys']);
     expect(calls[0]!.body).toEqual({ StartTime: 1709154319, EndTime: 1709183119 });
     expect(calls[1]!.body).toEqual({ StartTime: 1709154319, EndTime: 1709183119, NextToken: 'page-2' });
-    expect(records.map((r) => r.fingerprint)).toEqual([keysJson.PublicKeyList[0]!.Fingerprint, keysJson.PublicKeyList[1]!.Fingerprint, '00000000000000000000000000000000']);
+    expect(records.map((r) => r.fingerprint)).toEqual([
+      keysJson.PublicKeyList[0]!.Fingerprint,
+      keysJson.PublicKeyList[1]!.Fingerprint,
+      '00000000000000000000000000000000',
+    ]);
     // Value arrives decoded: the DER bytes of a PKCS#1 RSAPublicKey.
     const key = records[0]!.load();
     expect(Buffer.from(key.der).toString('base64')).toBe(keysJson.PublicKeyList[0]!.Value);

@@ -23,7 +23,11 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): { status: nu
   const file = join(dir.path, 'imports.txt');
   writeFileSync(file, '');
   const r = runCli(args, { env: { ...env, NODE_OPTIONS: `--import=${PRELOAD}`, TRAILPROOF_TEST_SDK_IMPORTS: file } });
-  const sdk = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
+  const sdk = existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
   return { status: r.status, out: r.out, err: r.err, sdk };
 }
 
@@ -37,12 +41,10 @@ describe('the AWS SDK is loaded lazily', () => {
 
   it('the same run from S3 does load it (the hook sees SDK imports)', () => {
     // A closed port: the run stops with the AWS CLI's connection error, after the SDK has loaded.
-    const r = run([
-      'validate-logs', ...spec.args,
-      '--endpoint-url', 'http://127.0.0.1:9',
-      '--region', 'us-east-1',
-      '--public-keys', join(CASE, spec.public_keys),
-    ], { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: '', AWS_PROFILE: '' });
+    const r = run(
+      ['validate-logs', ...spec.args, '--endpoint-url', 'http://127.0.0.1:9', '--region', 'us-east-1', '--public-keys', join(CASE, spec.public_keys)],
+      { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: '', AWS_PROFILE: '' },
+    );
     expect(r.status).toBe(255);
     expect(r.err).toContain('Could not connect to the endpoint URL');
     expect(r.sdk).toContain('@aws-sdk/client-s3');

@@ -55,10 +55,12 @@ describe('S3Store against Amazon S3 behaviour', () => {
     new S3Store({ endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, ...extra });
 
   /** Location first, then `rest` for everything else. */
-  const withLocation = (location: string, rest: Handler): Handler => (req, res, url) => {
-    if (url.searchParams.has('location')) return xml(res, 200, `<LocationConstraint ${XMLNS}>${location}</LocationConstraint>`);
-    rest(req, res, url);
-  };
+  const withLocation =
+    (location: string, rest: Handler): Handler =>
+    (req, res, url) => {
+      if (url.searchParams.has('location')) return xml(res, 200, `<LocationConstraint ${XMLNS}>${location}</LocationConstraint>`);
+      rest(req, res, url);
+    };
 
   it('maps an empty LocationConstraint to us-east-1 and EU to eu-west-1, asking once per bucket', async () => {
     handler = (_req, res, url) => xml(res, 200, `<LocationConstraint ${XMLNS}>${url.pathname.startsWith('/eu-bucket') ? 'EU' : ''}</LocationConstraint>`);

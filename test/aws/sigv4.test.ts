@@ -95,7 +95,14 @@ describe('SigV4: pieces', () => {
 
   it('sorts and encodes the query', () => {
     expect(canonicalQuery([['x-id', 'GetObject']])).toBe('x-id=GetObject');
-    expect(canonicalQuery([['b', 'x y'], ['a', '2'], ['a', '1'], ['k/', '~+']])).toBe('a=1&a=2&b=x%20y&k%2F=~%2B');
+    expect(
+      canonicalQuery([
+        ['b', 'x y'],
+        ['a', '2'],
+        ['a', '1'],
+        ['k/', '~+'],
+      ]),
+    ).toBe('a=1&a=2&b=x%20y&k%2F=~%2B');
   });
 
   it('caches the signing key per (secret, day, region, service) and never confuses secrets', () => {
@@ -133,10 +140,40 @@ const hostileKey = fc.oneof(
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
   fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }),
   fc
-    .array(fc.constantFrom('../', './', '..', '.', '/', '//', '%', '%2F', '%25', '+', ' ', '?', '#', '&', '=', ';', '~', '*', "'", '\u00fc', '\u{1F600}', '\\', '\t', '\n', '\u0000', 'a'), {
-      minLength: 1,
-      maxLength: 12,
-    })
+    .array(
+      fc.constantFrom(
+        '../',
+        './',
+        '..',
+        '.',
+        '/',
+        '//',
+        '%',
+        '%2F',
+        '%25',
+        '+',
+        ' ',
+        '?',
+        '#',
+        '&',
+        '=',
+        ';',
+        '~',
+        '*',
+        "'",
+        '\u00fc',
+        '\u{1F600}',
+        '\\',
+        '\t',
+        '\n',
+        '\u0000',
+        'a',
+      ),
+      {
+        minLength: 1,
+        maxLength: 12,
+      },
+    )
     .map((parts) => parts.join('')),
 );
 

@@ -114,7 +114,7 @@ describe('§3 steps 2-9', () => {
     expect(judge(raw, signed(raw, undefined, 'cafe')).kind).toBe('valid');
   });
 
-  it('step 9: after the signature, an end or start time that does not parse is dateutil\'s text', () => {
+  it("step 9: after the signature, an end or start time that does not parse is dateutil's text", () => {
     const raw = body({ digestStartTime: 5 });
     expect(judge(raw, signed(raw))).toEqual({ kind: 'invalid', reason: 'Parser must be a string or character stream, not int' });
     const bad = body({ digestEndTime: 'yesterday' });

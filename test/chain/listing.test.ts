@@ -23,7 +23,11 @@ describe('§2 which digest files are considered', () => {
   });
 
   it('skips keys of another trail, region or account (matched literally, not as patterns)', () => {
-    for (const other of [{ ...scope, trailName: 't2' }, { ...scope, homeRegion: 'eu-west-1' }, { ...scope, trailName: '.' }]) {
+    for (const other of [
+      { ...scope, trailName: 't2' },
+      { ...scope, homeRegion: 'eu-west-1' },
+      { ...scope, trailName: '.' },
+    ]) {
       expect(plan.select(digestKey(other, T('2024-05-01T03:00:00Z')))).toBe('skip');
     }
     expect(plan.select('AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/05/01/notes.txt')).toBe('skip');

@@ -32,7 +32,7 @@ function digest(o: { start: string; end: string; prev?: [unknown, unknown] }): D
 function valid(h: number, prev?: [unknown, unknown]): DigestVerdict {
   const start = `2024-05-01T${String(h - 1).padStart(2, '0')}:00:00Z`;
   const d = digest({ start, end: `2024-05-01T${String(h).padStart(2, '0')}:00:00Z`, prev });
-  return { kind: 'valid', digest: d, startClock: T(start), signature: 'ab' };
+  return { kind: 'valid', digest: d, startClock: T(start), signature: 'ab', algorithm: 'SHA256withRSA' };
 }
 const missing: DigestVerdict = { kind: 'missing' };
 const invalid = (reason: string): DigestVerdict => ({ kind: 'invalid', reason });
@@ -41,7 +41,7 @@ const invalid = (reason: string): DigestVerdict => ({ kind: 'invalid', reason })
 function drive(state: ChainState, verdicts: Record<string, DigestVerdict>, listings: Record<string, string[]> = {}): { events: ChainEvent[]; reads: string[] } {
   const events: ChainEvent[] = [];
   const reads: string[] = [];
-  for (let s = state; ; ) {
+  for (let s = state; ;) {
     if (s.relist) s = withListing(s, listings[s.relist.bucket] ?? []);
     const next = wanted(s);
     if (!next) return { events, reads };
@@ -109,7 +109,10 @@ describe('§3 walking the chain', () => {
   });
 
   it('§3.10 either previous field null (or absent) ends the chain', () => {
-    for (const prev of [[null, K.h01], ['b', null]] as Array<[unknown, unknown]>) {
+    for (const prev of [
+      [null, K.h01],
+      ['b', null],
+    ] as Array<[unknown, unknown]>) {
       const { events } = drive(begin([K.h02]), { [K.h02]: valid(2, prev) });
       expect(kinds(events)).toEqual(['valid:20240501T02']);
     }
@@ -143,7 +146,13 @@ describe('§6 backfill digests and segments', () => {
   });
 
   it('a state made for a head inside a chain starts there (a segment), and stops where its listing ends', () => {
-    const s = startChain({ backfill: false, start: T('2024-05-01T00:00:00Z'), bucket: 'b', listed: [K.h01], head: { key: K.h03, lastStart: T('2024-05-01T02:00:00Z') } });
+    const s = startChain({
+      backfill: false,
+      start: T('2024-05-01T00:00:00Z'),
+      bucket: 'b',
+      listed: [K.h01],
+      head: { key: K.h03, lastStart: T('2024-05-01T02:00:00Z') },
+    });
     const { reads } = drive(s, { [K.h03]: valid(3), [K.h01]: valid(1) });
     expect(reads).toEqual([`b/${K.h03}`, `b/${K.h01}`]);
   });

@@ -51,13 +51,18 @@ describe.each(SPECS.map((s) => [s.name, s] as const))('%s', (_name, spec) => {
   it('the parser takes exactly the options of the table (any subset, any values)', () => {
     const required = spec.options.filter((o) => o.required);
     fc.assert(
-      fc.property(fc.subarray([...spec.options]), fc.array(value, { minLength: spec.options.length, maxLength: spec.options.length }), fc.boolean(), (chosen, values, withEquals) => {
-        const given = [...new Set([...required, ...chosen])];
-        const argv = given.flatMap((o, i) => (o.flag ? [`--${o.name}`] : withEquals ? [`--${o.name}=${values[i]!}`] : [`--${o.name}`, values[i]!]));
-        const args = parseArgs(argv, spec);
-        given.forEach((o, i) => expect(args[o.name]).toBe(o.flag ? true : values[i]));
-        expect(Object.keys(args).sort()).toEqual(given.map((o) => o.name).sort());
-      }),
+      fc.property(
+        fc.subarray([...spec.options]),
+        fc.array(value, { minLength: spec.options.length, maxLength: spec.options.length }),
+        fc.boolean(),
+        (chosen, values, withEquals) => {
+          const given = [...new Set([...required, ...chosen])];
+          const argv = given.flatMap((o, i) => (o.flag ? [`--${o.name}`] : withEquals ? [`--${o.name}=${values[i]!}`] : [`--${o.name}`, values[i]!]));
+          const args = parseArgs(argv, spec);
+          given.forEach((o, i) => expect(args[o.name]).toBe(o.flag ? true : values[i]));
+          expect(Object.keys(args).sort()).toEqual(given.map((o) => o.name).sort());
+        },
+      ),
       { numRuns: 50 },
     );
   });

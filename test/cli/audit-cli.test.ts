@@ -8,7 +8,19 @@ import { STACK_FRAME } from '../helpers/trail-builder.js';
  * changed and one digest deleted by the demo itself.
  */
 let dir: { path: string; cleanup: () => void };
-const base = () => ['audit', '--s3-bucket', 'trailproof-demo-bucket', '--local-root', join(dir.path, 'd', 'root'), '--keys-dir', join(dir.path, 'd', 'keys'), '--start-time', '2024-05-01T00:00:00Z', '--end-time', '2024-05-01T06:00:00Z'];
+const base = () => [
+  'audit',
+  '--s3-bucket',
+  'trailproof-demo-bucket',
+  '--local-root',
+  join(dir.path, 'd', 'root'),
+  '--keys-dir',
+  join(dir.path, 'd', 'keys'),
+  '--start-time',
+  '2024-05-01T00:00:00Z',
+  '--end-time',
+  '2024-05-01T06:00:00Z',
+];
 
 beforeAll(() => {
   dir = tempDir();
@@ -41,7 +53,17 @@ describe('trailproof audit', () => {
     const usage = runCli([...base(), '--fail-on', 'sometimes']);
     expect(usage.status).toBe(2);
     expect(usage.err).toContain("argument --fail-on: invalid choice 'sometimes'");
-    const stop = runCli(['audit', '--s3-bucket', 'b', '--local-root', join(dir.path, 'nope'), '--keys-dir', join(dir.path, 'd', 'keys'), '--start-time', '2024-05-01']);
+    const stop = runCli([
+      'audit',
+      '--s3-bucket',
+      'b',
+      '--local-root',
+      join(dir.path, 'nope'),
+      '--keys-dir',
+      join(dir.path, 'd', 'keys'),
+      '--start-time',
+      '2024-05-01',
+    ]);
     expect(stop.status).toBe(255);
     expect(stop.err.trim().split('\n')).toHaveLength(1);
     expect(stop.err).not.toMatch(STACK_FRAME);

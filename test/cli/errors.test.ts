@@ -97,9 +97,25 @@ describe('storage and keys', () => {
     ['not JSON', '{', /not JSON/],
     ['wrong shape', '{"Keys": []}', /expected \{"PublicKeyList"/],
     ['bad base64', JSON.stringify({ PublicKeyList: [{ ...entry, Value: 'not base64!' }] }), /entry 1 .*Value is not base64/],
-    ['SPKI instead of PKCS#1', JSON.stringify({ PublicKeyList: [{ ...entry, Value: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqlzPJbvZJ42UdcmLfPUqXYNfOs6I8lCfao/tOs8CmzPOEdtLWugB9xoIUz78qVHdKIqxbaG4jWHfJBioSSFBM0lt8cdVo4TnRa7oG9io5pysS6DJhBBaEXsicufsiFJR+wrUNh8RSLxL4k6G1+BhLX20tJkZ/erT97tDGBujAelqseGg3vPZbTx9SMfOLN65PdLFudLP7GatOZ9p5jw/rjpcIkfo9Bfc3heeBxWGKwBBOKnFAa9V57pOaosCvPKmHd9bg7jsQkI9Xp22IzGLSTFJZYVA3KiTAEldMu80iFXPHEq9hKNbt9e4UF+lutKVEiLkR2disdCmPTKOVQIDAQAB' }] }), /entry 1 .*not a DER PKCS#1 RSAPublicKey/],
+    [
+      'SPKI instead of PKCS#1',
+      JSON.stringify({
+        PublicKeyList: [
+          {
+            ...entry,
+            Value:
+              'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqlzPJbvZJ42UdcmLfPUqXYNfOs6I8lCfao/tOs8CmzPOEdtLWugB9xoIUz78qVHdKIqxbaG4jWHfJBioSSFBM0lt8cdVo4TnRa7oG9io5pysS6DJhBBaEXsicufsiFJR+wrUNh8RSLxL4k6G1+BhLX20tJkZ/erT97tDGBujAelqseGg3vPZbTx9SMfOLN65PdLFudLP7GatOZ9p5jw/rjpcIkfo9Bfc3heeBxWGKwBBOKnFAa9V57pOaosCvPKmHd9bg7jsQkI9Xp22IzGLSTFJZYVA3KiTAEldMu80iFXPHEq9hKNbt9e4UF+lutKVEiLkR2disdCmPTKOVQIDAQAB',
+          },
+        ],
+      }),
+      /entry 1 .*not a DER PKCS#1 RSAPublicKey/,
+    ],
     ['wrong fingerprint', JSON.stringify({ PublicKeyList: [{ ...entry, Fingerprint: '0'.repeat(32) }] }), /entry 1 .*Fingerprint does not match/],
-    ['uppercase fingerprint', JSON.stringify({ PublicKeyList: [{ ...entry, Fingerprint: String(entry.Fingerprint).toUpperCase() }] }), /entry 1 .*Fingerprint must be 32 lowercase hex digits/],
+    [
+      'uppercase fingerprint',
+      JSON.stringify({ PublicKeyList: [{ ...entry, Fingerprint: String(entry.Fingerprint).toUpperCase() }] }),
+      /entry 1 .*Fingerprint must be 32 lowercase hex digits/,
+    ],
     ['missing validity', JSON.stringify({ PublicKeyList: [{ ...entry, ValidityStartTime: undefined }] }), /ValidityStartTime is missing/],
   ])('a keys file with %s is refused, naming the problem (exit 255, before the header)', (_name, text, pattern) => {
     const file = join(dir.path, `keys-${_name.replace(/\W/g, '')}.json`);
@@ -137,11 +153,26 @@ describe('where the digests are', () => {
 
   it('--trails gives the bucket and prefix like DescribeTrails, and names an unknown trail', () => {
     const trails = join(dir.path, 'trails.json');
-    writeFileSync(trails, JSON.stringify({ trailList: [{ Name: 'oracle-trail', S3BucketName: 'oracle-trail-bucket', TrailARN: ARN, IsOrganizationTrail: false }] }));
+    writeFileSync(
+      trails,
+      JSON.stringify({ trailList: [{ Name: 'oracle-trail', S3BucketName: 'oracle-trail-bucket', TrailARN: ARN, IsOrganizationTrail: false }] }),
+    );
     const ok = runCli([...base, '--trails', trails, '--local-root', join(CLEAN, 'root'), '--public-keys', join(CLEAN, 'keys.json')]);
     expect(ok.out).toBe(readFileSync(join(CLEAN, 'expected', 'default.stdout'), 'utf8'));
     const other = 'arn:aws:cloudtrail:us-east-1:123456789012:trail/other';
-    const bad = runCli(['validate-logs', '--trail-arn', other, '--start-time', '2024-02-28T21:05:19Z', '--trails', trails, '--local-root', join(CLEAN, 'root'), '--public-keys', join(CLEAN, 'keys.json')]);
+    const bad = runCli([
+      'validate-logs',
+      '--trail-arn',
+      other,
+      '--start-time',
+      '2024-02-28T21:05:19Z',
+      '--trails',
+      trails,
+      '--local-root',
+      join(CLEAN, 'root'),
+      '--public-keys',
+      join(CLEAN, 'keys.json'),
+    ]);
     expect(bad.err).toBe(`\nA trail could not be found for ${other}\n`);
     expect(bad.status).toBe(255);
   });
@@ -158,24 +189,65 @@ describe('where the digests are', () => {
 describe('--output json', () => {
   it('gives one line per digest, log and gap, then a summary with every count', () => {
     const gap = join(ROOT, 'test', 'vectors', 'gap');
-    const r = runCli(['validate-logs', '--trail-arn', ARN, '--start-time', '2024-02-28T21:05:19Z', '--end-time', '2024-02-29T05:05:19Z', '--s3-bucket', 'oracle-trail-bucket', '--local-root', join(gap, 'root'), '--public-keys', join(gap, 'keys.json'), '--output', 'json']);
+    const r = runCli([
+      'validate-logs',
+      '--trail-arn',
+      ARN,
+      '--start-time',
+      '2024-02-28T21:05:19Z',
+      '--end-time',
+      '2024-02-29T05:05:19Z',
+      '--s3-bucket',
+      'oracle-trail-bucket',
+      '--local-root',
+      join(gap, 'root'),
+      '--public-keys',
+      join(gap, 'keys.json'),
+      '--output',
+      'json',
+    ]);
     expect(r.status).toBe(0);
     expect(r.err).toBe('');
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.filter((l) => l.kind === 'digest')).toHaveLength(6);
     expect(lines.filter((l) => l.kind === 'log')).toHaveLength(14);
-    expect(lines.filter((l) => l.kind === 'gap')).toEqual([{ kind: 'gap', backfill: false, status: 'gap', from: '2024-02-29T00:05:19Z', to: '2024-02-29T02:05:19Z' }]);
+    expect(lines.filter((l) => l.kind === 'gap')).toEqual([
+      { kind: 'gap', backfill: false, status: 'gap', from: '2024-02-29T00:05:19Z', to: '2024-02-29T02:05:19Z' },
+    ]);
     const summary = lines[lines.length - 1]!;
-    expect(summary).toMatchObject({ kind: 'summary', digests: { valid: 6, invalid: 0, total: 6 }, logs: { valid: 14, invalid: 0, total: 14 }, gaps: 1, exitCode: 0 });
+    expect(summary).toMatchObject({
+      kind: 'summary',
+      digests: { valid: 6, invalid: 0, total: 6 },
+      logs: { valid: 14, invalid: 0, total: 14 },
+      gaps: 1,
+      exitCode: 0,
+    });
     const firstLog = lines.find((l) => l.kind === 'log')!;
     expect(firstLog).toMatchObject({ status: 'valid', reason: null, digestEndTime: '2024-02-29T05:05:19Z' });
   });
 
   it('reports a tampered log with its reason and exit code 1', () => {
     const v = join(ROOT, 'test', 'vectors', 'modify-log');
-    const r = runCli([...base, '--s3-bucket', 'oracle-trail-bucket', '--local-root', join(v, 'root'), '--public-keys', join(v, 'keys.json'), '--output', 'json']);
+    const r = runCli([
+      ...base,
+      '--s3-bucket',
+      'oracle-trail-bucket',
+      '--local-root',
+      join(v, 'root'),
+      '--public-keys',
+      join(v, 'keys.json'),
+      '--output',
+      'json',
+    ]);
     expect(r.status).toBe(1);
-    const bad = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.status === 'INVALID');
+    const bad = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.status === 'INVALID');
     expect(bad).toHaveLength(1);
     expect(bad[0]).toMatchObject({ kind: 'log', reason: "hash value doesn't match" });
   });
@@ -183,7 +255,15 @@ describe('--output json', () => {
 
 describe('list-public-keys', () => {
   it('prints the checked keys overlapping the window in the AWS CLI shape', () => {
-    const r = runCli(['list-public-keys', '--public-keys', join(ROOT, 'test', 'vectors', 'rotation', 'keys.json'), '--start-time', '2024-02-29T01:00:00Z', '--end-time', '2024-02-29T02:00:00Z']);
+    const r = runCli([
+      'list-public-keys',
+      '--public-keys',
+      join(ROOT, 'test', 'vectors', 'rotation', 'keys.json'),
+      '--start-time',
+      '2024-02-29T01:00:00Z',
+      '--end-time',
+      '2024-02-29T02:00:00Z',
+    ]);
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.out) as { PublicKeyList: Array<Record<string, string>> };
     expect(doc.PublicKeyList.map((k) => k.Fingerprint)).toEqual(['18b497666b8d65569fca7f86747804e7']);

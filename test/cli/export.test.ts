@@ -35,7 +35,18 @@ afterAll(() => dir.cleanup());
 
 describe('export-signatures', () => {
   const validate = () =>
-    runCli(['validate-logs', '--trail-arn', ARN, ...WINDOW, '--s3-bucket', 'oracle-trail-bucket', '--local-root', join(dir.path, 'copy'), '--public-keys', join(CASE, 'keys.json')]);
+    runCli([
+      'validate-logs',
+      '--trail-arn',
+      ARN,
+      ...WINDOW,
+      '--s3-bucket',
+      'oracle-trail-bucket',
+      '--local-root',
+      join(dir.path, 'copy'),
+      '--public-keys',
+      join(CASE, 'keys.json'),
+    ]);
 
   it('without metadata every digest fails', () => {
     const r = validate();
@@ -44,7 +55,18 @@ describe('export-signatures', () => {
   });
 
   it('restores the reference report, newest digest and backfill digests included', () => {
-    const e = runCli(['export-signatures', '--trail-arn', ARN, ...WINDOW, '--s3-bucket', 'oracle-trail-bucket', '--source-root', join(CASE, 'root'), '--local-root', join(dir.path, 'copy')]);
+    const e = runCli([
+      'export-signatures',
+      '--trail-arn',
+      ARN,
+      ...WINDOW,
+      '--s3-bucket',
+      'oracle-trail-bucket',
+      '--source-root',
+      join(CASE, 'root'),
+      '--local-root',
+      join(dir.path, 'copy'),
+    ]);
     expect(e.err).toBe('');
     expect(e.out).toContain('exported the metadata of 9 digest files');
     const r = validate();

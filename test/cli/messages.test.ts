@@ -33,7 +33,10 @@ describe('a key store folder that does not exist', () => {
   const missing = () => join(dir.path, 'no-such-keys');
 
   it('stops validate-logs before the header (not "No public keys found")', () => {
-    stoppedWithOneLine(runCli(['validate-logs', '--trail-arn', ARN, ...WINDOW, ...LOCAL, '--keys-dir', missing()]), /^\nKey store folder .*no-such-keys does not exist\n$/);
+    stoppedWithOneLine(
+      runCli(['validate-logs', '--trail-arn', ARN, ...WINDOW, ...LOCAL, '--keys-dir', missing()]),
+      /^\nKey store folder .*no-such-keys does not exist\n$/,
+    );
   });
 
   it('stops keys list and list-public-keys (not an empty answer with exit 0)', () => {
@@ -58,7 +61,10 @@ describe('keys files', () => {
   });
 
   it('a missing keys file says it does not exist', () => {
-    stoppedWithOneLine(runCli(['list-public-keys', '--public-keys', join(dir.path, 'absent.json')]), /Cannot read public keys file .*absent\.json: does not exist/);
+    stoppedWithOneLine(
+      runCli(['list-public-keys', '--public-keys', join(dir.path, 'absent.json')]),
+      /Cannot read public keys file .*absent\.json: does not exist/,
+    );
   });
 });
 
@@ -90,9 +96,12 @@ describe('validate-logs --output json', () => {
     expect(r.status).toBe(2);
     expect(r.err).toBe(text.err);
     expect(text.out).toBe('');
-    expect(r.out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)).toEqual([
-      { kind: 'error', message: 'the following arguments are required: --trail-arn', exitCode: 2 },
-    ]);
+    expect(
+      r.out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([{ kind: 'error', message: 'the following arguments are required: --trail-arn', exitCode: 2 }]);
   });
 });
 
@@ -127,14 +136,46 @@ describe('counts', () => {
     await copyKeyStore(TEST_KEYS, keysDir);
     let simulated = '';
     await simulateCommand(
-      ['--local-root', root, '--bucket', 'one-bucket', '--account', '111122223333', '--regions', 'us-east-1', '--start-time', '2024-05-01T00:00:00Z', '--hours', '1', '--files-per-hour', '1', '--records-per-file', '1'],
+      [
+        '--local-root',
+        root,
+        '--bucket',
+        'one-bucket',
+        '--account',
+        '111122223333',
+        '--regions',
+        'us-east-1',
+        '--start-time',
+        '2024-05-01T00:00:00Z',
+        '--hours',
+        '1',
+        '--files-per-hour',
+        '1',
+        '--records-per-file',
+        '1',
+      ],
       { out: (t) => (simulated += t) },
     );
     expect(simulated.startsWith(`Wrote 1 log file (1 record) to ${join(root, 'one-bucket')}: `)).toBe(true);
     expect(simulated).not.toContain('s3://');
     let signed = '';
     const rc = await signCommand(
-      ['--keys-dir', keysDir, '--trail-arn', 'arn:aws:cloudtrail:us-east-1:111122223333:trail/one', '--s3-bucket', 'one-bucket', '--local-root', root, '--start-time', '2024-05-01T00:00:00Z', '--until', '2024-05-01T01:00:00Z', '--now', '2024-05-01T01:00:00Z'],
+      [
+        '--keys-dir',
+        keysDir,
+        '--trail-arn',
+        'arn:aws:cloudtrail:us-east-1:111122223333:trail/one',
+        '--s3-bucket',
+        'one-bucket',
+        '--local-root',
+        root,
+        '--start-time',
+        '2024-05-01T00:00:00Z',
+        '--until',
+        '2024-05-01T01:00:00Z',
+        '--now',
+        '2024-05-01T01:00:00Z',
+      ],
       { out: (t) => (signed += t), err: () => undefined },
     );
     expect(rc).toBe(0);

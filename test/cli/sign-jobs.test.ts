@@ -33,12 +33,32 @@ beforeAll(async () => {
   dir = tempDir();
   const root = join(dir.path, 'root');
   for (const account of ACCOUNTS) {
-    const sim = runCli(['simulate', '--local-root', root, '--bucket', 'jobs', '--account', account, '--regions', [...REGIONS, 'ap-south-1'].join(','), '--start-time', '2024-05-01T00:00:00Z', '--hours', '4', '--files-per-hour', '2', '--records-per-file', '3']);
+    const sim = runCli([
+      'simulate',
+      '--local-root',
+      root,
+      '--bucket',
+      'jobs',
+      '--account',
+      account,
+      '--regions',
+      [...REGIONS, 'ap-south-1'].join(','),
+      '--start-time',
+      '2024-05-01T00:00:00Z',
+      '--hours',
+      '4',
+      '--files-per-hour',
+      '2',
+      '--records-per-file',
+      '3',
+    ]);
     expect(sim.status).toBe(0);
   }
   // One log of the second job cannot be signed: a warning in the middle of the run.
   const logs = join(root, 'jobs', 'AWSLogs', ACCOUNTS[0]!, 'CloudTrail', 'eu-west-1', '2024', '05', '01');
-  const victim = readdirSync(logs).filter((n) => n.endsWith('.json.gz')).sort()[2]!;
+  const victim = readdirSync(logs)
+    .filter((n) => n.endsWith('.json.gz'))
+    .sort()[2]!;
   truncateSync(join(logs, victim), 30);
   for (const copy of ['together', 'one-by-one', 'failing']) {
     cpSync(root, join(dir.path, copy), { recursive: true });

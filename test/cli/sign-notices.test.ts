@@ -14,7 +14,10 @@ describe('signCommandLine', () => {
   });
 
   it('quotes words so that a POSIX shell reads them back unchanged (one shell for 200 random words)', () => {
-    const words = fc.sample(fc.string({ minLength: 1, unit: 'binary' }).filter((w) => !w.includes('\0')), { numRuns: 200, seed: 9 });
+    const words = fc.sample(
+      fc.string({ minLength: 1, unit: 'binary' }).filter((w) => !w.includes('\0')),
+      { numRuns: 200, seed: 9 },
+    );
     words.push("it's", 'a b', '$HOME', '`x`', '\\', '"', '--regions=us-east-1,eu-west-1');
     const echoed = execFileSync('sh', ['-c', `printf '%s\\0' ${words.map(shellQuote).join(' ')}`], { encoding: 'utf8' });
     expect(echoed.split('\0').slice(0, -1)).toEqual(words);
@@ -26,7 +29,11 @@ describe('Progress', () => {
   it('draws on a terminal at most every 200 ms, and clears before other output', () => {
     let now = 1_000;
     let text = '';
-    const p = new Progress((t) => (text += t), true, () => now);
+    const p = new Progress(
+      (t) => (text += t),
+      true,
+      () => now,
+    );
     const key = 'AWSLogs/1/CloudTrail-Digest/r/2024/05/01/1_CloudTrail-Digest_r_t_r_20240501T030000Z.json.gz';
     p.tick(key);
     p.tick(key);
@@ -35,7 +42,9 @@ describe('Progress', () => {
     p.clear();
     p.clear();
     expect(text).toBe(
-      '\r\x1b[Ksigning: 1 digests written, the latest ending 20240501T030000Z' + '\r\x1b[Ksigning: 3 digests written, the latest ending 20240501T030000Z' + '\r\x1b[K',
+      '\r\x1b[Ksigning: 1 digests written, the latest ending 20240501T030000Z' +
+        '\r\x1b[Ksigning: 3 digests written, the latest ending 20240501T030000Z' +
+        '\r\x1b[K',
     );
   });
 

@@ -44,7 +44,14 @@ async function validate(root: string, keysDir: string, account: string) {
   const keys = new KeyStore(keysDir);
   const out = memoryOutput();
   const summary = await runValidation(
-    { store: new LocalStore(root), keys: entriesSource(await keys.publicEntries()), scope: { account, sourceRegion: REGION, homeRegion: REGION, trailName: 'race' }, bucket: BUCKET, start: T0, end: T0 + HOURS * H },
+    {
+      store: new LocalStore(root),
+      keys: entriesSource(await keys.publicEntries()),
+      scope: { account, sourceRegion: REGION, homeRegion: REGION, trailName: 'race' },
+      bucket: BUCKET,
+      start: T0,
+      end: T0 + HOURS * H,
+    },
     new TextReport(out, false, ARN),
   );
   return { summary, out };
@@ -66,14 +73,33 @@ describe('two signers at once', () => {
       const keysDir = join(dir.path, `keys-${round}`);
       cpSync(join(dir.path, 'root'), root, { recursive: true });
       cpSync(join(dir.path, 'keys'), keysDir, { recursive: true });
-      const args = ['sign', '--keys-dir', keysDir, '--trail-arn', ARN, '--s3-bucket', BUCKET, '--local-root', root, '--account-id', ACCOUNTS.join(','), '--regions', REGION, '--until', formatDisplay(T0 + HOURS * H)];
+      const args = [
+        'sign',
+        '--keys-dir',
+        keysDir,
+        '--trail-arn',
+        ARN,
+        '--s3-bucket',
+        BUCKET,
+        '--local-root',
+        root,
+        '--account-id',
+        ACCOUNTS.join(','),
+        '--regions',
+        REGION,
+        '--until',
+        formatDisplay(T0 + HOURS * H),
+      ];
       const [a, b] = await Promise.all([startCli(args).done, startCli(args).done]);
       const context = `round ${round}\n--- a:\n${a.out}${a.err}\n--- b:\n${b.out}${b.err}`;
       expect(a.status, context).toBe(0);
       expect(b.status, context).toBe(0);
 
       const keys = await new KeyStore(keysDir).list(REGION);
-      expect(keys.map((k) => formatDisplay(k.validFrom)), context).toEqual(['2024-05-01T00:00:00Z', '2024-05-02T00:00:00Z']);
+      expect(
+        keys.map((k) => formatDisplay(k.validFrom)),
+        context,
+      ).toEqual(['2024-05-01T00:00:00Z', '2024-05-02T00:00:00Z']);
       expect(readdirSync(join(keysDir, REGION)).filter((n) => n.endsWith('.key.pem'))).toHaveLength(2);
       expect(`${a.err}${b.err}`.match(/created key [0-9a-f]{32} for us-east-1, valid from 2024-05-02T00:00:00Z/g), context).toHaveLength(1);
 

@@ -43,10 +43,37 @@ async function archive(hours: number, regions = ['us-east-1'], filesPerHour = 2)
   return { root, keysDir };
 }
 
-const signArgs = (root: string, keysDir: string, extra: string[]): string[] => ['sign', '--keys-dir', keysDir, '--trail-arn', ARN, '--s3-bucket', BUCKET, '--local-root', root, ...extra];
+const signArgs = (root: string, keysDir: string, extra: string[]): string[] => [
+  'sign',
+  '--keys-dir',
+  keysDir,
+  '--trail-arn',
+  ARN,
+  '--s3-bucket',
+  BUCKET,
+  '--local-root',
+  root,
+  ...extra,
+];
 
 function validate(root: string, keysDir: string, hours: number, region = 'us-east-1') {
-  return runInProcess(['validate-logs', '--trail-arn', ARN, '--s3-bucket', BUCKET, '--local-root', root, '--keys-dir', keysDir, '--region', region, '--start-time', formatDisplay(T0), '--end-time', formatDisplay(T0 + hours * H)]);
+  return runInProcess([
+    'validate-logs',
+    '--trail-arn',
+    ARN,
+    '--s3-bucket',
+    BUCKET,
+    '--local-root',
+    root,
+    '--keys-dir',
+    keysDir,
+    '--region',
+    region,
+    '--start-time',
+    formatDisplay(T0),
+    '--end-time',
+    formatDisplay(T0 + hours * H),
+  ]);
 }
 
 function files(folder: string, keep: (name: string) => boolean): string[] {
@@ -106,7 +133,9 @@ describe('an interrupted sign', () => {
     second.child.kill('SIGTERM');
     const b = await second.done;
     expect(b.status, b.err).toBe(143);
-    expect(b.err).toMatch(/^removed 1 temporary file\(s\) left by an interrupted run in s3:\/\/safe-bucket\/AWSLogs\/111122223333\/CloudTrail-Digest\/us-east-1\/\ninterrupted: \d+ digests written; re-running sign resumes the chain\n$/);
+    expect(b.err).toMatch(
+      /^removed 1 temporary file\(s\) left by an interrupted run in s3:\/\/safe-bucket\/AWSLogs\/111122223333\/CloudTrail-Digest\/us-east-1\/\ninterrupted: \d+ digests written; re-running sign resumes the chain\n$/,
+    );
     expect(temps(root)).toEqual([]);
 
     const third = runCli(args, { timeout: 300_000 });
@@ -130,12 +159,16 @@ describe('another signer holding the chain', () => {
     try {
       const refused = runCli([...args, '--lock-wait', '0']);
       expect(refused.status).toBe(255);
-      expect(refused.err).toBe(`\nAnother signer holds the lock of s3://${BUCKET}/${digestListPrefix(SCOPE)} in ${root} (pid ${process.pid} on ${(await import('node:os')).hostname()}, since ${refused.err.match(/since (\S+)\)/)![1]}): try again when it is done\n`);
+      expect(refused.err).toBe(
+        `\nAnother signer holds the lock of s3://${BUCKET}/${digestListPrefix(SCOPE)} in ${root} (pid ${process.pid} on ${(await import('node:os')).hostname()}, since ${refused.err.match(/since (\S+)\)/)![1]}): try again when it is done\n`,
+      );
       expect(digests(root)).toEqual([]);
 
       const waiting = startCli(args);
-      await until(() => waiting.stderrSoFar().includes('\n') , 'the waiting line');
-      expect(waiting.stderrSoFar()).toMatch(new RegExp(`^waiting for another signer \\(pid ${process.pid} on .*\\) to finish with s3://${BUCKET}/.* \\(up to 300 s\\)\\.\\.\\.\\n$`));
+      await until(() => waiting.stderrSoFar().includes('\n'), 'the waiting line');
+      expect(waiting.stderrSoFar()).toMatch(
+        new RegExp(`^waiting for another signer \\(pid ${process.pid} on .*\\) to finish with s3://${BUCKET}/.* \\(up to 300 s\\)\\.\\.\\.\\n$`),
+      );
       expect(digests(root)).toEqual([]);
       await lock.release();
       released = true;
@@ -172,7 +205,9 @@ describe('warnings', () => {
     expect((await runInProcess(signArgs(root, keysDir, ['--until', formatDisplay(T0 + 2 * H)]))).status).toBe(0);
     const r = runCli(signArgs(root, keysDir, ['--new-chain', '--start-time', formatDisplay(T0 + 4 * H), '--until', formatDisplay(T0 + 6 * H)]));
     expect(r.status, r.err).toBe(0);
-    expect(r.err).toMatch(/^warning: 4 log file\(s\) of 111122223333 us-east-1 delivered before the new chain's start \(2024-05-01T04:00:00Z\) stay unsigned \(the oldest delivered 2024-05-01T02:\d\d:00Z\): sign them with: trailproof sign .* --account-id 111122223333 --regions us-east-1 --backfill --start-time 2024-05-01T02:00:00Z\n$/);
+    expect(r.err).toMatch(
+      /^warning: 4 log file\(s\) of 111122223333 us-east-1 delivered before the new chain's start \(2024-05-01T04:00:00Z\) stay unsigned \(the oldest delivered 2024-05-01T02:\d\d:00Z\): sign them with: trailproof sign .* --account-id 111122223333 --regions us-east-1 --backfill --start-time 2024-05-01T02:00:00Z\n$/,
+    );
     const fix = runCli(suggested(r.err, /new chain/));
     expect(fix.status, fix.err).toBe(0);
     expect(fix.out).toContain('signed 2 backfill digests (4 log files)');
@@ -188,7 +223,9 @@ describe('warnings', () => {
     await store.put(BUCKET, logKey({ account: ACCOUNT }, 'us-east-1', T0 + H + 10 * 60e6, 'LateArrivalAAAAA'), gzipSync('{"Records":[]}'));
     const r = runCli(signArgs(root, keysDir, ['--until', formatDisplay(T0 + 8 * H), '--lookback-hours', '2']));
     expect(r.status).toBe(0);
-    expect(r.err).toMatch(/^warning: 1 log file\(s\) of 111122223333 us-east-1 arrived after the look-back \(--lookback-hours 2\) and stay unsigned \(the oldest delivered 2024-05-01T01:10:00Z\): sign them with: trailproof sign .* --backfill --start-time 2024-05-01T01:00:00Z\n$/);
+    expect(r.err).toMatch(
+      /^warning: 1 log file\(s\) of 111122223333 us-east-1 arrived after the look-back \(--lookback-hours 2\) and stay unsigned \(the oldest delivered 2024-05-01T01:10:00Z\): sign them with: trailproof sign .* --backfill --start-time 2024-05-01T01:00:00Z\n$/,
+    );
     const fix = runCli(suggested(r.err, /look-back/));
     expect(fix.status, fix.err).toBe(0);
     expect(fix.out).toContain('signed 1 backfill digest (1 log file)');
@@ -222,7 +259,10 @@ describe('key notices', () => {
     // A backfill signs with the key active at --now: past the first key's rotation point.
     const r = runCli(signArgs(root, keysDir, ['--backfill', '--now', formatDisplay(T0 + 30 * H)]));
     expect(r.status, r.err).toBe(0);
-    const m = /^created key ([0-9a-f]{32}) for us-east-1, valid from 2024-05-02T00:00:00Z to 2024-06-01T00:00:00Z \(successor of [0-9a-f]{32}\): publish it with (trailproof list-public-keys .*)\n$/.exec(r.err);
+    const m =
+      /^created key ([0-9a-f]{32}) for us-east-1, valid from 2024-05-02T00:00:00Z to 2024-06-01T00:00:00Z \(successor of [0-9a-f]{32}\): publish it with (trailproof list-public-keys .*)\n$/.exec(
+        r.err,
+      );
     expect(m, r.err).not.toBeNull();
     const publish = runCli(m![2]!.split(' ').slice(1));
     expect(publish.status).toBe(0);

@@ -57,7 +57,7 @@ describe('parsePkcs1RsaPublicKey: accepted', () => {
     expect(parts.size).toBe(256);
   });
 
-  it('our own encoding of the same key is byte-identical to node\'s', () => {
+  it("our own encoding of the same key is byte-identical to node's", () => {
     expect(Buffer.from(seq(int(n), int(E))).equals(keyDer)).toBe(true);
   });
 

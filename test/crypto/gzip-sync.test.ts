@@ -45,7 +45,9 @@ const created = MemberInflater.create(1024);
 if (!created) throw new Error('MemberInflater is not available on this runtime (the log workers would fall back)');
 const inflater: MemberInflater = created;
 
-const TEXT = Buffer.from(JSON.stringify({ Records: Array.from({ length: 300 }, (_, i) => ({ eventTime: `2024-05-01T00:${String(i % 60).padStart(2, '0')}:00Z`, i })) }));
+const TEXT = Buffer.from(
+  JSON.stringify({ Records: Array.from({ length: 300 }, (_, i) => ({ eventTime: `2024-05-01T00:${String(i % 60).padStart(2, '0')}:00Z`, i })) }),
+);
 const gz = zlib.gzipSync(TEXT);
 /** An empty member: header, an empty fixed-Huffman block, CRC 0, ISIZE 0. */
 const EMPTY = zlib.gzipSync(Buffer.alloc(0));
@@ -204,10 +206,7 @@ describe('properties', () => {
         const body = g.subarray(0, g.length - 8);
         const trailer = g.subarray(g.length - 8);
         // Either one trailer byte deleted (`at`), or the trailer cut to 8 - cut bytes.
-        const variants = [
-          Buffer.concat([body, trailer.subarray(0, at), trailer.subarray(at + 1)]),
-          Buffer.concat([body, trailer.subarray(0, 8 - cut)]),
-        ];
+        const variants = [Buffer.concat([body, trailer.subarray(0, at), trailer.subarray(at + 1)]), Buffer.concat([body, trailer.subarray(0, 8 - cut)])];
         for (const bytes of variants) {
           const want = await reference(bytes);
           expect(want.status === 'corrupt' ? 'corrupt' : 'not corrupt').toBe(oracle(bytes));
@@ -220,12 +219,16 @@ describe('properties', () => {
 
   it('the inflater decides every complete member of non-empty content, with its exact bytes', () => {
     fc.assert(
-      fc.property(content.filter((x) => x.length > 0), fc.integer({ min: 0, max: 9 }), (x, level) => {
-        const parts: Buffer[] = [];
-        const r = inflater.member(zlib.gzipSync(x, { level }), (c) => parts.push(Buffer.from(c)));
-        expect(r).toEqual({ status: 'complete', trailing: false, size: x.length });
-        expect(Buffer.concat(parts).equals(Buffer.from(x))).toBe(true);
-      }),
+      fc.property(
+        content.filter((x) => x.length > 0),
+        fc.integer({ min: 0, max: 9 }),
+        (x, level) => {
+          const parts: Buffer[] = [];
+          const r = inflater.member(zlib.gzipSync(x, { level }), (c) => parts.push(Buffer.from(c)));
+          expect(r).toEqual({ status: 'complete', trailing: false, size: x.length });
+          expect(Buffer.concat(parts).equals(Buffer.from(x))).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -173,11 +173,14 @@ describe('gunzipMember: corrupt input', () => {
     ['reserved flag bits', patched(3, 0x20)],
     ['CRC mismatch', patched(gz.length - 8, gz[gz.length - 8]! ^ 1)],
     ['ISIZE mismatch', patched(gz.length - 4, gz[gz.length - 4]! ^ 1)],
-    ['bad header CRC', (() => {
-      const b = member(TEXT, { hcrc: true });
-      b[10] = b[10]! ^ 0xff;
-      return b;
-    })()],
+    [
+      'bad header CRC',
+      (() => {
+        const b = member(TEXT, { hcrc: true });
+        b[10] = b[10]! ^ 0xff;
+        return b;
+      })(),
+    ],
     ['a zlib stream, not gzip', zlib.deflateSync(TEXT)],
   ])('%s -> corrupt', async (_label, bytes) => {
     for (const size of [1, 64 * 1024]) {
@@ -195,14 +198,20 @@ describe('gunzipMember: corrupt input', () => {
   it('invalid deflate data -> corrupt', async () => {
     const bad = Buffer.from(gz);
     bad[12] = bad[12]! ^ 0xff;
-    const r = await within(gunzipMember(fromBytes(bad), () => undefined), 600);
+    const r = await within(
+      gunzipMember(fromBytes(bad), () => undefined),
+      600,
+    );
     expect(r.status).toBe('corrupt');
   });
 
   it('an invalid block type right after the header -> corrupt', async () => {
     // BFINAL=1, BTYPE=11 (reserved): "invalid block type"
     const bad = Buffer.concat([gz.subarray(0, 10), Buffer.from([0xff, 0xff, 0xff, 0xff])]);
-    const r = await within(gunzipMember(fromBytes(bad, 1), () => undefined), 600);
+    const r = await within(
+      gunzipMember(fromBytes(bad, 1), () => undefined),
+      600,
+    );
     expect(r.status).toBe('corrupt');
   });
 });
@@ -210,7 +219,10 @@ describe('gunzipMember: corrupt input', () => {
 describe('parseGzipHeader', () => {
   it('reports the header length, or that more bytes are needed', () => {
     expect(parseGzipHeader(member(TEXT))).toEqual({ ok: true, length: 10 });
-    expect(parseGzipHeader(member(TEXT, { name: 'ab', comment: 'c', extra: new Uint8Array(3), hcrc: true }))).toEqual({ ok: true, length: 10 + 2 + 3 + 3 + 2 + 2 });
+    expect(parseGzipHeader(member(TEXT, { name: 'ab', comment: 'c', extra: new Uint8Array(3), hcrc: true }))).toEqual({
+      ok: true,
+      length: 10 + 2 + 3 + 3 + 2 + 2,
+    });
     expect(parseGzipHeader(new Uint8Array([0x1f, 0x8b, 8]))).toEqual({ ok: false, need: true });
     expect(parseGzipHeader(new Uint8Array([0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3, 0x61]))).toEqual({ ok: false, need: true });
     expect(parseGzipHeader(new Uint8Array([0x1e]))).toMatchObject({ ok: false, error: expect.any(String) });

@@ -51,7 +51,7 @@ describe('verifySha256', () => {
     expect(verifySha256(data, big(n), pub)).toEqual({ ok: false, reason: 'mismatch' });
   });
 
-  it('s > n is python-rsa\'s OverflowError', () => {
+  it("s > n is python-rsa's OverflowError", () => {
     for (const s of [n + 1n, 2n ** 2048n - 1n]) {
       expect(verifySha256(data, big(s), pub)).toEqual({ ok: false, reason: 'overflow', message: `The message ${s} is too long for n=${n}` });
     }

@@ -35,7 +35,14 @@ describe('classifyKey', () => {
     fc.assert(
       fc.property(scopeArb, time, fc.stringMatching(/^[A-Za-z0-9]{16}$/), (scope, at, unique) => {
         const got = classifyKey(logKey(scope, scope.sourceRegion, at, unique));
-        expect(got).toEqual({ kind: 'log', prefix: scope.prefix, organizationId: scope.organizationId, account: scope.account, region: scope.sourceRegion, delivered: at });
+        expect(got).toEqual({
+          kind: 'log',
+          prefix: scope.prefix,
+          organizationId: scope.organizationId,
+          account: scope.account,
+          region: scope.sourceRegion,
+          delivered: at,
+        });
       }),
       { numRuns: 300 },
     );
@@ -61,7 +68,10 @@ describe('classifyKey', () => {
   });
 
   it('never throws on any key (hostile names)', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (k) => void classifyKey(`AWSLogs/${k}`)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (k) => void classifyKey(`AWSLogs/${k}`)),
+      { numRuns: 500 },
+    );
   });
 
   it('gives distinct chains distinct ids', () => {

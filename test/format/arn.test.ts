@@ -7,7 +7,10 @@ describe('parseTrailArn: valid', () => {
   const cases: Array<[string, { partition: string; region: string; account: string; name: string }]> = [
     ['arn:aws:cloudtrail:us-east-1:123456789012:trail/oracle-trail', { partition: 'aws', region: 'us-east-1', account: '123456789012', name: 'oracle-trail' }],
     ['arn:aws-cn:cloudtrail:cn-north-1:000000000000:trail/t', { partition: 'aws-cn', region: 'cn-north-1', account: '000000000000', name: 't' }],
-    ['arn:aws-us-gov:cloudtrail:us-gov-west-1:123456789012:trail/a_b.c-d', { partition: 'aws-us-gov', region: 'us-gov-west-1', account: '123456789012', name: 'a_b.c-d' }],
+    [
+      'arn:aws-us-gov:cloudtrail:us-gov-west-1:123456789012:trail/a_b.c-d',
+      { partition: 'aws-us-gov', region: 'us-gov-west-1', account: '123456789012', name: 'a_b.c-d' },
+    ],
     // the name is the text after the last slash
     ['arn:aws:cloudtrail:us-east-1:123456789012:trail/path/to/name', { partition: 'aws', region: 'us-east-1', account: '123456789012', name: 'name' }],
     // a prefix match: anything may follow the first name character
@@ -52,7 +55,7 @@ describe('parseTrailArn: invalid -> Invalid trail ARN provided', () => {
   // re.match(r'arn:.+:cloudtrail:.+:\d{12}:trail/.+'), where \d is any Unicode decimal digit
   // (names.ts already follows this for digest folders). The JS RegExp's \d is ASCII only, so an
   // account written in, e.g., Arabic-Indic digits is rejected here but accepted by the reference.
-  it('accepts Unicode decimal digits in the account, as Python\'s \\d does', () => {
+  it("accepts Unicode decimal digits in the account, as Python's \\d does", () => {
     const arn = 'arn:aws:cloudtrail:us-east-1:١٢٣٤٥٦٧٨٩٠١٢:trail/x';
     expect(parseTrailArn(arn).account).toBe('١٢٣٤٥٦٧٨٩٠١٢');
   });

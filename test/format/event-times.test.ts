@@ -24,7 +24,9 @@ describe('EventTimeScanner', () => {
     fc.assert(
       fc.property(fc.array(time, { minLength: 1, maxLength: 30 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 6 }), (times, spaced, cuts) => {
         const records = times.map((t, i) =>
-          spaced ? `{ "eventVersion": "1.09", "eventTime" : "${t}", "requestParameters": {"startTime":"1999-01-01T00:00:00Z"}, "n": ${i} }` : `{"eventVersion":"1.09","eventTime":"${t}","requestParameters":{"startTime":"2100-01-01T00:00:00Z"},"n":${i}}`,
+          spaced
+            ? `{ "eventVersion": "1.09", "eventTime" : "${t}", "requestParameters": {"startTime":"1999-01-01T00:00:00Z"}, "n": ${i} }`
+            : `{"eventVersion":"1.09","eventTime":"${t}","requestParameters":{"startTime":"2100-01-01T00:00:00Z"},"n":${i}}`,
         );
         const s = scan(`{"Records":[${records.join(',')}]}`, cuts);
         expect(s.newest).toBe([...times].sort().at(-1));
@@ -44,9 +46,21 @@ describe('EventTimeScanner', () => {
 describe('EventTimeScanner against a regular expression over the whole text', () => {
   /** Any digits in the time's shape (not only real dates), and near-misses. */
   const digit = fc.integer({ min: 0, max: 9 }).map(String);
-  const anyTime = fc.array(digit, { minLength: 14, maxLength: 14 }).map((d) => `${d.slice(0, 4).join('')}-${d.slice(4, 6).join('')}-${d.slice(6, 8).join('')}T${d.slice(8, 10).join('')}:${d.slice(10, 12).join('')}:${d.slice(12).join('')}Z`);
-  const value = fc.oneof(anyTime, anyTime.map((t) => t.replace('Z', 'z')), anyTime.map((t) => t.slice(0, 19)), fc.constant('x'));
-  const field = fc.tuple(fc.constantFrom('eventTime', 'eventTime', 'startTime', 'xeventTime'), fc.constantFrom('', ' ', '\n  '), value).map(([name, sp, v]) => `"${name}"${sp}:${sp}"${v}"`);
+  const anyTime = fc
+    .array(digit, { minLength: 14, maxLength: 14 })
+    .map(
+      (d) =>
+        `${d.slice(0, 4).join('')}-${d.slice(4, 6).join('')}-${d.slice(6, 8).join('')}T${d.slice(8, 10).join('')}:${d.slice(10, 12).join('')}:${d.slice(12).join('')}Z`,
+    );
+  const value = fc.oneof(
+    anyTime,
+    anyTime.map((t) => t.replace('Z', 'z')),
+    anyTime.map((t) => t.slice(0, 19)),
+    fc.constant('x'),
+  );
+  const field = fc
+    .tuple(fc.constantFrom('eventTime', 'eventTime', 'startTime', 'xeventTime'), fc.constantFrom('', ' ', '\n  '), value)
+    .map(([name, sp, v]) => `"${name}"${sp}:${sp}"${v}"`);
 
   it('finds the same newest and oldest eventTime, whatever the chunking', () => {
     fc.assert(

@@ -32,7 +32,14 @@ describe('digest key names', () => {
   });
 
   it('prefix, organization and a cross-region source', () => {
-    const scope: DigestScope = { prefix: 'logs/ct', organizationId: 'o-abc123def4', account: '111122223333', sourceRegion: 'eu-west-1', homeRegion: 'us-east-1', trailName: 'org-trail' };
+    const scope: DigestScope = {
+      prefix: 'logs/ct',
+      organizationId: 'o-abc123def4',
+      account: '111122223333',
+      sourceRegion: 'eu-west-1',
+      homeRegion: 'us-east-1',
+      trailName: 'org-trail',
+    };
     expect(digestListPrefix(scope)).toBe('logs/ct/AWSLogs/o-abc123def4/111122223333/CloudTrail-Digest/eu-west-1');
     expect(digestKey(scope, us(2023, 12, 31, 23, 59, 59))).toBe(
       'logs/ct/AWSLogs/o-abc123def4/111122223333/CloudTrail-Digest/eu-west-1/2023/12/31/' +
@@ -97,10 +104,22 @@ describe('createDigestKeyMatcher', () => {
     ['empty date folder', `${base}/2024//29/${file('20240229T020519Z.json.gz')}`, false],
     ['two date folders', `${base}/2024/02/${file('20240229T020519Z.json.gz')}`, false],
     ['four date folders', `${base}/2024/02/29/01/${file('20240229T020519Z.json.gz')}`, false],
-    ['another trail with this name as prefix', `${base}/2024/02/29/123456789012_CloudTrail-Digest_us-east-1_oracle-trail2_us-east-1_20240229T020519Z.json.gz`, false],
-    ['a trail whose name is a prefix of this one', `${base}/2024/02/29/123456789012_CloudTrail-Digest_us-east-1_oracle_us-east-1_20240229T020519Z.json.gz`, false],
+    [
+      'another trail with this name as prefix',
+      `${base}/2024/02/29/123456789012_CloudTrail-Digest_us-east-1_oracle-trail2_us-east-1_20240229T020519Z.json.gz`,
+      false,
+    ],
+    [
+      'a trail whose name is a prefix of this one',
+      `${base}/2024/02/29/123456789012_CloudTrail-Digest_us-east-1_oracle_us-east-1_20240229T020519Z.json.gz`,
+      false,
+    ],
     ['another home region', `${base}/2024/02/29/123456789012_CloudTrail-Digest_us-east-1_oracle-trail_us-west-2_20240229T020519Z.json.gz`, false],
-    ['another source region in the file name', `${base}/2024/02/29/123456789012_CloudTrail-Digest_us-west-2_oracle-trail_us-east-1_20240229T020519Z.json.gz`, false],
+    [
+      'another source region in the file name',
+      `${base}/2024/02/29/123456789012_CloudTrail-Digest_us-west-2_oracle-trail_us-east-1_20240229T020519Z.json.gz`,
+      false,
+    ],
     ['another source region folder', `AWSLogs/123456789012/CloudTrail-Digest/us-east-2/2024/02/29/${file('20240229T020519Z.json.gz')}`, false],
     ['another account in the file name', `${base}/2024/02/29/210987654321_CloudTrail-Digest_us-east-1_oracle-trail_us-east-1_20240229T020519Z.json.gz`, false],
     ['a log file', 'AWSLogs/123456789012/CloudTrail/us-east-1/2024/02/29/123456789012_CloudTrail_us-east-1_20240229T0122Z_HTe0orQGrb1qxUju.json.gz', false],
@@ -132,9 +151,15 @@ describe('createDigestKeyMatcher', () => {
 
   it('source and home regions differ', () => {
     const m = createDigestKeyMatcher({ ...SCOPE, sourceRegion: 'eu-west-1', homeRegion: 'us-east-1' });
-    expect(m('AWSLogs/123456789012/CloudTrail-Digest/eu-west-1/2024/02/29/123456789012_CloudTrail-Digest_eu-west-1_oracle-trail_us-east-1_x.json.gz')).toBe(true);
-    expect(m('AWSLogs/123456789012/CloudTrail-Digest/eu-west-1/2024/02/29/123456789012_CloudTrail-Digest_eu-west-1_oracle-trail_eu-west-1_x.json.gz')).toBe(false);
-    expect(m('AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2024/02/29/123456789012_CloudTrail-Digest_us-east-1_oracle-trail_us-east-1_x.json.gz')).toBe(false);
+    expect(m('AWSLogs/123456789012/CloudTrail-Digest/eu-west-1/2024/02/29/123456789012_CloudTrail-Digest_eu-west-1_oracle-trail_us-east-1_x.json.gz')).toBe(
+      true,
+    );
+    expect(m('AWSLogs/123456789012/CloudTrail-Digest/eu-west-1/2024/02/29/123456789012_CloudTrail-Digest_eu-west-1_oracle-trail_eu-west-1_x.json.gz')).toBe(
+      false,
+    );
+    expect(m('AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2024/02/29/123456789012_CloudTrail-Digest_us-east-1_oracle-trail_us-east-1_x.json.gz')).toBe(
+      false,
+    );
   });
 
   it('every key digestKey makes matches, for any end time', () => {

@@ -28,7 +28,10 @@ const publicKey = (() => {
 
 describe('dataSigningString', () => {
   it.each([
-    ['first of a chain (null previous signature)', `${PREFIX}/2024/02/28/123456789012_CloudTrail-Digest_us-east-1_oracle-trail_us-east-1_20240228T220519Z.json.gz`],
+    [
+      'first of a chain (null previous signature)',
+      `${PREFIX}/2024/02/28/123456789012_CloudTrail-Digest_us-east-1_oracle-trail_us-east-1_20240228T220519Z.json.gz`,
+    ],
     ['chained', `${PREFIX}/2024/02/29/123456789012_CloudTrail-Digest_us-east-1_oracle-trail_us-east-1_20240229T020519Z.json.gz`],
   ])('verifies a vector digest: %s', (_label, key) => {
     const d = vectorDigest(key);

@@ -149,7 +149,12 @@ describe('properties', () => {
         const s = formatStamp(t);
         expect(s).toMatch(/^\d{8}T\d{6}Z$/);
         const ms = Math.floor(t / 1_000_000) * 1000;
-        expect(s).toBe(new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, ''));
+        expect(s).toBe(
+          new Date(ms)
+            .toISOString()
+            .replace(/\.\d{3}Z$/, 'Z')
+            .replace(/[-:]/g, ''),
+        );
         expect(parseDate(s).clock).toBe(ms * 1000);
       }),
       { numRuns: 1000 },

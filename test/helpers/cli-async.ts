@@ -2,7 +2,10 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { BIN, ROOT, type CliResult } from './cli.js';
 
 /** The built CLI started without waiting: for tests that race processes or send them signals. */
-export function startCli(args: readonly string[], options: { timeout?: number } = {}): { child: ChildProcessWithoutNullStreams; done: Promise<CliResult>; stderrSoFar: () => string } {
+export function startCli(
+  args: readonly string[],
+  options: { timeout?: number } = {},
+): { child: ChildProcessWithoutNullStreams; done: Promise<CliResult>; stderrSoFar: () => string } {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
   const out: Buffer[] = [];
   const err: Buffer[] = [];

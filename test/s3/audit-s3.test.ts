@@ -20,7 +20,18 @@ describe.skipIf(NO_S3)('audit on S3', () => {
   let dir: { path: string; cleanup: () => void };
   const keysDir = () => join(dir.path, 'keys');
   const root = () => join(dir.path, 'root');
-  const audit = (where: string[], extra: string[] = []) => ['audit', '--s3-bucket', bucket, ...WINDOW, '--keys-dir', keysDir(), '--output', 'json', ...where, ...extra];
+  const audit = (where: string[], extra: string[] = []) => [
+    'audit',
+    '--s3-bucket',
+    bucket,
+    ...WINDOW,
+    '--keys-dir',
+    keysDir(),
+    '--output',
+    'json',
+    ...where,
+    ...extra,
+  ];
 
   beforeAll(async () => {
     admin = adminClient();
@@ -29,10 +40,48 @@ describe.skipIf(NO_S3)('audit on S3', () => {
     dir = tempDir();
     await copyKeyStore(TEST_KEYS, keysDir());
     for (const account of ACCOUNTS) {
-      const sim = runCli(['simulate', '--local-root', root(), '--bucket', bucket, '--account', account, '--regions', REGIONS, '--start-time', '2024-05-01T00:00:00Z', '--hours', '4', '--files-per-hour', '2', '--records-per-file', '5', '--seed', account]);
+      const sim = runCli([
+        'simulate',
+        '--local-root',
+        root(),
+        '--bucket',
+        bucket,
+        '--account',
+        account,
+        '--regions',
+        REGIONS,
+        '--start-time',
+        '2024-05-01T00:00:00Z',
+        '--hours',
+        '4',
+        '--files-per-hour',
+        '2',
+        '--records-per-file',
+        '5',
+        '--seed',
+        account,
+      ]);
       expect(sim.status, sim.err).toBe(0);
     }
-    const sign = runCli(['sign', '--keys-dir', keysDir(), '--trail-arn', `arn:aws:cloudtrail:us-east-1:${ACCOUNTS[0]}:trail/org`, '--s3-bucket', bucket, '--local-root', root(), '--account-id', ACCOUNTS.join(','), '--regions', REGIONS, '--until', '2024-05-01T04:00:00Z', '--now', '2024-05-01T05:00:00Z']);
+    const sign = runCli([
+      'sign',
+      '--keys-dir',
+      keysDir(),
+      '--trail-arn',
+      `arn:aws:cloudtrail:us-east-1:${ACCOUNTS[0]}:trail/org`,
+      '--s3-bucket',
+      bucket,
+      '--local-root',
+      root(),
+      '--account-id',
+      ACCOUNTS.join(','),
+      '--regions',
+      REGIONS,
+      '--until',
+      '2024-05-01T04:00:00Z',
+      '--now',
+      '2024-05-01T05:00:00Z',
+    ]);
     expect(sign.status, sign.err).toBe(0);
     await uploadTree(admin, join(root(), bucket), bucket);
   }, 180_000);

@@ -62,7 +62,9 @@ function expectSame(actual: CliResult, expected: { stdout: Buffer; stderr: Buffe
 
 /** Empties (or creates) each bucket folder of a case's root and uploads it. */
 async function loadCase(admin: S3Client, root: string): Promise<string[]> {
-  const buckets = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  const buckets = readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
   for (const bucket of buckets) {
     await createBucket(admin, bucket);
     await emptyBucket(admin, bucket);

@@ -23,7 +23,19 @@ describe.skipIf(NO_S3)('sign into S3, validate from S3', () => {
   let keys: { path: string; cleanup: () => void };
   const s3 = (args: string[]) => runCliAsync([...args, '--endpoint-url', S3_ENDPOINT!], { timeout: 120_000 });
   const validate = () =>
-    s3(['validate-logs', '--trail-arn', ARN, '--start-time', '2024-05-01T00:00:00Z', '--end-time', '2024-05-01T04:00:00Z', '--s3-bucket', bucket, '--keys-dir', join(keys.path, 'keys')]);
+    s3([
+      'validate-logs',
+      '--trail-arn',
+      ARN,
+      '--start-time',
+      '2024-05-01T00:00:00Z',
+      '--end-time',
+      '2024-05-01T04:00:00Z',
+      '--s3-bucket',
+      bucket,
+      '--keys-dir',
+      join(keys.path, 'keys'),
+    ]);
 
   beforeAll(async () => {
     admin = adminClient();
@@ -31,7 +43,23 @@ describe.skipIf(NO_S3)('sign into S3, validate from S3', () => {
     await createBucket(admin, bucket);
     keys = tempDir();
     await copyKeyStore(TEST_KEYS, join(keys.path, 'keys'));
-    const sim = await s3(['simulate', '--bucket', bucket, '--account', ACCOUNT, '--regions', 'us-east-1', '--start-time', '2024-05-01T00:00:00Z', '--hours', '4', '--files-per-hour', '3', '--records-per-file', '10']);
+    const sim = await s3([
+      'simulate',
+      '--bucket',
+      bucket,
+      '--account',
+      ACCOUNT,
+      '--regions',
+      'us-east-1',
+      '--start-time',
+      '2024-05-01T00:00:00Z',
+      '--hours',
+      '4',
+      '--files-per-hour',
+      '3',
+      '--records-per-file',
+      '10',
+    ]);
     expect(sim.err).toBe('');
     expect(sim.status).toBe(0);
     const sign = await s3(['sign', '--keys-dir', join(keys.path, 'keys'), '--trail-arn', ARN, '--s3-bucket', bucket, '--until', '2024-05-01T04:00:00Z']);
@@ -60,10 +88,23 @@ describe.skipIf(NO_S3)('sign into S3, validate from S3', () => {
     expect(again.out).toContain('nothing to sign');
   });
 
-  it('export-signatures copies every digest\'s metadata into a local copy (newest included)', async () => {
+  it("export-signatures copies every digest's metadata into a local copy (newest included)", async () => {
     const copy = tempDir();
     try {
-      const e = await s3(['export-signatures', '--trail-arn', ARN, '--start-time', '2024-05-01T00:00:00Z', '--end-time', '2024-05-01T04:00:00Z', '--s3-bucket', bucket, '--local-root', copy.path, '--with-digests']);
+      const e = await s3([
+        'export-signatures',
+        '--trail-arn',
+        ARN,
+        '--start-time',
+        '2024-05-01T00:00:00Z',
+        '--end-time',
+        '2024-05-01T04:00:00Z',
+        '--s3-bucket',
+        bucket,
+        '--local-root',
+        copy.path,
+        '--with-digests',
+      ]);
       expect(e.err).toBe('');
       expect(e.out).toContain('exported the metadata of 4 digest files');
       for (const t of ['010000', '020000', '030000', '040000']) {
@@ -86,11 +127,29 @@ describe.skipIf(NO_S3)('sign into S3, validate from S3', () => {
     const digest = JSON.parse(gunzipSync((await get(digestKey('030000'))).body).toString('utf8')) as { logFiles: Array<{ s3Object: string }> };
     const logKey = digest.logFiles[0]!.s3Object;
     const log = await get(logKey);
-    await admin.send(new PutObjectCommand({ Bucket: bucket, Key: logKey, Body: gzipSync(gunzipSync(log.body).toString('utf8').replace(/"eventName":"[A-Za-z]+"/, '"eventName":"DeleteTrail"')) }));
+    await admin.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: logKey,
+        Body: gzipSync(
+          gunzipSync(log.body)
+            .toString('utf8')
+            .replace(/"eventName":"[A-Za-z]+"/, '"eventName":"DeleteTrail"'),
+        ),
+      }),
+    );
     // A digest's signature corrupted: the object copied onto itself with new metadata.
     const signed = await get(digestKey('040000'));
     const bad = signed.metadata.signature!.replace(/^./, (c) => (c === '0' ? '1' : '0'));
-    await admin.send(new CopyObjectCommand({ Bucket: bucket, Key: digestKey('040000'), CopySource: `${bucket}/${digestKey('040000')}`, MetadataDirective: 'REPLACE', Metadata: { ...signed.metadata, signature: bad } }));
+    await admin.send(
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: digestKey('040000'),
+        CopySource: `${bucket}/${digestKey('040000')}`,
+        MetadataDirective: 'REPLACE',
+        Metadata: { ...signed.metadata, signature: bad },
+      }),
+    );
     // A digest deleted.
     await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: digestKey('020000') }));
 
@@ -122,8 +181,42 @@ describe.skipIf(NO_S3)('more than 1000 digests in range', () => {
     // Signed on a local root (fast), then uploaded with the metadata: 1010 digests and 1010 logs.
     const { runCli } = await import('../helpers/cli.js');
     const root = join(work.path, 'root');
-    expect(runCli(['simulate', '--local-root', root, '--bucket', bucket, '--account', ACCOUNT, '--regions', 'us-east-1', '--start-time', '2024-05-01T00:00:00Z', '--hours', String(HOURS), '--files-per-hour', '1', '--records-per-file', '1']).status).toBe(0);
-    expect(runCli(['sign', '--keys-dir', join(work.path, 'keys'), '--trail-arn', ARN, '--s3-bucket', bucket, '--local-root', root, '--until', '2024-06-12T02:00:00Z']).status).toBe(0);
+    expect(
+      runCli([
+        'simulate',
+        '--local-root',
+        root,
+        '--bucket',
+        bucket,
+        '--account',
+        ACCOUNT,
+        '--regions',
+        'us-east-1',
+        '--start-time',
+        '2024-05-01T00:00:00Z',
+        '--hours',
+        String(HOURS),
+        '--files-per-hour',
+        '1',
+        '--records-per-file',
+        '1',
+      ]).status,
+    ).toBe(0);
+    expect(
+      runCli([
+        'sign',
+        '--keys-dir',
+        join(work.path, 'keys'),
+        '--trail-arn',
+        ARN,
+        '--s3-bucket',
+        bucket,
+        '--local-root',
+        root,
+        '--until',
+        '2024-06-12T02:00:00Z',
+      ]).status,
+    ).toBe(0);
     expect(await uploadTree(admin, join(root, bucket), bucket)).toBe(2 * HOURS);
   }, 300_000);
 
@@ -134,7 +227,19 @@ describe.skipIf(NO_S3)('more than 1000 digests in range', () => {
   });
 
   it('reads every page of the listing: the same report as the local copy', async () => {
-    const args = ['validate-logs', '--trail-arn', ARN, '--start-time', '2024-05-01T00:00:00Z', '--end-time', '2024-06-12T02:00:00Z', '--s3-bucket', bucket, '--keys-dir', join(work.path, 'keys')];
+    const args = [
+      'validate-logs',
+      '--trail-arn',
+      ARN,
+      '--start-time',
+      '2024-05-01T00:00:00Z',
+      '--end-time',
+      '2024-06-12T02:00:00Z',
+      '--s3-bucket',
+      bucket,
+      '--keys-dir',
+      join(work.path, 'keys'),
+    ];
     const fromS3 = await runCliAsync([...args, '--endpoint-url', S3_ENDPOINT!], { timeout: 240_000 });
     const local = await runCliAsync([...args, '--local-root', join(work.path, 'root')], { timeout: 240_000 });
     expect(fromS3.err).toBe('');

@@ -6,8 +6,7 @@ import { storeError } from '../helpers/store-error.js';
 
 /** S3Store against a real S3 server (Ceph RGW in CI): the ObjectStore contract of src/store/types.ts. */
 
-const NO_SUCH_BUCKET =
-  'An error occurred (NoSuchBucket) when calling the GetBucketLocation operation: The specified bucket does not exist';
+const NO_SUCH_BUCKET = 'An error occurred (NoSuchBucket) when calling the GetBucketLocation operation: The specified bucket does not exist';
 
 async function collect(it: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
@@ -176,7 +175,9 @@ describe.skipIf(NO_S3)('S3Store on a real S3 server', () => {
     const err = await storeError(bad.get(bucket, 'plain'));
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(err.kind).toBe('AccessDenied');
-    expect(err.message).toMatch(/^An error occurred \((InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied)\) when calling the GetBucketLocation operation: \S.*$/);
+    expect(err.message).toMatch(
+      /^An error occurred \((InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied)\) when calling the GetBucketLocation operation: \S.*$/,
+    );
     bad.destroy();
   });
 

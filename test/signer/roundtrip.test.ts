@@ -38,7 +38,18 @@ function scope(region: string) {
 }
 
 function options(region: string, until: number, extra: Partial<SignOptions> = {}): SignOptions {
-  return { store, keys, bucket: BUCKET, scope: scope(region), until, lookback: 24 * H, concurrency: 4, now: () => START + 12 * H, warn: () => undefined, ...extra };
+  return {
+    store,
+    keys,
+    bucket: BUCKET,
+    scope: scope(region),
+    until,
+    lookback: 24 * H,
+    concurrency: 4,
+    now: () => START + 12 * H,
+    warn: () => undefined,
+    ...extra,
+  };
 }
 
 async function validate(region: string, end = START + 9 * H) {
@@ -69,7 +80,16 @@ beforeAll(async () => {
   await copyKeyStore(TEST_KEYS, join(dir.path, 'keys'));
   keys = new KeyStore(join(dir.path, 'keys'));
   store = new LocalStore(root);
-  await simulateDelivery(store, { bucket: BUCKET, account: ACCOUNT, regions: REGIONS, start: START, hours: 9, filesPerHour: 3, recordsPerFile: 10, seed: 'rt' });
+  await simulateDelivery(store, {
+    bucket: BUCKET,
+    account: ACCOUNT,
+    regions: REGIONS,
+    start: START,
+    hours: 9,
+    filesPerHour: 3,
+    recordsPerFile: 10,
+    seed: 'rt',
+  });
   for (const region of REGIONS) await signRegion(options(region, START + 5 * H));
   // A late file: delivered (named) at 01:10 but written after 01:00-02:00 was signed.
   await store.put(BUCKET, logKey({ account: ACCOUNT }, 'us-east-1', START + H + 10 * 60e6, 'LateArrivalXXXXX'), gzipSync('{"Records":[]}'));
@@ -187,7 +207,11 @@ describe('any single change is reported INVALID', () => {
     const op: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constantFrom('log' as const, 'digest' as const), index: fc.nat(), position: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
       fc.record({ kind: fc.constant('signature' as const), index: fc.nat(), position: fc.nat() }),
-      fc.record({ kind: fc.constantFrom('delete' as const, 'move' as const), target: fc.constantFrom('log' as const, 'linked-digest' as const), index: fc.nat() }),
+      fc.record({
+        kind: fc.constantFrom('delete' as const, 'move' as const),
+        target: fc.constantFrom('log' as const, 'linked-digest' as const),
+        index: fc.nat(),
+      }),
     );
     await fc.assert(
       fc.asyncProperty(op, async (o) => {

@@ -49,20 +49,29 @@ function options(store: ObjectStore, keys: KeyStore, until: number, extra: Parti
 
 async function validate(store: ObjectStore, keys: KeyStore, end: number) {
   const out = memoryOutput();
-  return runValidation({ store, keys: entriesSource(await keys.publicEntries()), scope: SCOPE, bucket: BUCKET, start: T0, end }, new TextReport(out, false, 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/safe'));
+  return runValidation(
+    { store, keys: entriesSource(await keys.publicEntries()), scope: SCOPE, bucket: BUCKET, start: T0, end },
+    new TextReport(out, false, 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/safe'),
+  );
 }
 
 function digestCount(root: string): number {
-  const walk = (d: string): number => (existsSync(d) ? readdirSync(d).reduce((s, name) => s + (statSync(join(d, name)).isDirectory() ? walk(join(d, name)) : name.endsWith('.json.gz') ? 1 : 0), 0) : 0);
+  const walk = (d: string): number =>
+    existsSync(d)
+      ? readdirSync(d).reduce((s, name) => s + (statSync(join(d, name)).isDirectory() ? walk(join(d, name)) : name.endsWith('.json.gz') ? 1 : 0), 0)
+      : 0;
   return walk(join(root, BUCKET, digestListPrefix(SCOPE)));
 }
 
 describe('logs a run leaves unsigned', () => {
-  it('counts late logs that arrive after the look-back, and backfill from the oldest one\'s hour signs them', async () => {
+  it("counts late logs that arrive after the look-back, and backfill from the oldest one's hour signs them", async () => {
     const { store, keys } = await archive(8);
     expect((await signRegion(options(store, keys, T0 + 6 * H, { lookback: 2 * H }))).beyondLookback).toBeUndefined();
     // Two late files, delivered (named) at 01:10 and 02:20, written after their hours were signed.
-    for (const [at, id] of [[T0 + H + 10 * 60e6, 'LateArrivalAAAAA'], [T0 + 2 * H + 20 * 60e6, 'LateArrivalBBBBB']] as const) {
+    for (const [at, id] of [
+      [T0 + H + 10 * 60e6, 'LateArrivalAAAAA'],
+      [T0 + 2 * H + 20 * 60e6, 'LateArrivalBBBBB'],
+    ] as const) {
       await store.put(BUCKET, logKey({ account: ACCOUNT }, 'eu-west-1', at, id), gzipSync('{"Records":[]}'));
     }
     const r = await signRegion(options(store, keys, T0 + 8 * H, { lookback: 2 * H }));
@@ -77,7 +86,7 @@ describe('logs a run leaves unsigned', () => {
     expect((await signRegion(options(store, keys, T0 + 8 * H, { lookback: 2 * H }))).beyondLookback).toBeUndefined();
   });
 
-  it('counts the logs before a new chain\'s start that no digest references', async () => {
+  it("counts the logs before a new chain's start that no digest references", async () => {
     const { store, keys } = await archive(8);
     await signRegion(options(store, keys, T0 + 3 * H));
     const r = await signRegion(options(store, keys, T0 + 8 * H, { newChainAt: T0 + 5 * H }));
@@ -143,7 +152,7 @@ describe('temporary files', () => {
     expect(keys).toEqual(['a/b.json.gz']);
   });
 
-  it('older than the limit are removed from a chain\'s digest folders (and only there), newer ones and objects stay', async () => {
+  it("older than the limit are removed from a chain's digest folders (and only there), newer ones and objects stay", async () => {
     const root = join(dir.path, `tmp-root-${n++}`);
     const chain = join(root, BUCKET, digestListPrefix(SCOPE));
     const old = tmp(join(chain, '2024', '05', '01'), `${TEMP_MARK}old`, 2 * 3600_000);
@@ -158,7 +167,7 @@ describe('temporary files', () => {
     expect(await removeStaleTempFiles(root, BUCKET, '../x', 0)).toBe(0);
   });
 
-  it('of given folders are removed whatever their age (an interrupted run\'s own)', async () => {
+  it("of given folders are removed whatever their age (an interrupted run's own)", async () => {
     const root = join(dir.path, `tmp-root-${n++}`);
     const a = tmp(join(root, BUCKET, 'k', 'd'), `${TEMP_MARK}1`, 0);
     const b = tmp(join(root, BUCKET, 'k'), `${TEMP_MARK}2`, 0);
@@ -203,7 +212,14 @@ describe('regionsWithLogs', () => {
     await store.put(BUCKET, `AWSLogs/${ACCOUNT}/CloudTrail/not-a-region/x.json.gz`, Buffer.from('x'));
     await store.put(BUCKET, `AWSLogs/${ACCOUNT}/CloudTrail/stray.json.gz`, Buffer.from('x'));
     let lists = 0;
-    const counting: ObjectStore = { ...store, kind: 'local', get: store.get.bind(store), put: store.put.bind(store), delete: store.delete.bind(store), list: (b, o) => (lists++, store.list(b, o)) };
+    const counting: ObjectStore = {
+      ...store,
+      kind: 'local',
+      get: store.get.bind(store),
+      put: store.put.bind(store),
+      delete: store.delete.bind(store),
+      list: (b, o) => (lists++, store.list(b, o)),
+    };
     expect(await regionsWithLogs(counting, BUCKET, `AWSLogs/${ACCOUNT}/CloudTrail/`)).toEqual(['ap-south-1', 'eu-west-1', 'us-east-1']);
     expect(lists).toBe(5); // four folders, then the end
     expect(await regionsWithLogs(store, BUCKET, `AWSLogs/999999999999/CloudTrail/`)).toEqual([]);

@@ -17,13 +17,26 @@ function root(): string {
   return dir.path;
 }
 
-const ARGS = ['--bucket', 'demo-trail-bucket', '--account', '123456789012', '--regions', 'us-east-1,eu-west-1', '--start-time', '2024-02-28T21:00Z', '--hours', '2'];
+const ARGS = [
+  '--bucket',
+  'demo-trail-bucket',
+  '--account',
+  '123456789012',
+  '--regions',
+  'us-east-1,eu-west-1',
+  '--start-time',
+  '2024-02-28T21:00Z',
+  '--hours',
+  '2',
+];
 
 describe('trailproof simulate', () => {
   it('writes the files and prints a one-line summary', async () => {
     const dir = root();
     let out = '';
-    const rc = await simulateCommand(['--local-root', dir, ...ARGS, '--files-per-hour', '3', '--records-per-file', '10', '--seed', 'demo'], { out: (t) => (out += t) });
+    const rc = await simulateCommand(['--local-root', dir, ...ARGS, '--files-per-hour', '3', '--records-per-file', '10', '--seed', 'demo'], {
+      out: (t) => (out += t),
+    });
     expect(rc).toBe(0);
     // A local root is named as the folder written, not as s3://.
     const head = `Wrote 12 log files (120 records) to ${join(dir, 'demo-trail-bucket')}: `;
@@ -38,7 +51,26 @@ describe('trailproof simulate', () => {
   it('takes the library options (prefix, organization, data events, level, concurrency)', async () => {
     const dir = root();
     const rc = await simulateCommand(
-      ['--local-root', dir, ...ARGS, '--hours', '1', '--files-per-hour', '1', '--records-per-file', '5', '--prefix', 'audit', '--organization-id', 'o-a1b2c3d4e5', '--data-events', '--gzip-level', '0', '--concurrency', '2'],
+      [
+        '--local-root',
+        dir,
+        ...ARGS,
+        '--hours',
+        '1',
+        '--files-per-hour',
+        '1',
+        '--records-per-file',
+        '5',
+        '--prefix',
+        'audit',
+        '--organization-id',
+        'o-a1b2c3d4e5',
+        '--data-events',
+        '--gzip-level',
+        '0',
+        '--concurrency',
+        '2',
+      ],
       { out: () => undefined },
     );
     expect(rc).toBe(0);
@@ -48,7 +80,23 @@ describe('trailproof simulate', () => {
   });
 
   it('documents every option in its usage', () => {
-    for (const name of ['local-root', 'bucket', 'account', 'accounts', 'regions', 'start-time', 'hours', 'seed', 'files-per-hour', 'records-per-file', 'prefix', 'organization-id', 'data-events', 'gzip-level', 'concurrency']) {
+    for (const name of [
+      'local-root',
+      'bucket',
+      'account',
+      'accounts',
+      'regions',
+      'start-time',
+      'hours',
+      'seed',
+      'files-per-hour',
+      'records-per-file',
+      'prefix',
+      'organization-id',
+      'data-events',
+      'gzip-level',
+      'concurrency',
+    ]) {
       expect(SIMULATE_USAGE).toContain(`--${name}`);
     }
   });

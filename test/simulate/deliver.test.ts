@@ -31,7 +31,9 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-async function runLocal(options: Partial<SimulateOptions> = {}): Promise<{ root: string; store: LocalStore; files: Map<string, string>; delivered: SimulatedFile[] }> {
+async function runLocal(
+  options: Partial<SimulateOptions> = {},
+): Promise<{ root: string; store: LocalStore; files: Map<string, string>; delivered: SimulatedFile[] }> {
   const dir = tempDir('trailproof-sim-');
   cleanups.push(dir.cleanup);
   const store = new LocalStore(dir.path);
@@ -40,13 +42,19 @@ async function runLocal(options: Partial<SimulateOptions> = {}): Promise<{ root:
   await simulateDelivery(store, o, { onFile: (f) => delivered.push(f) });
   const files = new Map<string, string>();
   for await (const key of store.list(o.bucket, { prefix: '' })) {
-    files.set(key, createHash('sha256').update(readFileSync(join(dir.path, o.bucket, key))).digest('hex'));
+    files.set(
+      key,
+      createHash('sha256')
+        .update(readFileSync(join(dir.path, o.bucket, key)))
+        .digest('hex'),
+    );
   }
   return { root: dir.path, store, files, delivered };
 }
 
 // Behaviour rule: the log key layout of the CloudTrail User Guide, "CloudTrail Log File Name Format".
-const KEY = /^AWSLogs\/123456789012\/CloudTrail\/([a-z0-9-]+)\/(\d{4})\/(\d{2})\/(\d{2})\/123456789012_CloudTrail_([a-z0-9-]+)_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[A-Za-z0-9]{16}\.json\.gz$/;
+const KEY =
+  /^AWSLogs\/123456789012\/CloudTrail\/([a-z0-9-]+)\/(\d{4})\/(\d{2})\/(\d{2})\/123456789012_CloudTrail_([a-z0-9-]+)_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[A-Za-z0-9]{16}\.json\.gz$/;
 
 /** The delivery minute a signer reads from a log key's name. */
 function minuteOfKey(key: string): number {
@@ -114,7 +122,20 @@ describe('simulateDelivery', () => {
       for (const r of log.Records) {
         expect(r.awsRegion).toBe(region);
         expect(r.recipientAccountId).toBe('123456789012');
-        for (const field of ['eventVersion', 'userIdentity', 'eventSource', 'eventName', 'sourceIPAddress', 'userAgent', 'requestID', 'eventID', 'readOnly', 'eventType', 'managementEvent', 'eventCategory']) {
+        for (const field of [
+          'eventVersion',
+          'userIdentity',
+          'eventSource',
+          'eventName',
+          'sourceIPAddress',
+          'userAgent',
+          'requestID',
+          'eventID',
+          'readOnly',
+          'eventType',
+          'managementEvent',
+          'eventCategory',
+        ]) {
           expect(r, field).toHaveProperty(field);
         }
       }
@@ -138,7 +159,9 @@ describe('simulateDelivery', () => {
     const { files } = await runLocal({ prefix: 'audit/trail-1', organizationId: 'o-a1b2c3d4e5', regions: ['ap-southeast-2'], hours: 1 });
     expect(files.size).toBe(4);
     for (const key of files.keys()) {
-      expect(key).toMatch(/^audit\/trail-1\/AWSLogs\/o-a1b2c3d4e5\/123456789012\/CloudTrail\/ap-southeast-2\/2024\/02\/28\/123456789012_CloudTrail_ap-southeast-2_20240228T21\d\dZ_[A-Za-z0-9]{16}\.json\.gz$/);
+      expect(key).toMatch(
+        /^audit\/trail-1\/AWSLogs\/o-a1b2c3d4e5\/123456789012\/CloudTrail\/ap-southeast-2\/2024\/02\/28\/123456789012_CloudTrail_ap-southeast-2_20240228T21\d\dZ_[A-Za-z0-9]{16}\.json\.gz$/,
+      );
     }
   });
 

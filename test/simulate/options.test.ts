@@ -107,6 +107,8 @@ describe('checkSimulateOptions', () => {
   });
 
   it('quotes hostile values bounded and escaped', () => {
-    expect(() => checkSimulateOptions({ ...BASE, account: `\u001b[31m${'9'.repeat(500)}` })).toThrow(/^Invalid account ID "\\u001b\[31m9{75}\.\.\.": expected 12 digits$/);
+    expect(() => checkSimulateOptions({ ...BASE, account: `\u001b[31m${'9'.repeat(500)}` })).toThrow(
+      /^Invalid account ID "\\u001b\[31m9{75}\.\.\.": expected 12 digits$/,
+    );
   });
 });

@@ -127,7 +127,15 @@ describe('get', () => {
   });
 
   it('reads the head-object sidecar shape {"Metadata": {...}}', async () => {
-    put('bkt', 'k', 'x', JSON.stringify({ ContentLength: 1, Metadata: { signature: 'ff', 'signature-algorithm': 'SHA256withRSA', 'backfill-generation-timestamp': '2024-03-02T03:11:19Z' } }));
+    put(
+      'bkt',
+      'k',
+      'x',
+      JSON.stringify({
+        ContentLength: 1,
+        Metadata: { signature: 'ff', 'signature-algorithm': 'SHA256withRSA', 'backfill-generation-timestamp': '2024-03-02T03:11:19Z' },
+      }),
+    );
     const o = await store.get('bkt', 'k');
     expect(o!.metadata).toEqual({ signature: 'ff', 'signature-algorithm': 'SHA256withRSA', 'backfill-generation-timestamp': '2024-03-02T03:11:19Z' });
     await o!.close();
@@ -159,25 +167,17 @@ describe('get', () => {
     expect(await store.get('bkt', 'a/')).toBeUndefined();
   });
 
-  it.each([
-    ['../outside/secret'],
-    ['../../secret'],
-    ['x/../../outside/secret'],
-    ['/abs/path'],
-    ['a//b'],
-    ['./a/b'],
-    ['a/./b'],
-    ['a/b/'],
-    ['a/b\0'],
-    [''],
-  ])('hostile key %j is not found (never read)', async (key) => {
-    // Files where each traversal would land, if it were followed.
-    put('outside', 'secret', 'SECRET');
-    writeFileSync(join(dir.path, 'secret'), 'SECRET');
-    writeFileSync(join(root, 'secret'), 'SECRET');
-    put('bkt', 'a/b', 'in bucket');
-    expect(await store.get('bkt', key)).toBeUndefined();
-  });
+  it.each([['../outside/secret'], ['../../secret'], ['x/../../outside/secret'], ['/abs/path'], ['a//b'], ['./a/b'], ['a/./b'], ['a/b/'], ['a/b\0'], ['']])(
+    'hostile key %j is not found (never read)',
+    async (key) => {
+      // Files where each traversal would land, if it were followed.
+      put('outside', 'secret', 'SECRET');
+      writeFileSync(join(dir.path, 'secret'), 'SECRET');
+      writeFileSync(join(root, 'secret'), 'SECRET');
+      put('bkt', 'a/b', 'in bucket');
+      expect(await store.get('bkt', key)).toBeUndefined();
+    },
+  );
 
   it('an absolute-looking key never reaches the file system root', async () => {
     mkdirSync(join(root, 'bkt'));

@@ -80,7 +80,13 @@ async function expectDigestInvalid(t: Trail, reason: string, timeoutMs?: number,
 }
 
 /** The digest is valid and its log files are reported with these INVALID lines (in order). */
-async function expectLogsInvalid(t: Trail, lines: Array<[string, string, string]>, totalLogs = lines.length, timeoutMs?: number, run = inProcess): Promise<void> {
+async function expectLogsInvalid(
+  t: Trail,
+  lines: Array<[string, string, string]>,
+  totalLogs = lines.length,
+  timeoutMs?: number,
+  run = inProcess,
+): Promise<void> {
   const r = await run(t, timeoutMs);
   noCrash(r);
   expect(r.err).toBe(lines.map(([b, k, reason]) => `Log file\ts3://${b}/${k}\tINVALID: ${reason}\n\n`).join(''));
@@ -242,7 +248,7 @@ describe('hostile digests', () => {
     await expectDigestInvalid(t, reason);
   });
 
-  it('a non-string digestStartTime, signed, fails after the signature with dateutil\'s TypeError', async () => {
+  it("a non-string digestStartTime, signed, fails after the signature with dateutil's TypeError", async () => {
     const t = fresh();
     const body = digestBody(t);
     body.digestStartTime = 1709164800;
@@ -281,11 +287,14 @@ describe('hostile digests', () => {
     ['not gzip (plain JSON)', (t: Trail) => t.digests[0]!.raw],
     ['empty', () => Buffer.alloc(0)],
     ['truncated gzip', (t: Trail) => t.digests[0]!.gz.subarray(0, t.digests[0]!.gz.length - 4)],
-    ['a bad CRC', (t: Trail) => {
-      const b = Buffer.from(t.digests[0]!.gz);
-      b[b.length - 8] = b[b.length - 8]! ^ 1;
-      return b;
-    }],
+    [
+      'a bad CRC',
+      (t: Trail) => {
+        const b = Buffer.from(t.digests[0]!.gz);
+        b[b.length - 8] = b[b.length - 8]! ^ 1;
+        return b;
+      },
+    ],
     ['a UTF-8 BOM before the JSON', (t: Trail) => gzipSync(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), t.digests[0]!.raw]))],
     ['invalid UTF-8', () => gzipSync(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]))],
     ['not JSON', () => gzipSync(Buffer.from('{digest'))],
@@ -295,7 +304,7 @@ describe('hostile digests', () => {
     await expectDigestInvalid(t, 'invalid format');
   });
 
-  it('bytes after the digest\'s gzip member are ignored (§3.2)', async () => {
+  it("bytes after the digest's gzip member are ignored (§3.2)", async () => {
     const t = fresh();
     const d = t.digests[0]!;
     t.write(d.key, Buffer.concat([d.gz, Buffer.from('trailing garbage'), Buffer.alloc(100)]));
@@ -497,9 +506,7 @@ describe('hostile logFiles entries', () => {
     const r = await t.run();
     noCrash(r);
     expect(r.out).toBe(header(t));
-    expect(r.err).toBe(
-      '\nAn error occurred (NoSuchBucket) when calling the GetBucketLocation operation: The specified bucket does not exist\n',
-    );
+    expect(r.err).toBe('\nAn error occurred (NoSuchBucket) when calling the GetBucketLocation operation: The specified bucket does not exist\n');
     expect(r.status).toBe(255);
   });
 
@@ -556,11 +563,14 @@ describe('hostile log objects', () => {
   it.each([
     ['plain JSON', (t: Trail) => t.logs[0]!.content],
     ['empty file', () => Buffer.alloc(0)],
-    ['a bad CRC', (t: Trail) => {
-      const b = Buffer.from(t.logs[0]!.gz);
-      b[b.length - 7] = b[b.length - 7]! ^ 0x80;
-      return b;
-    }],
+    [
+      'a bad CRC',
+      (t: Trail) => {
+        const b = Buffer.from(t.logs[0]!.gz);
+        b[b.length - 7] = b[b.length - 7]! ^ 0x80;
+        return b;
+      },
+    ],
     ['a zlib (not gzip) stream', (t: Trail) => deflateSync(t.logs[0]!.content)],
   ] as Array<[string, (t: Trail) => Buffer]>)('not gzip / corrupt (%s) -> invalid format or mismatch', async (label, bytes) => {
     const t = fresh();

@@ -101,7 +101,7 @@ async function checkLogChange(l: LogFile, bytes: Buffer): Promise<void> {
 }
 
 describe('tampering is always detected by validate-logs', () => {
-  it('the untouched trail is valid (the oracle\'s baseline)', async () => {
+  it("the untouched trail is valid (the oracle's baseline)", async () => {
     const r = await trail.run();
     expect(r.err).toBe('');
     expect(r.status).toBe(0);
@@ -109,7 +109,13 @@ describe('tampering is always detected by validate-logs', () => {
 
   it('header-only changes keep the content: still valid, as for the reference', async () => {
     const d = trail.digests[1]!;
-    for (const [offset, mask] of [[4, 0xff], [7, 0x10], [8, 0x02], [9, 0x07], [3, 0x01]] as const) {
+    for (const [offset, mask] of [
+      [4, 0xff],
+      [7, 0x10],
+      [8, 0x02],
+      [9, 0x07],
+      [3, 0x01],
+    ] as const) {
       const bytes = flipped(d.gz, offset, mask);
       expect(contentIntact(bytes, d.raw)).toBe(true);
       await checkDigestChange(d, bytes);
@@ -149,7 +155,7 @@ describe('tampering is always detected by validate-logs', () => {
     );
   });
 
-  it('any change to a signature hex is detected, with the reference\'s reason', async () => {
+  it("any change to a signature hex is detected, with the reference's reason", async () => {
     // python-rsa / binascii (behaviour §3.8): odd length, then non-hex digits, then the integer
     // against the modulus (OverflowError text), then the verification itself.
     const edit = fc.oneof(
@@ -162,7 +168,12 @@ describe('tampering is always detected by validate-logs', () => {
         const d = trail.digests[index % trail.digests.length]!;
         const s = d.signature;
         const at = e.at % (s.length + (e.kind === 'insert' ? 1 : 0));
-        const hex = e.kind === 'replace' ? s.slice(0, at) + e.ch + s.slice(at + 1) : e.kind === 'delete' ? s.slice(0, at) + s.slice(at + 1) : s.slice(0, at) + e.ch + s.slice(at);
+        const hex =
+          e.kind === 'replace'
+            ? s.slice(0, at) + e.ch + s.slice(at + 1)
+            : e.kind === 'delete'
+              ? s.slice(0, at) + s.slice(at + 1)
+              : s.slice(0, at) + e.ch + s.slice(at);
         let reason: string | null;
         if (hex.length % 2 !== 0) reason = 'Odd-length string';
         else if (!/^[0-9a-fA-F]*$/.test(hex)) reason = 'Non-hexadecimal digit found';

@@ -34,7 +34,8 @@ describe('the digest walk', () => {
     t.deleteObject(d1!.key);
     // d2 now starts a new chain: null previous-digest fields, re-signed.
     const body = JSON.parse(d2!.raw.toString('utf8')) as Record<string, unknown>;
-    for (const f of ['previousDigestS3Bucket', 'previousDigestS3Object', 'previousDigestHashValue', 'previousDigestHashAlgorithm', 'previousDigestSignature']) body[f] = null;
+    for (const f of ['previousDigestS3Bucket', 'previousDigestS3Object', 'previousDigestHashValue', 'previousDigestHashAlgorithm', 'previousDigestSignature'])
+      body[f] = null;
     t.writeDigest(d2!.key, JSON.stringify(body));
     const r = await t.run(['--verbose']);
     expect(r.status).toBe(0);
@@ -45,7 +46,7 @@ describe('the digest walk', () => {
     );
   });
 
-  it('two missing digests in a row: only the first is reported (the reference\'s quirk)', async () => {
+  it("two missing digests in a row: only the first is reported (the reference's quirk)", async () => {
     const t = fresh(4);
     t.deleteObject(t.digests[1]!.key);
     t.deleteObject(t.digests[2]!.key);
@@ -68,7 +69,7 @@ describe('the digest walk', () => {
     expect(r.status).toBe(0);
   });
 
-  it('--start-time equal to a digest\'s start: the walk goes one digest further (inclusive)', async () => {
+  it("--start-time equal to a digest's start: the walk goes one digest further (inclusive)", async () => {
     const t = fresh(3);
     const start = t.digests[1]!.startTime;
     const r = await t.run(['--start-time', start, '--verbose']);
@@ -92,7 +93,7 @@ describe('the digest walk', () => {
     expect(r.status).toBe(0);
   });
 
-  it('a fraction of a second after a digest\'s start stops the walk there (the stop test keeps fractions)', async () => {
+  it("a fraction of a second after a digest's start stops the walk there (the stop test keeps fractions)", async () => {
     const t = fresh(3);
     const whole = t.digests[1]!.startTime;
     const start = whole.replace('Z', '.5Z');
@@ -127,7 +128,7 @@ describe('the digest walk', () => {
     expect(r.status).toBe(0);
   });
 
-  it('the digests\' bucket missing: NoSuchBucket, exit 255', async () => {
+  it("the digests' bucket missing: NoSuchBucket, exit 255", async () => {
     const t = fresh(1);
     const r = await t.run(['--s3-bucket', 'no-such-bucket']);
     expect(r.err).toBe('\nAn error occurred (NoSuchBucket) when calling the GetBucketLocation operation: The specified bucket does not exist\n');

@@ -46,7 +46,10 @@ export class LogWorkerPool {
     if (this.workers.length > 0 || this.closed) return;
     for (let i = 0; i < Math.max(1, this.size); i++) {
       // Small heaps: each task's buffers are garbage a moment later; frequent young collections keep RSS flat.
-      const worker = new Worker(WORKER_URL, { workerData: { zlibEngineReuse: this.zlibEngineReuse }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
+      const worker = new Worker(WORKER_URL, {
+        workerData: { zlibEngineReuse: this.zlibEngineReuse },
+        resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 },
+      });
       worker.unref();
       const slot = i;
       worker.on('message', (text: string) => {
