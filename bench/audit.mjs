@@ -146,8 +146,10 @@ async function prepareKeys(dir, regions) {
   }
   for (const region of regions) {
     if (existsSync(join(dir, region))) continue;
-    await cli(['keys', 'create', '--keys-dir', dir, '--region', region, '--valid-from', '2024-01-01T00:00:00Z',
-      '--validity-days', '3650', '--rotation-days', '3600'], `trailproof keys create --region ${region}`);
+    await cli(
+      ['keys', 'create', '--keys-dir', dir, '--region', region, '--valid-from', '2024-01-01T00:00:00Z', '--validity-days', '3650', '--rotation-days', '3600'],
+      `trailproof keys create --region ${region}`,
+    );
   }
 }
 
@@ -157,23 +159,72 @@ async function makeArchive(p, { root, keys, bucket, endpoint, env }) {
   const accounts = accountsOf(p);
   const regions = regionsOf(p).join(',');
   const t0 = performance.now();
-  log(`simulating ${p.accounts} accounts x ${p.regions} regions x ${p.hours} h x ${p.fph} files/h x ${p.records} records${endpoint ? ` into ${endpoint}/${bucket}` : ` into ${root}`}`);
+  log(
+    `simulating ${p.accounts} accounts x ${p.regions} regions x ${p.hours} h x ${p.fph} files/h x ${p.records} records${endpoint ? ` into ${endpoint}/${bucket}` : ` into ${root}`}`,
+  );
   for (const [i, account] of accounts.entries()) {
-    await cli(['simulate', ...where, '--bucket', bucket, '--account', account, '--regions', regions, '--start-time', iso(START),
-      '--hours', String(p.hours), '--files-per-hour', String(p.fph), '--records-per-file', String(p.records), '--seed', String(i + 1),
-      '--concurrency', endpoint ? '32' : '8'], `trailproof simulate --account ${account}`, { env });
+    await cli(
+      [
+        'simulate',
+        ...where,
+        '--bucket',
+        bucket,
+        '--account',
+        account,
+        '--regions',
+        regions,
+        '--start-time',
+        iso(START),
+        '--hours',
+        String(p.hours),
+        '--files-per-hour',
+        String(p.fph),
+        '--records-per-file',
+        String(p.records),
+        '--seed',
+        String(i + 1),
+        '--concurrency',
+        endpoint ? '32' : '8',
+      ],
+      `trailproof simulate --account ${account}`,
+      { env },
+    );
   }
   log(`simulated in ${seconds(performance.now() - t0)}; signing...`);
   const until = iso(endOf(p));
   const t1 = performance.now();
-  await cli(['sign', '--keys-dir', keys, '--trail-arn', arnOf(p), '--s3-bucket', bucket, ...where, '--account-id', accounts.join(','),
-    '--regions', regions, '--until', until, '--now', until], 'trailproof sign', { env });
+  await cli(
+    [
+      'sign',
+      '--keys-dir',
+      keys,
+      '--trail-arn',
+      arnOf(p),
+      '--s3-bucket',
+      bucket,
+      ...where,
+      '--account-id',
+      accounts.join(','),
+      '--regions',
+      regions,
+      '--until',
+      until,
+      '--now',
+      until,
+    ],
+    'trailproof sign',
+    { env },
+  );
   log(`signed in ${seconds(performance.now() - t1)}`);
 }
 
 /** The JSON lines of an audit run: its summary, checked (exit 0, no error finding, everything valid). */
 function checkAudit(r, p, logFiles, what) {
-  const lines = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const summary = lines.find((l) => l.kind === 'summary');
   const chains = p.accounts * p.regions;
   const digests = chains * p.hours;
@@ -183,11 +234,16 @@ function checkAudit(r, p, logFiles, what) {
   else {
     if (summary.findings.error !== 0) problems.push(`${summary.findings.error} error findings`);
     if (summary.chains !== chains) problems.push(`${summary.chains} chains, expected ${chains}`);
-    if (summary.digests.valid !== digests || summary.digests.total !== digests) problems.push(`digests ${summary.digests.valid}/${summary.digests.total} valid, expected ${digests}/${digests}`);
-    if (summary.logs.valid !== logFiles || summary.logs.total !== logFiles) problems.push(`logs ${summary.logs.valid}/${summary.logs.total} valid, expected ${logFiles}/${logFiles}`);
+    if (summary.digests.valid !== digests || summary.digests.total !== digests)
+      problems.push(`digests ${summary.digests.valid}/${summary.digests.total} valid, expected ${digests}/${digests}`);
+    if (summary.logs.valid !== logFiles || summary.logs.total !== logFiles)
+      problems.push(`logs ${summary.logs.valid}/${summary.logs.total} valid, expected ${logFiles}/${logFiles}`);
   }
   if (problems.length > 0) {
-    const findings = lines.filter((l) => l.kind === 'finding').slice(0, 5).map((f) => `  ${f.severity} ${f.code}: ${f.message}`);
+    const findings = lines
+      .filter((l) => l.kind === 'finding')
+      .slice(0, 5)
+      .map((f) => `  ${f.severity} ${f.code}: ${f.message}`);
     fail(`${what}: ${problems.join(', ')}\n${r.stderr.trim()}\n${findings.join('\n')}\n${JSON.stringify(summary)}`);
   }
   return summary;
@@ -212,8 +268,24 @@ async function validatePerChain(p, common, logsPerChain, env) {
   let rssKiB = 0;
   for (const account of accountsOf(p)) {
     for (const region of regionsOf(p)) {
-      const r = await cli(['validate-logs', '--trail-arn', arnOf(p), '--account-id', account, '--region', region,
-        '--start-time', iso(START), '--end-time', iso(endOf(p)), ...common], `validate-logs --account-id ${account} --region ${region}`, { env });
+      const r = await cli(
+        [
+          'validate-logs',
+          '--trail-arn',
+          arnOf(p),
+          '--account-id',
+          account,
+          '--region',
+          region,
+          '--start-time',
+          iso(START),
+          '--end-time',
+          iso(endOf(p)),
+          ...common,
+        ],
+        `validate-logs --account-id ${account} --region ${region}`,
+        { env },
+      );
       const want = logsPerChain.get(`${account}|${region}`) ?? 0;
       if (!r.stdout.includes(`${p.hours}/${p.hours} digest files valid`) || !r.stdout.includes(`${want}/${want} log files valid`)) {
         fail(`validate-logs ${account} ${region}: expected ${p.hours}/${p.hours} digests and ${want}/${want} log files valid:\n${r.stdout}`);
@@ -269,7 +341,8 @@ async function main() {
   }
   const chains = LOCAL.accounts * LOCAL.regions;
   if (digestPaths.length !== chains * LOCAL.hours) fail(`${digestPaths.length} digests, expected ${chains * LOCAL.hours}: rebuild with --fresh`);
-  if (referenced.length !== logPaths.length) fail(`the digests reference ${referenced.length} log files, the archive holds ${logPaths.length}: rebuild with --fresh`);
+  if (referenced.length !== logPaths.length)
+    fail(`the digests reference ${referenced.length} log files, the archive holds ${logPaths.length}: rebuild with --fresh`);
   log(`archive: ${chains} chains, ${num(digestPaths.length)} digests, ${num(logPaths.length)} log files, ${num(gzBytes / MiB, 1)} MiB gzip`);
 
   // ---- the ceiling ----
@@ -283,7 +356,21 @@ async function main() {
   sample();
 
   // ---- trailproof audit ----
-  const auditArgs = ['audit', '--s3-bucket', BUCKET, '--local-root', root, '--keys-dir', keys, '--start-time', iso(START), '--end-time', iso(endOf(LOCAL)), '--output', 'json'];
+  const auditArgs = [
+    'audit',
+    '--s3-bucket',
+    BUCKET,
+    '--local-root',
+    root,
+    '--keys-dir',
+    keys,
+    '--start-time',
+    iso(START),
+    '--end-time',
+    iso(endOf(LOCAL)),
+    '--output',
+    'json',
+  ];
   const runAudit = async (extra, what) => {
     const r = await runCli([...auditArgs, ...extra]);
     checkAudit(r, LOCAL, logPaths.length, what);
@@ -348,35 +435,83 @@ async function main() {
   const out = [];
   out.push(`trailproof audit bench (${QUICK ? 'quick' : 'full'}) on ${machineLine(m)}`);
   out.push(`load average ${loads.map((l) => l.toFixed(2)).join(', ')} (start .. end)${busy ? ` (${BUSY_NOTE})` : ''}`);
-  out.push(`archive: ${LOCAL.accounts} accounts x ${LOCAL.regions} regions x ${LOCAL.hours} hours = ${chains} chains, ${num(digestPaths.length)} digests, ` +
-    `${num(logPaths.length)} log files (${LOCAL.fph}/h of ${LOCAL.records} records), ${num(uncompressedMiB, 1)} MiB uncompressed, ${num(gzBytes / MiB, 1)} MiB gzip, warm page cache`);
+  out.push(
+    `archive: ${LOCAL.accounts} accounts x ${LOCAL.regions} regions x ${LOCAL.hours} hours = ${chains} chains, ${num(digestPaths.length)} digests, ` +
+      `${num(logPaths.length)} log files (${LOCAL.fph}/h of ${LOCAL.records} records), ${num(uncompressedMiB, 1)} MiB uncompressed, ${num(gzBytes / MiB, 1)} MiB gzip, warm page cache`,
+  );
   out.push('');
-  const row = (label, r, extra = {}) => [label, seconds(r.ms), num(rate(r.ms)), pct(ceiling.ms / r.ms), cpuS(r.cpuMs), extra.rss ?? mb(r.rssKiB), extra.speedup ?? ''];
-  out.push(table([
-    ['measurement', 'wall', 'MiB/s', 'of ceiling', 'CPU', 'peak RSS', 'audit speed-up'],
-    [`ceiling: read + gunzipSync + SHA-256, ${m.cores} worker threads (best of ${REPEAT})`, seconds(ceiling.ms), num(rate(ceiling.ms)), '100%', cpuS(ceiling.cpuMs), '-', ''],
-    row(`audit --local-root, defaults (--chains-at-once ${DEFAULTS.chainsAtOnce}, --concurrency ${DEFAULTS.concurrency}), best of ${REPEAT}`, audit),
-    ...(perChain ? [row(`validate-logs once per chain (${perChain.runs} processes in a row), best of ${REPEAT}`, perChain, { speedup: `${(perChain.ms / audit.ms).toFixed(1)}x` })] : []),
-  ]).trimEnd());
+  const row = (label, r, extra = {}) => [
+    label,
+    seconds(r.ms),
+    num(rate(r.ms)),
+    pct(ceiling.ms / r.ms),
+    cpuS(r.cpuMs),
+    extra.rss ?? mb(r.rssKiB),
+    extra.speedup ?? '',
+  ];
+  out.push(
+    table([
+      ['measurement', 'wall', 'MiB/s', 'of ceiling', 'CPU', 'peak RSS', 'audit speed-up'],
+      [
+        `ceiling: read + gunzipSync + SHA-256, ${m.cores} worker threads (best of ${REPEAT})`,
+        seconds(ceiling.ms),
+        num(rate(ceiling.ms)),
+        '100%',
+        cpuS(ceiling.cpuMs),
+        '-',
+        '',
+      ],
+      row(`audit --local-root, defaults (--chains-at-once ${DEFAULTS.chainsAtOnce}, --concurrency ${DEFAULTS.concurrency}), best of ${REPEAT}`, audit),
+      ...(perChain
+        ? [
+            row(`validate-logs once per chain (${perChain.runs} processes in a row), best of ${REPEAT}`, perChain, {
+              speedup: `${(perChain.ms / audit.ms).toFixed(1)}x`,
+            }),
+          ]
+        : []),
+    ]).trimEnd(),
+  );
   if (sweep.length > 0) {
     out.push('');
-    out.push(`audit settings (best of ${SWEEP_REPEAT} each; the defaults are --chains-at-once ${DEFAULTS.chainsAtOnce}, --concurrency ${DEFAULTS.concurrency} on a local root)`);
-    out.push(table([
-      ['--chains-at-once', '--concurrency', 'wall', 'MiB/s', 'of ceiling', 'CPU', 'peak RSS'],
-      ...sweep.map((s) => [String(s.chainsAtOnce), String(s.concurrency), seconds(s.ms), num(rate(s.ms)), pct(ceiling.ms / s.ms), cpuS(s.cpuMs), mb(s.rssKiB)]),
-    ]).trimEnd());
+    out.push(
+      `audit settings (best of ${SWEEP_REPEAT} each; the defaults are --chains-at-once ${DEFAULTS.chainsAtOnce}, --concurrency ${DEFAULTS.concurrency} on a local root)`,
+    );
+    out.push(
+      table([
+        ['--chains-at-once', '--concurrency', 'wall', 'MiB/s', 'of ceiling', 'CPU', 'peak RSS'],
+        ...sweep.map((s) => [
+          String(s.chainsAtOnce),
+          String(s.concurrency),
+          seconds(s.ms),
+          num(rate(s.ms)),
+          pct(ceiling.ms / s.ms),
+          cpuS(s.cpuMs),
+          mb(s.rssKiB),
+        ]),
+      ]).trimEnd(),
+    );
     out.push(`fastest: --chains-at-once ${best.chainsAtOnce} --concurrency ${best.concurrency} (${seconds(best.ms)})`);
   }
   out.push('');
   if (s3.skipped) out.push(`S3: skipped: ${s3.skipped}`);
   else {
-    out.push(`S3 (${s3.endpoint}, bucket ${s3.bucket}: ${s3.params.accounts} accounts x ${s3.params.regions} regions x ${s3.params.hours} hours = ${s3.chains} chains, ` +
-      `${num(s3.logFiles)} log files of ${s3.params.records} records + ${num(s3.digests)} digests)`);
-    out.push(table([
-      ['measurement', 'wall', 'objects/s', 'CPU', 'peak RSS'],
-      [`audit --endpoint-url (best of ${REPEAT})`, seconds(s3.audit.ms), num(s3.objects / (s3.audit.ms / 1000)), cpuS(s3.audit.cpuMs), mb(s3.audit.rssKiB)],
-      [`validate-logs --endpoint-url once per chain (${s3.chains} processes in a row, best of ${REPEAT})`, seconds(s3.perChain.ms), num(s3.objects / (s3.perChain.ms / 1000)), cpuS(s3.perChain.cpuMs), mb(s3.perChain.rssKiB)],
-    ]).trimEnd());
+    out.push(
+      `S3 (${s3.endpoint}, bucket ${s3.bucket}: ${s3.params.accounts} accounts x ${s3.params.regions} regions x ${s3.params.hours} hours = ${s3.chains} chains, ` +
+        `${num(s3.logFiles)} log files of ${s3.params.records} records + ${num(s3.digests)} digests)`,
+    );
+    out.push(
+      table([
+        ['measurement', 'wall', 'objects/s', 'CPU', 'peak RSS'],
+        [`audit --endpoint-url (best of ${REPEAT})`, seconds(s3.audit.ms), num(s3.objects / (s3.audit.ms / 1000)), cpuS(s3.audit.cpuMs), mb(s3.audit.rssKiB)],
+        [
+          `validate-logs --endpoint-url once per chain (${s3.chains} processes in a row, best of ${REPEAT})`,
+          seconds(s3.perChain.ms),
+          num(s3.objects / (s3.perChain.ms / 1000)),
+          cpuS(s3.perChain.cpuMs),
+          mb(s3.perChain.rssKiB),
+        ],
+      ]).trimEnd(),
+    );
     out.push(`audit speed-up over validate-logs per chain on S3: ${s3.speedup.toFixed(1)}x`);
   }
   out.push('');
@@ -405,7 +540,13 @@ async function s3Section() {
   const p = S3P;
   const bucket = `tp-audit-${p.accounts}a-${p.regions}r-${p.hours}h-${p.fph}f-${p.records}r`;
   const keys = join(WORK, `audit-s3-keys-${p.regions}r`);
-  const client = new sdk.S3Client({ endpoint, forcePathStyle: true, region: env.AWS_REGION, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  const client = new sdk.S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: env.AWS_REGION,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
   try {
     // The archive is made once per server (a marker object names it); the key store must be the one that signed it.
     const MARKER = 'trailproof-bench-marker';
@@ -452,8 +593,24 @@ async function s3Section() {
 
     const audit = await bestOf(REPEAT, async (i) => {
       log(`audit --endpoint-url (${i + 1}/${REPEAT})...`);
-      const r = await runCli(['audit', '--endpoint-url', endpoint, '--s3-bucket', bucket, '--keys-dir', keys, '--start-time', iso(START),
-        '--end-time', iso(endOf(p)), '--output', 'json'], { env });
+      const r = await runCli(
+        [
+          'audit',
+          '--endpoint-url',
+          endpoint,
+          '--s3-bucket',
+          bucket,
+          '--keys-dir',
+          keys,
+          '--start-time',
+          iso(START),
+          '--end-time',
+          iso(endOf(p)),
+          '--output',
+          'json',
+        ],
+        { env },
+      );
       checkAudit(r, p, logFiles, 'audit on S3');
       return r;
     });
@@ -462,7 +619,13 @@ async function s3Section() {
       return validatePerChain(p, ['--endpoint-url', endpoint, '--s3-bucket', bucket, '--keys-dir', keys], logsPerChain, env);
     });
     return {
-      endpoint, bucket, params: p, chains, digests, logFiles, objects: digests + logFiles,
+      endpoint,
+      bucket,
+      params: p,
+      chains,
+      digests,
+      logFiles,
+      objects: digests + logFiles,
       audit: { ms: audit.ms, cpuMs: audit.cpuMs, rssKiB: audit.rssKiB },
       perChain: { ms: perChain.ms, cpuMs: perChain.cpuMs, rssKiB: perChain.rssKiB },
       speedup: perChain.ms / audit.ms,
@@ -473,5 +636,13 @@ async function s3Section() {
 }
 
 function keyFingerprints(dir) {
-  return createHash('sha256').update(walk(dir).filter((f) => f.endsWith('.json')).sort().map((f) => readFileSync(f, 'utf8')).join('\n')).digest('hex');
+  return createHash('sha256')
+    .update(
+      walk(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => readFileSync(f, 'utf8'))
+        .join('\n'),
+    )
+    .digest('hex');
 }

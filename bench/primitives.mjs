@@ -36,9 +36,25 @@ const loadAtStart = loadLine();
 const tmp = mkdtempSync(join(tmpdir(), 'trailproof-primitives-'));
 let gz;
 try {
-  const r = await runCli(['simulate', '--local-root', tmp, '--bucket', 'bench-bucket', '--account', '111122223333',
-    '--regions', 'us-east-1', '--start-time', '2024-05-01T00:00:00Z', '--hours', '1', '--files-per-hour', '1',
-    '--records-per-file', String(RECORDS)]);
+  const r = await runCli([
+    'simulate',
+    '--local-root',
+    tmp,
+    '--bucket',
+    'bench-bucket',
+    '--account',
+    '111122223333',
+    '--regions',
+    'us-east-1',
+    '--start-time',
+    '2024-05-01T00:00:00Z',
+    '--hours',
+    '1',
+    '--files-per-hour',
+    '1',
+    '--records-per-file',
+    String(RECORDS),
+  ]);
   if (r.code !== 0) throw new Error(`trailproof simulate failed (${r.code}): ${r.stderr.trim()}`);
   const file = walk(tmp).find((f) => f.endsWith('.json.gz'));
   gz = readFileSync(file);
@@ -169,7 +185,9 @@ const importedKey = createPublicKey({ key: der, format: 'der', type: 'pkcs1' });
 const m = machine();
 const jsonMiB = json.length / MiB;
 process.stderr.write(`primitives: ${machineLine(m)}; ${loadAtStart}\n`);
-process.stderr.write(`data: one simulated log, ${num(json.length / 1024)} KiB JSON, ${num(gz.length / 1024)} KiB gzip (${(json.length / gz.length).toFixed(1)}x)\n`);
+process.stderr.write(
+  `data: one simulated log, ${num(json.length / 1024)} KiB JSON, ${num(gz.length / 1024)} KiB gzip (${(json.length / gz.length).toFixed(1)}x)\n`,
+);
 
 const rows = [];
 function row(name, unit, native, portable, nativeName, portableName) {
@@ -178,27 +196,61 @@ function row(name, unit, native, portable, nativeName, portableName) {
 }
 const mbps = (r) => r * jsonMiB;
 
-row('SHA-256', 'MiB/s', mbps(rate(() => createHash('sha256').update(json).digest())),
-  mbps(rate(() => nobleSha256(json))), 'node:crypto', '@noble/hashes');
-row('gunzip, whole buffer', 'MiB/s', mbps(rate(() => zlib.gunzipSync(gz))), mbps(rate(() => fflateGunzipSync(gz))),
-  'zlib.gunzipSync', 'fflate.gunzipSync');
-row('gunzip, stream (64 KiB chunks)', 'MiB/s', mbps(await rateAsync(nodeGunzipStream)), mbps(rate(() => fflateGunzipStream())),
-  'zlib.createGunzip', 'fflate.Gunzip');
-row('gunzip + SHA-256, 1 core', 'MiB/s', mbps(rate(() => createHash('sha256').update(zlib.gunzipSync(gz)).digest())),
-  mbps(rate(() => nobleSha256(fflateGunzipSync(gz)))), 'gunzipSync + createHash', 'fflate + noble');
-row('gunzip + SHA-256, stream, 1 core', 'MiB/s', mbps(await rateAsync(nodeGunzipStreamHash)), mbps(rate(fflateNobleStreamHash)),
-  'createGunzip -> createHash', 'fflate.Gunzip -> noble');
+row('SHA-256', 'MiB/s', mbps(rate(() => createHash('sha256').update(json).digest())), mbps(rate(() => nobleSha256(json))), 'node:crypto', '@noble/hashes');
+row('gunzip, whole buffer', 'MiB/s', mbps(rate(() => zlib.gunzipSync(gz))), mbps(rate(() => fflateGunzipSync(gz))), 'zlib.gunzipSync', 'fflate.gunzipSync');
+row(
+  'gunzip, stream (64 KiB chunks)',
+  'MiB/s',
+  mbps(await rateAsync(nodeGunzipStream)),
+  mbps(rate(() => fflateGunzipStream())),
+  'zlib.createGunzip',
+  'fflate.Gunzip',
+);
+row(
+  'gunzip + SHA-256, 1 core',
+  'MiB/s',
+  mbps(rate(() => createHash('sha256').update(zlib.gunzipSync(gz)).digest())),
+  mbps(rate(() => nobleSha256(fflateGunzipSync(gz)))),
+  'gunzipSync + createHash',
+  'fflate + noble',
+);
+row(
+  'gunzip + SHA-256, stream, 1 core',
+  'MiB/s',
+  mbps(await rateAsync(nodeGunzipStreamHash)),
+  mbps(rate(fflateNobleStreamHash)),
+  'createGunzip -> createHash',
+  'fflate.Gunzip -> noble',
+);
 // The ceiling's own loop (bench/lib/ceiling-worker.mjs), off the main thread: 1 worker, then one per core.
 for (const threads of [1, m.cores]) {
   const r = await runCeiling({ threads, gz, durationMs: ROUND_MS * 3 });
   row(`gunzip + SHA-256, ${threads} worker thread${threads > 1 ? 's' : ''}`, 'MiB/s', r.bytes / MiB / (r.ms / 1000), NaN, 'gunzipSync + createHash', '');
 }
-row('RSA-2048 verify (PKCS#1 v1.5, SHA-256)', 'ops/s', rate(() => nodeVerify('sha256', signingString, importedKey, signature)),
-  rate(() => forgePub.verify(forgeMd().digest().bytes(), signatureBinary)), 'crypto.verify', 'forge verify');
-row('RSA-2048 sign (PKCS#1 v1.5, SHA-256)', 'ops/s', rate(() => nodeSign('sha256', signingString, privateKey)),
-  rate(() => forgePriv.sign(forgeMd())), 'crypto.sign', 'forge sign');
-row('MD5 of a DER public key (fingerprint)', 'ops/s', rate(() => createHash('md5').update(der).digest('hex')),
-  rate(() => Buffer.from(nobleMd5(der)).toString('hex')), "createHash('md5')", '@noble/hashes md5');
+row(
+  'RSA-2048 verify (PKCS#1 v1.5, SHA-256)',
+  'ops/s',
+  rate(() => nodeVerify('sha256', signingString, importedKey, signature)),
+  rate(() => forgePub.verify(forgeMd().digest().bytes(), signatureBinary)),
+  'crypto.verify',
+  'forge verify',
+);
+row(
+  'RSA-2048 sign (PKCS#1 v1.5, SHA-256)',
+  'ops/s',
+  rate(() => nodeSign('sha256', signingString, privateKey)),
+  rate(() => forgePriv.sign(forgeMd())),
+  'crypto.sign',
+  'forge sign',
+);
+row(
+  'MD5 of a DER public key (fingerprint)',
+  'ops/s',
+  rate(() => createHash('md5').update(der).digest('hex')),
+  rate(() => Buffer.from(nobleMd5(der)).toString('hex')),
+  "createHash('md5')",
+  '@noble/hashes md5',
+);
 process.stderr.write('\n');
 
 // trailproof's own loop against the ceiling's, both native, on a log of the size CloudTrail writes most
@@ -223,15 +275,24 @@ const hotPath = {
 
 const elapsed = (performance.now() - started) / 1000;
 if (JSON_OUT) {
-  process.stdout.write(`${JSON.stringify({ machine: m, loadAtStart, logBytes: json.length, gzipBytes: gz.length, rows, hotPath, seconds: elapsed }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ machine: m, loadAtStart, logBytes: json.length, gzipBytes: gz.length, rows, hotPath, seconds: elapsed }, null, 2)}\n`,
+  );
 } else {
   process.stdout.write(`\ntrailproof primitives on ${machineLine(m)}\n`);
   process.stdout.write(`log: ${num(json.length / 1024)} KiB JSON, ${num(gz.length / 1024)} KiB gzip; median of 3 rounds of ${ROUND_MS} ms\n\n`);
   process.stdout.write(
     table([
       ['operation', 'unit', 'native', 'portable', 'native/portable', 'native is', 'portable is'],
-      ...rows.map((r) => [r.name, r.unit, num(r.native, r.native < 100 ? 1 : 0), num(r.portable, r.portable < 100 ? 1 : 0),
-        Number.isFinite(r.portable) ? `${(r.native / r.portable).toFixed(1)}x` : 'n/a', r.nativeName, r.portableName || '-']),
+      ...rows.map((r) => [
+        r.name,
+        r.unit,
+        num(r.native, r.native < 100 ? 1 : 0),
+        num(r.portable, r.portable < 100 ? 1 : 0),
+        Number.isFinite(r.portable) ? `${(r.native / r.portable).toFixed(1)}x` : 'n/a',
+        r.nativeName,
+        r.portableName || '-',
+      ]),
     ]),
   );
   process.stdout.write(

@@ -47,7 +47,14 @@ function usage(problem) {
 }
 
 const QUICK = flags.quick === true;
-const MODE = flags['size-mb'] !== undefined || flags.files !== undefined || flags['files-per-hour'] !== undefined ? (QUICK ? 'quick, custom size' : 'custom size') : QUICK ? 'quick' : 'full';
+const MODE =
+  flags['size-mb'] !== undefined || flags.files !== undefined || flags['files-per-hour'] !== undefined
+    ? QUICK
+      ? 'quick, custom size'
+      : 'custom size'
+    : QUICK
+      ? 'quick'
+      : 'full';
 const SIZE_MIB = flags['size-mb'] ?? (QUICK ? 200 : 2048);
 const FILES = flags.files ?? (QUICK ? 2000 : 20000);
 const FILES_PER_HOUR = Math.min(flags['files-per-hour'] ?? 60, 600);
@@ -134,9 +141,32 @@ async function prepareTrail(name, { regions, files, fph, records, sizeMiB, bucke
     mkdirSync(dir, { recursive: true });
     log(`simulating ${hours} h x ${perHour} files/h x ${regions.length} regions x ${records} records into ${root}`);
     const t0 = performance.now();
-    await cli(['simulate', '--local-root', root, '--bucket', bucket, '--account', ACCOUNT, '--regions', regions.join(','),
-      '--start-time', iso(START), '--hours', String(hours), '--files-per-hour', String(perHour),
-      '--records-per-file', String(records), '--seed', '1', '--concurrency', String(Math.max(4, m.cores * 2))], 'trailproof simulate');
+    await cli(
+      [
+        'simulate',
+        '--local-root',
+        root,
+        '--bucket',
+        bucket,
+        '--account',
+        ACCOUNT,
+        '--regions',
+        regions.join(','),
+        '--start-time',
+        iso(START),
+        '--hours',
+        String(hours),
+        '--files-per-hour',
+        String(perHour),
+        '--records-per-file',
+        String(records),
+        '--seed',
+        '1',
+        '--concurrency',
+        String(Math.max(4, m.cores * 2)),
+      ],
+      'trailproof simulate',
+    );
     for (const region of regions) {
       await cli(['keys', 'create', '--keys-dir', keys, '--region', region, '--valid-from', KEYS_VALID_FROM], 'trailproof keys create');
     }
@@ -164,7 +194,11 @@ async function main() {
   const trailName = `trail-${FILES}f-${SIZE_MIB}m-${FILES_PER_HOUR}ph`;
   const resultsFile = join(WORK, `results-${trailName}.json`);
   const trail = await prepareTrail(trailName, {
-    regions: REGIONS, files: FILES, fph: FILES_PER_HOUR, sizeMiB: SIZE_MIB, bucket: BUCKET,
+    regions: REGIONS,
+    files: FILES,
+    fph: FILES_PER_HOUR,
+    sizeMiB: SIZE_MIB,
+    bucket: BUCKET,
   });
   const end = START + trail.hours * 3_600_000;
   const bucketDir = join(trail.root, BUCKET);
@@ -184,8 +218,25 @@ async function main() {
   for (let i = 0; i < REPEAT; i++) {
     if (existsSync(digestDir)) renameSync(digestDir, join(TRASH, `digests-${Date.now()}-${i}`));
     log(`sign${REPEAT > 1 ? ` (${i + 1}/${REPEAT})` : ''}...`);
-    const r = await cli(['sign', '--keys-dir', trail.keys, '--trail-arn', ARN, '--s3-bucket', BUCKET, '--regions', REGIONS.join(','),
-      '--local-root', trail.root, '--until', iso(end), ...conc], 'trailproof sign');
+    const r = await cli(
+      [
+        'sign',
+        '--keys-dir',
+        trail.keys,
+        '--trail-arn',
+        ARN,
+        '--s3-bucket',
+        BUCKET,
+        '--regions',
+        REGIONS.join(','),
+        '--local-root',
+        trail.root,
+        '--until',
+        iso(end),
+        ...conc,
+      ],
+      'trailproof sign',
+    );
     if (!sign || r.ms < sign.ms) sign = r;
   }
 
@@ -214,10 +265,30 @@ async function main() {
     let best;
     for (let i = 0; i < REPEAT; i++) {
       log(`validate-logs --local-root --region ${region}${REPEAT > 1 ? ` (${i + 1}/${REPEAT})` : ''}...`);
-      const r = await cli(['validate-logs', '--trail-arn', ARN, '--start-time', iso(START), '--end-time', iso(end), '--s3-bucket', BUCKET,
-        '--local-root', trail.root, '--keys-dir', trail.keys, '--region', region, ...conc], `validate-logs --region ${region}`);
+      const r = await cli(
+        [
+          'validate-logs',
+          '--trail-arn',
+          ARN,
+          '--start-time',
+          iso(START),
+          '--end-time',
+          iso(end),
+          '--s3-bucket',
+          BUCKET,
+          '--local-root',
+          trail.root,
+          '--keys-dir',
+          trail.keys,
+          '--region',
+          region,
+          ...conc,
+        ],
+        `validate-logs --region ${region}`,
+      );
       const want = referenced.filter((x) => x.region === region).length;
-      if (!r.stdout.includes(`${want}/${want} log files valid`)) fail(`validate-logs --region ${region}: expected ${want}/${want} log files valid:\n${r.stdout}`);
+      if (!r.stdout.includes(`${want}/${want} log files valid`))
+        fail(`validate-logs --region ${region}: expected ${want}/${want} log files valid:\n${r.stdout}`);
       if (!best || r.ms < best.ms) best = r;
     }
     validate.ms += best.ms;
@@ -229,8 +300,24 @@ async function main() {
   // ---- an empty range (start-up, keys, one listing): median of 3 ----
   const empties = [];
   for (let i = 0; i < 3; i++) {
-    const r = await cli(['validate-logs', '--trail-arn', ARN, '--start-time', EMPTY_RANGE[0], '--end-time', EMPTY_RANGE[1], '--s3-bucket', BUCKET,
-      '--local-root', trail.root, '--keys-dir', trail.keys], 'validate-logs on an empty range');
+    const r = await cli(
+      [
+        'validate-logs',
+        '--trail-arn',
+        ARN,
+        '--start-time',
+        EMPTY_RANGE[0],
+        '--end-time',
+        EMPTY_RANGE[1],
+        '--s3-bucket',
+        BUCKET,
+        '--local-root',
+        trail.root,
+        '--keys-dir',
+        trail.keys,
+      ],
+      'validate-logs on an empty range',
+    );
     if (!r.stdout.includes('No digests found')) fail(`validate-logs on an empty range found digests:\n${r.stdout}`);
     empties.push(r.ms);
   }
@@ -245,8 +332,24 @@ async function main() {
   const cpuS = (cpuMs) => (Number.isFinite(cpuMs) ? `${(cpuMs / 1000).toFixed(2)} s` : 'n/a');
   results.sections = {
     ceiling: { ms: ceiling.ms, cpuMs: ceiling.cpuMs, mibPerS: rate(ceiling.ms), threads: m.cores, uncompressedMiB, files: paths.length },
-    validateLocal: { ms: validate.ms, cpuMs: validate.cpuMs, mibPerS: rate(validate.ms), ratio: ratio(validate.ms), cpuRatio: cpuRatio(validate.cpuMs), peakRssMiB: validate.rssKiB / 1024, runs: validate.runs },
-    sign: { ms: sign.ms, cpuMs: sign.cpuMs, mibPerS: rate(sign.ms), ratio: ratio(sign.ms), cpuRatio: cpuRatio(sign.cpuMs), peakRssMiB: sign.rssKiB / 1024, code: sign.code },
+    validateLocal: {
+      ms: validate.ms,
+      cpuMs: validate.cpuMs,
+      mibPerS: rate(validate.ms),
+      ratio: ratio(validate.ms),
+      cpuRatio: cpuRatio(validate.cpuMs),
+      peakRssMiB: validate.rssKiB / 1024,
+      runs: validate.runs,
+    },
+    sign: {
+      ms: sign.ms,
+      cpuMs: sign.cpuMs,
+      mibPerS: rate(sign.ms),
+      ratio: ratio(sign.ms),
+      cpuRatio: cpuRatio(sign.cpuMs),
+      peakRssMiB: sign.rssKiB / 1024,
+      code: sign.code,
+    },
     emptyRange: { ms: emptyMs, runsMs: empties },
     s3,
   };
@@ -255,7 +358,11 @@ async function main() {
     ['validate-logs peak RSS < 200 MiB', `${num(validate.rssKiB / 1024)} MiB`, rssPass(validate.rssKiB)],
     ['sign >= 80% of the ceiling', `${pct(ratio(sign.ms))}`, ratio(sign.ms) >= TARGETS.sign],
     ['sign peak RSS < 200 MiB', `${num(sign.rssKiB / 1024)} MiB`, rssPass(sign.rssKiB)],
-    ['validate-logs on S3 >= 5x the sequential loop', s3.speedup !== undefined ? `${s3.speedup.toFixed(1)}x` : 'n/a', s3.speedup !== undefined ? s3.speedup >= TARGETS.s3 : null],
+    [
+      'validate-logs on S3 >= 5x the sequential loop',
+      s3.speedup !== undefined ? `${s3.speedup.toFixed(1)}x` : 'n/a',
+      s3.speedup !== undefined ? s3.speedup >= TARGETS.s3 : null,
+    ],
     ['validate-logs on an empty range < 0.5 s', seconds(emptyMs), emptyMs / 1000 < TARGETS.emptyS],
   ];
   results.targets = targets.map(([name, figure, pass]) => ({ name, figure, result: pass === null ? 'SKIPPED' : pass ? 'PASS' : 'FAIL' }));
@@ -271,32 +378,86 @@ async function main() {
     const out = [];
     out.push(`trailproof bench (${MODE}) on ${machineLine(m)}`);
     out.push(`load average ${load0.one.toFixed(2)} at the start, ${load1.one.toFixed(2)} at the end${load0.busy || load1.busy ? ` (${BUSY_NOTE})` : ''}`);
-    out.push(`trail: ${num(paths.length)} log files in ${REGIONS.length} regions (${REGIONS.join(', ')}), ${trail.hours} hourly digests per region, ` +
-      `${num(uncompressedMiB, 1)} MiB uncompressed, ${num(gzBytes / MiB, 1)} MiB gzip (${(uncompressedMiB / (gzBytes / MiB)).toFixed(1)}x), warm page cache`);
+    out.push(
+      `trail: ${num(paths.length)} log files in ${REGIONS.length} regions (${REGIONS.join(', ')}), ${trail.hours} hourly digests per region, ` +
+        `${num(uncompressedMiB, 1)} MiB uncompressed, ${num(gzBytes / MiB, 1)} MiB gzip (${(uncompressedMiB / (gzBytes / MiB)).toFixed(1)}x), warm page cache`,
+    );
     out.push('');
-    out.push(table([
-      ['measurement', 'wall', 'MiB/s', 'of ceiling', 'CPU', 'CPU of ceiling', 'peak RSS', 'exit'],
-      [`ceiling: read + gunzipSync + SHA-256, ${m.cores} worker threads (best of ${Math.max(3, REPEAT)})`, seconds(ceiling.ms), num(rate(ceiling.ms)), '100%', cpuS(ceiling.cpuMs), '100%', '-', '-'],
-      [`validate-logs --local-root (${REGIONS.length} regions, one CLI run each${REPEAT > 1 ? `, best of ${REPEAT}` : ''})`, seconds(validate.ms), num(rate(validate.ms)), pct(ratio(validate.ms)),
-        cpuS(validate.cpuMs), pct(cpuRatio(validate.cpuMs)), `${num(validate.rssKiB / 1024)} MiB`, '0'],
-      ...validate.runs.map((r) => [`  --region ${r.region}`, seconds(r.ms), '', '', cpuS(r.cpuMs), '', `${num(r.rssKiB / 1024)} MiB`, String(r.code)]),
-      [`sign from scratch (${REGIONS.length} regions, one CLI run${REPEAT > 1 ? `, best of ${REPEAT}` : ''})`, seconds(sign.ms), num(rate(sign.ms)), pct(ratio(sign.ms)),
-        cpuS(sign.cpuMs), pct(cpuRatio(sign.cpuMs)), `${num(sign.rssKiB / 1024)} MiB`, String(sign.code)],
-      ['validate-logs on an empty range (median of 3)', seconds(emptyMs), '-', '-', '-', '-', '-', '0'],
-    ]).trimEnd());
+    out.push(
+      table([
+        ['measurement', 'wall', 'MiB/s', 'of ceiling', 'CPU', 'CPU of ceiling', 'peak RSS', 'exit'],
+        [
+          `ceiling: read + gunzipSync + SHA-256, ${m.cores} worker threads (best of ${Math.max(3, REPEAT)})`,
+          seconds(ceiling.ms),
+          num(rate(ceiling.ms)),
+          '100%',
+          cpuS(ceiling.cpuMs),
+          '100%',
+          '-',
+          '-',
+        ],
+        [
+          `validate-logs --local-root (${REGIONS.length} regions, one CLI run each${REPEAT > 1 ? `, best of ${REPEAT}` : ''})`,
+          seconds(validate.ms),
+          num(rate(validate.ms)),
+          pct(ratio(validate.ms)),
+          cpuS(validate.cpuMs),
+          pct(cpuRatio(validate.cpuMs)),
+          `${num(validate.rssKiB / 1024)} MiB`,
+          '0',
+        ],
+        ...validate.runs.map((r) => [`  --region ${r.region}`, seconds(r.ms), '', '', cpuS(r.cpuMs), '', `${num(r.rssKiB / 1024)} MiB`, String(r.code)]),
+        [
+          `sign from scratch (${REGIONS.length} regions, one CLI run${REPEAT > 1 ? `, best of ${REPEAT}` : ''})`,
+          seconds(sign.ms),
+          num(rate(sign.ms)),
+          pct(ratio(sign.ms)),
+          cpuS(sign.cpuMs),
+          pct(cpuRatio(sign.cpuMs)),
+          `${num(sign.rssKiB / 1024)} MiB`,
+          String(sign.code),
+        ],
+        ['validate-logs on an empty range (median of 3)', seconds(emptyMs), '-', '-', '-', '-', '-', '0'],
+      ]).trimEnd(),
+    );
     out.push('');
     if (s3.skipped) {
       out.push(`S3: skipped: ${s3.skipped}`);
-      if (s3.sequential) out.push(`    (sequential loop alone: ${seconds(s3.sequential.ms)} for ${num(s3.sequential.objects)} objects, ${num(s3.sequential.objects / (s3.sequential.ms / 1000))} objects/s)`);
-      if (s3.parallel) out.push(`    (${s3.parallel.inFlight} requests in flight: ${seconds(s3.parallel.ms)}, ${num(s3.parallel.objects / (s3.parallel.ms / 1000))} objects/s)`);
+      if (s3.sequential)
+        out.push(
+          `    (sequential loop alone: ${seconds(s3.sequential.ms)} for ${num(s3.sequential.objects)} objects, ${num(s3.sequential.objects / (s3.sequential.ms / 1000))} objects/s)`,
+        );
+      if (s3.parallel)
+        out.push(
+          `    (${s3.parallel.inFlight} requests in flight: ${seconds(s3.parallel.ms)}, ${num(s3.parallel.objects / (s3.parallel.ms / 1000))} objects/s)`,
+        );
     } else {
-      out.push(`S3 (${s3.endpoint}, bucket ${s3.bucket}: ${num(s3.logFiles)} log files of ~${num(s3.avgGzipBytes / 1024, 1)} KiB gzip + ${num(s3.digests)} digests)`);
-      out.push(table([
-        ['measurement', 'wall', 'objects/s', 'peak RSS'],
-        ['validate-logs (the CLI, S3 store; process start-up and SDK load included)', seconds(s3.cli.ms), num(s3.objects / (s3.cli.ms / 1000)), `${num(s3.cli.rssKiB / 1024)} MiB`],
-        ['sequential loop: list, then GetObject + gunzip + SHA-256 one object at a time', seconds(s3.sequential.ms), num(s3.objects / (s3.sequential.ms / 1000)), '-'],
-        [`  for reference: the same loop with ${s3.parallel.inFlight} requests in flight (no target)`, seconds(s3.parallel.ms), num(s3.objects / (s3.parallel.ms / 1000)), '-'],
-      ]).trimEnd());
+      out.push(
+        `S3 (${s3.endpoint}, bucket ${s3.bucket}: ${num(s3.logFiles)} log files of ~${num(s3.avgGzipBytes / 1024, 1)} KiB gzip + ${num(s3.digests)} digests)`,
+      );
+      out.push(
+        table([
+          ['measurement', 'wall', 'objects/s', 'peak RSS'],
+          [
+            'validate-logs (the CLI, S3 store; process start-up and SDK load included)',
+            seconds(s3.cli.ms),
+            num(s3.objects / (s3.cli.ms / 1000)),
+            `${num(s3.cli.rssKiB / 1024)} MiB`,
+          ],
+          [
+            'sequential loop: list, then GetObject + gunzip + SHA-256 one object at a time',
+            seconds(s3.sequential.ms),
+            num(s3.objects / (s3.sequential.ms / 1000)),
+            '-',
+          ],
+          [
+            `  for reference: the same loop with ${s3.parallel.inFlight} requests in flight (no target)`,
+            seconds(s3.parallel.ms),
+            num(s3.objects / (s3.parallel.ms / 1000)),
+            '-',
+          ],
+        ]).trimEnd(),
+      );
       out.push(`speed-up: ${s3.speedup.toFixed(1)}x`);
     }
     out.push('');
@@ -331,7 +492,9 @@ function pct(x) {
 function readDigests(digestDir, root) {
   const out = [];
   const seen = new Set();
-  for (const f of walk(digestDir).filter((p) => p.endsWith('.json.gz')).sort()) {
+  for (const f of walk(digestDir)
+    .filter((p) => p.endsWith('.json.gz'))
+    .sort()) {
     const digest = JSON.parse(gunzipSync(readFileSync(f)).toString('utf8'));
     const region = /CloudTrail-Digest\/([^/]+)\//.exec(f.replaceAll('\\', '/'))?.[1];
     for (const lf of digest.logFiles) {
@@ -362,8 +525,30 @@ async function ensureCalibrated() {
   const dir = join(WORK, 'calibrate');
   rmSync(dir, { recursive: true, force: true });
   const records = 200;
-  await cli(['simulate', '--local-root', dir, '--bucket', BUCKET, '--account', ACCOUNT, '--regions', REGIONS.join(','),
-    '--start-time', iso(START), '--hours', '1', '--files-per-hour', '6', '--records-per-file', String(records), '--seed', '7'], 'calibration');
+  await cli(
+    [
+      'simulate',
+      '--local-root',
+      dir,
+      '--bucket',
+      BUCKET,
+      '--account',
+      ACCOUNT,
+      '--regions',
+      REGIONS.join(','),
+      '--start-time',
+      iso(START),
+      '--hours',
+      '1',
+      '--files-per-hour',
+      '6',
+      '--records-per-file',
+      String(records),
+      '--seed',
+      '7',
+    ],
+    'calibration',
+  );
   const files = walk(dir).filter((f) => f.endsWith('.json.gz'));
   const bytes = files.reduce((n, f) => n + gunzipSync(readFileSync(f)).length, 0);
   rmSync(dir, { recursive: true, force: true });
@@ -387,14 +572,22 @@ async function s3Section() {
   }
   const region = REGIONS[0];
   const bucket = `tp-bench-${S3_FILES}f-${S3_RECORDS}r`;
-  const trail = await prepareTrail(`s3-trail-${S3_FILES}f-${S3_RECORDS}r`, { regions: [region], files: S3_FILES, fph: FILES_PER_HOUR, records: S3_RECORDS, bucket });
+  const trail = await prepareTrail(`s3-trail-${S3_FILES}f-${S3_RECORDS}r`, {
+    regions: [region],
+    files: S3_FILES,
+    fph: FILES_PER_HOUR,
+    records: S3_RECORDS,
+    bucket,
+  });
   const end = START + trail.hours * 3_600_000;
   const bucketDir = join(trail.root, bucket);
   const digestDir = join(bucketDir, 'AWSLogs', ACCOUNT, 'CloudTrail-Digest');
   if (!trail.ready || walk(digestDir).length === 0) {
     rmSync(digestDir, { recursive: true, force: true });
-    await cli(['sign', '--keys-dir', trail.keys, '--trail-arn', ARN, '--s3-bucket', bucket, '--regions', region,
-      '--local-root', trail.root, '--until', iso(end)], 'trailproof sign (S3 trail)');
+    await cli(
+      ['sign', '--keys-dir', trail.keys, '--trail-arn', ARN, '--s3-bucket', bucket, '--regions', region, '--local-root', trail.root, '--until', iso(end)],
+      'trailproof sign (S3 trail)',
+    );
   }
 
   // Checksums only where required, as trailproof's S3 store does (src/aws/s3-store.ts): the same work per object.
@@ -468,14 +661,34 @@ async function s3Section() {
     // ---- the CLI on S3 ----
     log('validate-logs on S3...');
     const env = { ...process.env, AWS_REGION: process.env.AWS_REGION || 'us-east-1' };
-    const r = await runCli(['validate-logs', '--endpoint-url', endpoint, '--trail-arn', ARN, '--start-time', iso(START), '--end-time', iso(end),
-      '--s3-bucket', bucket, '--keys-dir', trail.keys, ...(CONCURRENCY ? ['--concurrency', String(CONCURRENCY)] : [])], { env });
+    const r = await runCli(
+      [
+        'validate-logs',
+        '--endpoint-url',
+        endpoint,
+        '--trail-arn',
+        ARN,
+        '--start-time',
+        iso(START),
+        '--end-time',
+        iso(end),
+        '--s3-bucket',
+        bucket,
+        '--keys-dir',
+        trail.keys,
+        ...(CONCURRENCY ? ['--concurrency', String(CONCURRENCY)] : []),
+      ],
+      { env },
+    );
     if (r.code !== 0) {
       const why = r.stderr.trim().split('\n').filter(Boolean).pop() ?? r.stdout.trim().split('\n').pop();
       return { ...result, skipped: `validate-logs on S3 is not usable yet (exit ${r.code}): ${why}` };
     }
     if (!r.stdout.includes(`${logFiles}/${logFiles} log files valid`)) {
-      return { ...result, skipped: `validate-logs on S3 did not report ${logFiles}/${logFiles} log files valid: ${r.stdout.trim().split('\n').slice(-2).join(' / ')}` };
+      return {
+        ...result,
+        skipped: `validate-logs on S3 did not report ${logFiles}/${logFiles} log files valid: ${r.stdout.trim().split('\n').slice(-2).join(' / ')}`,
+      };
     }
     return { ...result, cli: { ms: r.ms, rssKiB: r.rssKiB, code: r.code }, speedup: sequential.ms / r.ms };
   } finally {
@@ -522,14 +735,20 @@ async function sequentialLoop(sdk, client, bucket, region, inFlight = 1) {
   } else {
     const digests = [];
     await pool(keys, inFlight, async (key) => digests.push(JSON.parse(gunzipSync(await get(key)).toString('utf8'))));
-    await pool(digests.flatMap((d) => d.logFiles), inFlight, checkLog);
+    await pool(
+      digests.flatMap((d) => d.logFiles),
+      inFlight,
+      checkLog,
+    );
   }
   return { ms: performance.now() - t0, objects, digests: keys.length, logFiles, logGzipBytes, mismatches };
 }
 
 async function pool(items, n, fn) {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }

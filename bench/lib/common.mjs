@@ -112,7 +112,11 @@ export function table(rows) {
   const widths = [];
   for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, String(c).length)));
   const right = (c) => /^[-+]?[\d,.]+( ?[a-zA-Z/%x]+)?$|^n\/a$|^-$/.test(String(c));
-  const line = (row) => row.map((c, i) => (right(c) && i > 0 ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (row) =>
+    row
+      .map((c, i) => (right(c) && i > 0 ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n') + '\n';
 }
 
