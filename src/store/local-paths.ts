@@ -134,7 +134,7 @@ export function openObjectFile(location: LocalLocation): { fd: number; size: num
  * symlink (O_NOFOLLOW), and only a symlinked file takes the full resolution.
  */
 export class FolderCache {
-  private readonly folders = new Map<string, string | null>();
+  private readonly folders = new Map<string, string>();
 
   constructor(private readonly limit = 4096) {}
 
@@ -144,22 +144,37 @@ export class FolderCache {
     if (!segments) return undefined;
     const cut = location.key.lastIndexOf('/');
     const id = `${location.bucketReal}\0${cut < 0 ? '' : location.key.slice(0, cut)}`;
-    let real = this.folders.get(id);
+    let real: string | null | undefined = this.folders.get(id);
     if (real === undefined) {
       real = segments.length === 1 ? location.bucketReal : (resolveSegments(location.bucketReal, segments.slice(0, -1)) ?? null);
-      if (this.folders.size >= this.limit) this.folders.clear();
-      this.folders.set(id, real);
+      // Only folders that are there are remembered: one made later (a new day's digests) is found then.
+      if (real !== null) {
+        if (this.folders.size >= this.limit) this.folders.clear();
+        this.folders.set(id, real);
+      }
     }
     return real === null ? undefined : join(real, segments[segments.length - 1]!);
   }
 
   /** Opens a location's file (see openObjectFile), through the folder cache. */
-  open(location: LocalLocation): { fd: number; size: number } | undefined {
+  open(location: LocalLocation): { fd: number; size: number; path: string } | undefined {
     const path = this.parentChecked(location);
     if (path === undefined) return undefined;
     const opened = openRegular(path);
-    if (opened !== 'symlink') return opened;
+    if (opened !== 'symlink') return opened && { ...opened, path };
     // The file itself is a symlink: followed only if it stays inside the bucket.
     return openObjectFile(location);
+  }
+
+  /** Opens a location's metadata sidecar (resolveSidecar's rules), through the folder cache. */
+  openSidecar(location: LocalLocation): { fd: number; size: number; path: string } | undefined {
+    const parent = this.parentChecked(location);
+    if (parent === undefined) return undefined;
+    const path = parent + SIDECAR_SUFFIX;
+    const opened = openRegular(path);
+    if (opened !== 'symlink') return opened && { ...opened, path };
+    const real = resolveSidecar(location);
+    const again = real === undefined ? undefined : openRegular(real);
+    return again && again !== 'symlink' ? { ...again, path: real! } : undefined;
   }
 }

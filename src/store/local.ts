@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { TrailproofError } from '../errors.js';
 import { isAbsent } from '../util/errno.js';
 import { noSuchBucket, StoreError } from './errors.js';
-import { isInside, keySegments, openObjectFile, realOrAbsent, resolveInside, SIDECAR_SUFFIX, TMP_MARK, unreadable } from './local-paths.js';
+import { FolderCache, isInside, keySegments, realOrAbsent, resolveInside, SIDECAR_SUFFIX, TMP_MARK, unreadable } from './local-paths.js';
 import { byteCompare, checkBucketName } from './names.js';
 import { NO_SIDECAR, readSidecar } from './sidecar.js';
 import { readLogsThrough } from './read-logs.js';
@@ -26,6 +26,8 @@ export class LocalStore implements ObjectStore {
   readonly kind = 'local' as const;
   private readonly bucketReal = new Map<string, string>();
   private rootRealPath: string | undefined;
+  /** Folders of objects read here (digests, sidecars), resolved and checked once each. */
+  private readonly folders = new FolderCache();
   /**
    * Small objects (digests) read whole that had no metadata sidecar at all: the sign of a copy made
    * with `aws s3 sync`, which keeps no S3 metadata (the CLI then hints at export-signatures).
@@ -111,13 +113,13 @@ export class LocalStore implements ObjectStore {
    */
   async getBytes(bucket: string, key: string, limit: number): Promise<{ bytes: Buffer; metadata: Metadata } | undefined> {
     const location = { bucketReal: this.bucketDir(bucket), key };
-    const file = openObjectFile(location);
+    const file = this.folders.open(location);
     if (!file) return undefined;
     try {
       if (file.size > limit) throw tooLarge(bucket, key, limit);
       const bytes = readFileSync(file.fd);
       if (bytes.length > limit) throw tooLarge(bucket, key, limit);
-      const metadata = readSidecar(location);
+      const metadata = readSidecar(location, this.folders);
       if (metadata === NO_SIDECAR) this.withoutSidecar++;
       else this.withSidecar++;
       return { bytes, metadata };
@@ -131,11 +133,11 @@ export class LocalStore implements ObjectStore {
 
   async get(bucket: string, key: string): Promise<StoredObject | undefined> {
     const location = { bucketReal: this.bucketDir(bucket), key };
-    const file = openObjectFile(location);
+    const file = this.folders.open(location);
     if (!file) return undefined;
     let metadata: Metadata;
     try {
-      metadata = readSidecar(location);
+      metadata = readSidecar(location, this.folders);
     } catch (err) {
       closeSync(file.fd);
       throw err;

@@ -1,7 +1,7 @@
 import { closeSync, readFileSync } from 'node:fs';
 import { TrailproofError } from '../errors.js';
 import { StoreError } from './errors.js';
-import { openRegular, resolveSidecar, unreadable, type LocalLocation } from './local-paths.js';
+import { unreadable, type FolderCache, type LocalLocation } from './local-paths.js';
 import type { Metadata } from './types.js';
 
 /**
@@ -35,11 +35,10 @@ export function parseSidecar(text: string): Metadata {
 export const NO_SIDECAR: Metadata = Object.freeze({});
 
 /** An object's metadata sidecar: none (absent, outside the bucket, a folder) is no metadata; unreadable or oversized stops the run. */
-export function readSidecar(location: LocalLocation): Metadata {
-  const real = resolveSidecar(location);
-  if (real === undefined) return NO_SIDECAR;
-  const file = openRegular(real);
-  if (file === undefined || file === 'symlink') return {};
+export function readSidecar(location: LocalLocation, folders: FolderCache): Metadata {
+  const file = folders.openSidecar(location);
+  if (file === undefined) return NO_SIDECAR;
+  const real = file.path;
   try {
     if (file.size > MAX_SIDECAR) throw new StoreError('Other', `Cannot read ${real}: a metadata sidecar larger than ${MAX_SIDECAR} bytes`);
     return parseSidecar(readFileSync(file.fd, 'utf8'));
