@@ -156,6 +156,19 @@ export class LocalStore implements ObjectStore {
 
   async *list(bucket: string, options: ListOptions): AsyncGenerator<string> {
     const dir = this.bucketDir(bucket);
+    // Start at the prefix's deepest folder when it is a plain folder path (no symlink on the way,
+    // which the walk would not have followed either): the folders above it hold nothing listed.
+    const base = options.prefix.slice(0, options.prefix.lastIndexOf('/') + 1);
+    const segments = base === '' ? undefined : keySegments(base.slice(0, -1));
+    if (segments) {
+      const path = join(dir, ...segments);
+      const real = realOrAbsent(path);
+      if (real === undefined) return; // nothing there: no key has that prefix
+      if (real === path) {
+        yield* this.walk(path, base, options.prefix, options.startAfter);
+        return;
+      }
+    }
     yield* this.walk(dir, '', options.prefix, options.startAfter);
   }
 
