@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { messageOf } from '../errors.js';
-import { StoreError, type StoreErrorKind } from '../store/errors.js';
+import { NO_SUCH_BUCKET_TEXT, StoreError, type StoreErrorKind } from '../store/errors.js';
 import { requestUrlOf } from './request-url.js';
 
 /**
@@ -36,7 +36,7 @@ export function httpStatus(err: unknown): number | undefined {
 
 /** AWS's own wording, for servers that leave `<Message>` empty. */
 const KNOWN_MESSAGES: Record<string, string> = {
-  NoSuchBucket: 'The specified bucket does not exist',
+  NoSuchBucket: NO_SUCH_BUCKET_TEXT,
   NoSuchKey: 'The specified key does not exist.',
   AccessDenied: 'Access Denied',
   InvalidAccessKeyId: 'The AWS Access Key Id you provided does not exist in our records.',

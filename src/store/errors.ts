@@ -15,6 +15,9 @@ export class StoreError extends TrailproofError {
   }
 }
 
+/** S3's (and so botocore's) text for a missing bucket: one copy for every store. */
+export const NO_SUCH_BUCKET_TEXT = 'The specified bucket does not exist';
+
 export function noSuchBucket(): StoreError {
-  return new StoreError('NoSuchBucket', 'An error occurred (NoSuchBucket) when calling the GetBucketLocation operation: The specified bucket does not exist');
+  return new StoreError('NoSuchBucket', `An error occurred (NoSuchBucket) when calling the GetBucketLocation operation: ${NO_SUCH_BUCKET_TEXT}`);
 }
