@@ -105,7 +105,8 @@ async function until(check: () => boolean, what: string): Promise<void> {
 
 describe('an interrupted sign', () => {
   it('stops on SIGINT (130) and SIGTERM (143), leaves no temporary file or lock, and the next run resumes the chain', async () => {
-    const HOURS = 4000;
+    // Long enough that the signals land mid-run (the first after the first digest, on any machine).
+    const HOURS = 1500;
     const { root, keysDir } = await archive(HOURS, ['us-east-1'], 1);
     const args = signArgs(root, keysDir, ['--until', formatDisplay(T0 + HOURS * H)]);
 
