@@ -16,6 +16,13 @@ import { fromWire, type WireResult, type WireTask } from './wire.js';
  * TypeScript sources (tests), and `available()` says so; the local store then reads in-process.
  */
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+/**
+ * A worker with this many tasks sent and not yet answered has work enough: new tasks wait in its
+ * batch (up to MAX_BATCH) and go with its next answer, so that many small requests (a digest's few
+ * logs) travel in few messages.
+ */
+const BUSY_ENOUGH = 64;
+const MAX_BATCH = 256;
 
 interface Task {
   readonly id: number;
@@ -62,6 +69,7 @@ export class LogWorkerPool {
           // A file that is there but cannot be read: fail closed, the run stops with its message.
           w.done(failure === undefined ? result : { kind: 'failed', error: new StoreError('Other', failure) });
         }
+        this.send(this.workers[slot]!, false);
       });
       worker.on('error', (err) => this.fail(slot, err));
       worker.on('exit', (code) => {
@@ -82,11 +90,16 @@ export class LogWorkerPool {
 
   private flush(): void {
     this.flushScheduled = false;
-    for (const w of this.workers) {
-      if (w.batch.length === 0) continue;
-      w.worker.postMessage(JSON.stringify(w.batch.map((t): WireTask => [t.id, t.eventTimes ? 1 : 0, t.bucketReal, t.key])));
-      w.batch = [];
-    }
+    for (const w of this.workers) this.send(w, false);
+  }
+
+  /** Sends a worker its batch, unless it is busy enough and the batch still small (`force` aside). */
+  private send(w: { worker: Worker; pending: number; batch: Task[] }, force: boolean): void {
+    if (w.batch.length === 0) return;
+    const inFlight = w.pending - w.batch.length;
+    if (!force && inFlight >= BUSY_ENOUGH && w.batch.length < MAX_BATCH) return;
+    w.worker.postMessage(JSON.stringify(w.batch.map((t): WireTask => [t.id, t.eventTimes ? 1 : 0, t.bucketReal, t.key])));
+    w.batch = [];
   }
 
   private submit(bucketReal: string, key: string, eventTimes: boolean, done: (r: LogObjectRead) => void, fail: (e: Error) => void): void {
