@@ -1,13 +1,15 @@
 import { EXIT_FATAL, EXIT_INVALID } from '../errors.js';
 import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
 import type { PublicKeySource } from '../keys/types.js';
-import type { ObjectStore } from '../store/types.js';
 import type { ReportEvent, ReportSink, RunSummary } from '../verifier/types.js';
 import { runValidation } from '../verifier/validate.js';
 import { chainId as chainIdOf } from '../format/archive-keys.js';
 import { ChainFindings, type KeyValidity } from './chain-findings.js';
-import { discover, logFolderId, reachesRange, UNEXPECTED_NAMED, type DiscoveredChain, type Discovery } from './discover.js';
+import { discover, reachesRange, type DiscoveredChain } from './discover.js';
+import type { AuditOptions } from './options.js';
+import { folderOf, selected } from './scope.js';
 import { logFolderFindings } from './log-findings.js';
+import { outsideFindings } from './outside-findings.js';
 import type { ChainMark } from './state.js';
 import { checkMark, nextMark } from './state-check.js';
 import { chainRef, finding, type AuditSink, type AuditSummary, type ChainSummary, type Finding, type Severity } from './types.js';
@@ -18,48 +20,10 @@ import { chainRef, finding, type AuditSink, type AuditSummary, type ChainSummary
  * CLI misses (chain-findings.ts, log-findings.ts). Chains run a few at a time over one store (one
  * log worker pool, one connection pool); their reports come out in chain order.
  */
-export interface AuditFilters {
-  readonly accounts?: readonly string[] | undefined;
-  readonly regions?: readonly string[] | undefined;
-  /** `--trail-arn`: account, home region and trail name. */
-  readonly trails?: ReadonlyArray<{ readonly account: string; readonly region: string; readonly name: string }> | undefined;
-}
-
-export interface AuditOptions {
-  readonly store: ObjectStore;
-  readonly bucket: string;
-  readonly prefix?: string | undefined;
-  readonly keys: PublicKeySource;
-  /** UTC clock micros. */
-  readonly start: number;
-  readonly end: number;
-  readonly filters?: AuditFilters | undefined;
-  readonly failOn?: 'error' | 'warning' | 'never';
-  /** Log files in flight per chain, and chains at once. */
-  readonly concurrency: number;
-  readonly chainsAtOnce?: number;
-  readonly readAhead?: number;
-  /** Called as chains finish (progress lines). */
-  readonly onProgress?: (done: number, total: number, files: number) => void;
-  /** Keep validate-logs' own events of each chain for the sink (verbose reports). */
-  readonly verbose?: boolean;
-  /**
-   * The kept state (--state, state.ts), by chain id: each marked chain starts where its mark ends
-   * and must link back to it; the map is updated with each chain's next mark as the run goes.
-   */
-  readonly state?: Map<string, ChainMark> | undefined;
-}
+export type { AuditFilters, AuditOptions } from './options.js';
 
 /** The oldest a key's validity is looked up before the range (a key signs for at most that long). */
 const KEY_LOOKBACK = 400 * 24 * MICROS_PER_HOUR;
-
-function selected(c: DiscoveredChain, f: AuditFilters | undefined): boolean {
-  const s = c.scope;
-  if (f?.accounts && !f.accounts.includes(s.account)) return false;
-  if (f?.regions && !f.regions.includes(s.sourceRegion)) return false;
-  if (f?.trails && !f.trails.some((t) => t.account === s.account && t.region === s.homeRegion && t.name === s.trailName)) return false;
-  return true;
-}
 
 export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditSummary> {
   sink.header(o.bucket, o.prefix, o.start, o.end);
@@ -182,10 +146,6 @@ function setMark(state: Map<string, ChainMark>, id: string, mark: ChainMark | un
   if (mark) state.set(id, mark);
 }
 
-function folderOf(c: DiscoveredChain): string {
-  return logFolderId({ prefix: c.scope.prefix, organizationId: c.scope.organizationId, account: c.scope.account, region: c.scope.sourceRegion });
-}
-
 async function keyValidities(keys: PublicKeySource, start: number, end: number): Promise<(fp: string) => KeyValidity | undefined> {
   const records = await keys.list(start - KEY_LOOKBACK, end + 2 * MICROS_PER_HOUR).catch(() => []);
   const map = new Map(records.flatMap((r) => (r.validity ? [[r.fingerprint, r.validity] as const] : [])));
@@ -252,46 +212,4 @@ interface ChainRun {
   readonly events: ReportEvent[];
   readonly summary: ChainSummary;
   readonly findings: ChainFindings;
-}
-
-/** Findings outside the chains: unexpected objects, log folders without any chain, requested scopes with none. */
-function outsideFindings(found: Discovery, o: AuditOptions, audited: DiscoveredChain[]): Finding[] {
-  const out: Finding[] = [];
-  for (const key of found.unexpected)
-    out.push(finding('unexpected-object', null, `s3://${o.bucket}/${key} is neither a log, a digest nor a sidecar`, { s3: `s3://${o.bucket}/${key}` }));
-  if (found.unexpectedCount > UNEXPECTED_NAMED) {
-    out.push(
-      finding('unexpected-object', null, `${found.unexpectedCount - UNEXPECTED_NAMED} more unexpected objects under AWSLogs/`, {
-        count: found.unexpectedCount - UNEXPECTED_NAMED,
-      }),
-    );
-  }
-  const withChain = new Set(audited.map(folderOf));
-  const allChains = new Set([...found.chains.values()].map(folderOf));
-  for (const [id, folder] of found.logFolders) {
-    const logs = found.logsInRange.get(id) ?? 0;
-    if (logs === 0 || withChain.has(id) || allChains.has(id)) continue;
-    if (o.filters?.accounts && !o.filters.accounts.includes(folder.account)) continue;
-    if (o.filters?.regions && !o.filters.regions.includes(folder.region)) continue;
-    out.push(
-      finding('no-digests', null, `${logs} log files of ${folder.account} ${folder.region} in range, and no digest of any trail for them`, { count: logs }),
-    );
-  }
-  for (const account of o.filters?.accounts ?? []) {
-    for (const region of o.filters?.regions ?? [undefined]) {
-      if (audited.some((c) => c.scope.account === account && (region === undefined || c.scope.sourceRegion === region))) continue;
-      out.push(
-        finding(
-          'no-digests',
-          null,
-          `no digest for account ${account}${region ? ` in ${region}` : ''} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}`,
-        ),
-      );
-    }
-  }
-  for (const t of o.filters?.trails ?? []) {
-    if (audited.some((c) => c.scope.account === t.account && c.scope.homeRegion === t.region && c.scope.trailName === t.name)) continue;
-    out.push(finding('no-digests', null, `no digest of trail arn:aws:cloudtrail:${t.region}:${t.account}:trail/${t.name} in range`));
-  }
-  return out;
 }

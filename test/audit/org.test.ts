@@ -1,7 +1,7 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAudit } from '../../src/audit/run.js';
+import { runAudit, type AuditFilters } from '../../src/audit/run.js';
 import type { AuditSink, Finding, FindingCode } from '../../src/audit/types.js';
 import { parsePublicKeysJson } from '../../src/keys/public-keys.js';
 import { entriesSource } from '../../src/keys/source.js';
@@ -41,11 +41,14 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => archive?.cleanup());
 
-async function audit(root: string): Promise<{ findings: Finding[]; chains: number }> {
+async function audit(root: string, filters?: AuditFilters): Promise<{ findings: Finding[]; chains: number }> {
   const findings: Finding[] = [];
   const sink: AuditSink = { header() {}, chainStart() {}, event() {}, finding: (f) => void findings.push(f), chainEnd() {}, summary() {} };
   const keys = entriesSource(parsePublicKeysJson(readFileSync(archive.publicKeysFile, 'utf8'), 'keys'));
-  const s = await runAudit({ store: new LocalStore(root), bucket: archive.bucket, keys, start: archive.start, end: archive.end, concurrency: 16 }, sink);
+  const s = await runAudit(
+    { store: new LocalStore(root), bucket: archive.bucket, keys, start: archive.start, end: archive.end, concurrency: 16, filters },
+    sink,
+  );
   return { findings, chains: s.chains };
 }
 
@@ -69,6 +72,16 @@ describe('an organization archive', () => {
     expect(chains).toBe(archive.chains.length);
     expect(chains).toBe(3 * 2 * 2);
     expect(findings).toEqual([]);
+  });
+
+  it("--trail-arn of the organization trail (the management account's ARN) takes every member account's chains of that trail", async () => {
+    const management = archive.accounts[0]!;
+    const { findings, chains } = await audit(archive.root, { trails: [{ account: management, region: 'us-east-1', name: 'org-trail' }] });
+    expect(chains).toBe(3 * 2);
+    expect(findings).toEqual([]);
+    const none = await audit(archive.root, { trails: [{ account: management, region: 'us-east-1', name: 'no-such-trail' }] });
+    expect(none.chains).toBe(0);
+    expect(none.findings.map((f) => f.code)).toEqual(['no-digests']);
   });
 
   const cases: Array<

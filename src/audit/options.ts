@@ -1,0 +1,36 @@
+import type { PublicKeySource } from '../keys/types.js';
+import type { ObjectStore } from '../store/types.js';
+import type { ChainMark } from './state.js';
+
+/** What `runAudit` is given (run.ts). */
+export interface AuditFilters {
+  readonly accounts?: readonly string[] | undefined;
+  readonly regions?: readonly string[] | undefined;
+  /** `--trail-arn`: account, home region and trail name. */
+  readonly trails?: ReadonlyArray<{ readonly account: string; readonly region: string; readonly name: string }> | undefined;
+}
+
+export interface AuditOptions {
+  readonly store: ObjectStore;
+  readonly bucket: string;
+  readonly prefix?: string | undefined;
+  readonly keys: PublicKeySource;
+  /** UTC clock micros. */
+  readonly start: number;
+  readonly end: number;
+  readonly filters?: AuditFilters | undefined;
+  readonly failOn?: 'error' | 'warning' | 'never';
+  /** Log files in flight per chain, and chains at once. */
+  readonly concurrency: number;
+  readonly chainsAtOnce?: number;
+  readonly readAhead?: number;
+  /** Called as chains finish (progress lines). */
+  readonly onProgress?: (done: number, total: number, files: number) => void;
+  /** Keep validate-logs' own events of each chain for the sink (verbose reports). */
+  readonly verbose?: boolean;
+  /**
+   * The kept state (--state, state.ts), by chain id: each marked chain starts where its mark ends
+   * and must link back to it; the map is updated with each chain's next mark as the run goes.
+   */
+  readonly state?: Map<string, ChainMark> | undefined;
+}

@@ -1,0 +1,48 @@
+import { formatDisplay } from '../format/time.js';
+import type { Discovery, DiscoveredChain } from './discover.js';
+import { UNEXPECTED_NAMED } from './discover.js';
+import type { AuditOptions } from './options.js';
+import { folderOf, trailMatches } from './scope.js';
+import { finding, type Finding } from './types.js';
+
+/** Findings outside the chains: unexpected objects, log folders without any chain, requested scopes with none. */
+export function outsideFindings(found: Discovery, o: AuditOptions, audited: DiscoveredChain[]): Finding[] {
+  const out: Finding[] = [];
+  for (const key of found.unexpected)
+    out.push(finding('unexpected-object', null, `s3://${o.bucket}/${key} is neither a log, a digest nor a sidecar`, { s3: `s3://${o.bucket}/${key}` }));
+  if (found.unexpectedCount > UNEXPECTED_NAMED) {
+    out.push(
+      finding('unexpected-object', null, `${found.unexpectedCount - UNEXPECTED_NAMED} more unexpected objects under AWSLogs/`, {
+        count: found.unexpectedCount - UNEXPECTED_NAMED,
+      }),
+    );
+  }
+  const withChain = new Set(audited.map(folderOf));
+  const allChains = new Set([...found.chains.values()].map(folderOf));
+  for (const [id, folder] of found.logFolders) {
+    const logs = found.logsInRange.get(id) ?? 0;
+    if (logs === 0 || withChain.has(id) || allChains.has(id)) continue;
+    if (o.filters?.accounts && !o.filters.accounts.includes(folder.account)) continue;
+    if (o.filters?.regions && !o.filters.regions.includes(folder.region)) continue;
+    out.push(
+      finding('no-digests', null, `${logs} log files of ${folder.account} ${folder.region} in range, and no digest of any trail for them`, { count: logs }),
+    );
+  }
+  for (const account of o.filters?.accounts ?? []) {
+    for (const region of o.filters?.regions ?? [undefined]) {
+      if (audited.some((c) => c.scope.account === account && (region === undefined || c.scope.sourceRegion === region))) continue;
+      out.push(
+        finding(
+          'no-digests',
+          null,
+          `no digest for account ${account}${region ? ` in ${region}` : ''} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}`,
+        ),
+      );
+    }
+  }
+  for (const t of o.filters?.trails ?? []) {
+    if (audited.some((c) => trailMatches(t, c.scope))) continue;
+    out.push(finding('no-digests', null, `no digest of trail arn:aws:cloudtrail:${t.region}:${t.account}:trail/${t.name} in range`));
+  }
+  return out;
+}
