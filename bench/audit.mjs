@@ -16,7 +16,28 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rm
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { runCeiling } from './lib/ceiling.mjs';
-import { BENCH_DIR, BUSY_NOTE, CLI, load, REPO_DIR, loadLine, machine, machineLine, MiB, num, requireBuild, runCli, seconds, table } from './lib/common.mjs';
+import {
+  BENCH_DIR,
+  BUSY_NOTE,
+  CLI,
+  load,
+  REPO_DIR,
+  loadLine,
+  machine,
+  machineLine,
+  MiB,
+  num,
+  requireBuild,
+  runCli,
+  seconds,
+  table,
+  checkedCli,
+  fail,
+  iso,
+  log,
+  sameParams,
+  walkFiles,
+} from './lib/common.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // options
@@ -73,12 +94,6 @@ const START = Date.UTC(2024, 4, 1); // 2024-05-01T00:00:00Z
 const WORK = join(BENCH_DIR, '.work');
 const TARGETS = { ratio: 0.8, rssMB: 250 };
 
-const log = (t) => process.stderr.write(`bench: ${t}\n`);
-const iso = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
-const fail = (t) => {
-  process.stderr.write(`bench: ${t}\n`);
-  process.exit(1);
-};
 const accountsOf = (p) => Array.from({ length: p.accounts }, (_, i) => String(210000000000 + i * 1001));
 const regionsOf = (p) => REGION_POOL.slice(0, p.regions);
 const arnOf = (p) => `arn:aws:cloudtrail:us-east-1:${accountsOf(p)[0]}:trail/org`;
@@ -91,30 +106,6 @@ log(`${QUICK ? 'quick' : 'full'} mode on ${machineLine(m)}; ${loadLine(load0)}`)
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-function walk(dir, out = []) {
-  if (!existsSync(dir)) return out;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else out.push(p);
-  }
-  return out;
-}
-
-async function cli(args, what, options) {
-  const r = await runCli(args, options);
-  if (r.code !== 0) fail(`${what} failed (exit ${r.code}):\n${r.stderr.trim()}\n${r.stdout.trim().split('\n').slice(-5).join('\n')}`);
-  return r;
-}
-
-function sameParams(file, params) {
-  try {
-    return JSON.stringify(JSON.parse(readFileSync(file, 'utf8'))) === JSON.stringify(params);
-  } catch {
-    return false;
-  }
-}
 
 function pct(x) {
   return Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : 'n/a';
@@ -146,7 +137,7 @@ async function prepareKeys(dir, regions) {
   }
   for (const region of regions) {
     if (existsSync(join(dir, region))) continue;
-    await cli(
+    await checkedCli(
       ['keys', 'create', '--keys-dir', dir, '--region', region, '--valid-from', '2024-01-01T00:00:00Z', '--validity-days', '3650', '--rotation-days', '3600'],
       `trailproof keys create --region ${region}`,
     );
@@ -163,7 +154,7 @@ async function makeArchive(p, { root, keys, bucket, endpoint, env }) {
     `simulating ${p.accounts} accounts x ${p.regions} regions x ${p.hours} h x ${p.fph} files/h x ${p.records} records${endpoint ? ` into ${endpoint}/${bucket}` : ` into ${root}`}`,
   );
   for (const [i, account] of accounts.entries()) {
-    await cli(
+    await checkedCli(
       [
         'simulate',
         ...where,
@@ -193,7 +184,7 @@ async function makeArchive(p, { root, keys, bucket, endpoint, env }) {
   log(`simulated in ${seconds(performance.now() - t0)}; signing...`);
   const until = iso(endOf(p));
   const t1 = performance.now();
-  await cli(
+  await checkedCli(
     [
       'sign',
       '--keys-dir',
@@ -268,7 +259,7 @@ async function validatePerChain(p, common, logsPerChain, env) {
   let rssKiB = 0;
   for (const account of accountsOf(p)) {
     for (const region of regionsOf(p)) {
-      const r = await cli(
+      const r = await checkedCli(
         [
           'validate-logs',
           '--trail-arn',
@@ -323,7 +314,7 @@ async function main() {
   }
 
   // ---- what is there: every log file, every digest (reading them warms the page cache) ----
-  const all = walk(join(root, BUCKET, 'AWSLogs'));
+  const all = walkFiles(join(root, BUCKET, 'AWSLogs'));
   const logPaths = all.filter((f) => /\/CloudTrail\/.*\.json\.gz$/.test(f));
   const digestPaths = all.filter((f) => /\/CloudTrail-Digest\/.*\.json\.gz$/.test(f)).sort();
   let gzBytes = 0;
@@ -638,7 +629,7 @@ async function s3Section() {
 function keyFingerprints(dir) {
   return createHash('sha256')
     .update(
-      walk(dir)
+      walkFiles(dir)
         .filter((f) => f.endsWith('.json'))
         .sort()
         .map((f) => readFileSync(f, 'utf8'))

@@ -12,11 +12,32 @@
 // on stdout), --check (exit 1 when a target fails).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { runCeiling } from './lib/ceiling.mjs';
-import { BENCH_DIR, BUSY_NOTE, CLI, load, REPO_DIR, loadLine, machine, machineLine, MiB, num, requireBuild, runCli, seconds, table } from './lib/common.mjs';
+import {
+  BENCH_DIR,
+  BUSY_NOTE,
+  CLI,
+  load,
+  REPO_DIR,
+  loadLine,
+  machine,
+  machineLine,
+  MiB,
+  num,
+  requireBuild,
+  runCli,
+  seconds,
+  table,
+  checkedCli,
+  fail,
+  iso,
+  log,
+  sameParams,
+  walkFiles,
+} from './lib/common.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // options
@@ -81,13 +102,6 @@ const TRASH = join(WORK, 'trash');
 
 const TARGETS = { local: 0.85, sign: 0.8, rssMiB: 200, s3: 5, emptyS: 0.5 };
 
-const log = (t) => process.stderr.write(`bench: ${t}\n`);
-const iso = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
-const fail = (t) => {
-  process.stderr.write(`bench: ${t}\n`);
-  process.exit(1);
-};
-
 requireBuild();
 const load0 = load();
 const m = machine();
@@ -95,30 +109,6 @@ log(`${MODE} mode on ${machineLine(m)}; ${loadLine(load0)}`);
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-function walk(dir, out = []) {
-  if (!existsSync(dir)) return out;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else out.push(p);
-  }
-  return out;
-}
-
-async function cli(args, what, options) {
-  const r = await runCli(args, options);
-  if (r.code !== 0) fail(`${what} failed (exit ${r.code}):\n${r.stderr.trim()}\n${r.stdout.trim().split('\n').slice(-5).join('\n')}`);
-  return r;
-}
-
-function sameParams(dir, params) {
-  try {
-    return JSON.stringify(JSON.parse(readFileSync(join(dir, 'params.json'), 'utf8'))) === JSON.stringify(params);
-  } catch {
-    return false;
-  }
-}
 
 /**
  * A simulated trail with its key store, reused when its parameters match (params.json is written
@@ -133,7 +123,7 @@ async function prepareTrail(name, { regions, files, fph, records, sizeMiB, bucke
   const hours = Math.ceil(files / (regions.length * fph));
   const perHour = Math.ceil(files / (regions.length * hours));
   const params = { version: 1, regions, bucket, account: ACCOUNT, start: iso(START), hours, filesPerHour: perHour, records, seed: 1 };
-  const ready = !flags.fresh && sameParams(dir, params);
+  const ready = !flags.fresh && sameParams(join(dir, 'params.json'), params);
   if (ready) {
     log(`reusing the prepared trail in ${dir}`);
   } else {
@@ -141,7 +131,7 @@ async function prepareTrail(name, { regions, files, fph, records, sizeMiB, bucke
     mkdirSync(dir, { recursive: true });
     log(`simulating ${hours} h x ${perHour} files/h x ${regions.length} regions x ${records} records into ${root}`);
     const t0 = performance.now();
-    await cli(
+    await checkedCli(
       [
         'simulate',
         '--local-root',
@@ -168,7 +158,7 @@ async function prepareTrail(name, { regions, files, fph, records, sizeMiB, bucke
       'trailproof simulate',
     );
     for (const region of regions) {
-      await cli(['keys', 'create', '--keys-dir', keys, '--region', region, '--valid-from', KEYS_VALID_FROM], 'trailproof keys create');
+      await checkedCli(['keys', 'create', '--keys-dir', keys, '--region', region, '--valid-from', KEYS_VALID_FROM], 'trailproof keys create');
     }
     writeFileSync(join(dir, 'params.json'), `${JSON.stringify(params, null, 2)}\n`);
     log(`prepared in ${seconds(performance.now() - t0)}`);
@@ -204,7 +194,7 @@ async function main() {
   const bucketDir = join(trail.root, BUCKET);
   const logDir = join(bucketDir, 'AWSLogs', ACCOUNT, 'CloudTrail');
   const digestDir = join(bucketDir, 'AWSLogs', ACCOUNT, 'CloudTrail-Digest');
-  const logFiles = walk(logDir).filter((f) => f.endsWith('.json.gz'));
+  const logFiles = walkFiles(logDir).filter((f) => f.endsWith('.json.gz'));
   let gzBytes = 0;
   // Warm the page cache: every figure below reads the same files from memory.
   for (const f of logFiles) gzBytes += readFileSync(f).length;
@@ -218,7 +208,7 @@ async function main() {
   for (let i = 0; i < REPEAT; i++) {
     if (existsSync(digestDir)) renameSync(digestDir, join(TRASH, `digests-${Date.now()}-${i}`));
     log(`sign${REPEAT > 1 ? ` (${i + 1}/${REPEAT})` : ''}...`);
-    const r = await cli(
+    const r = await checkedCli(
       [
         'sign',
         '--keys-dir',
@@ -265,7 +255,7 @@ async function main() {
     let best;
     for (let i = 0; i < REPEAT; i++) {
       log(`validate-logs --local-root --region ${region}${REPEAT > 1 ? ` (${i + 1}/${REPEAT})` : ''}...`);
-      const r = await cli(
+      const r = await checkedCli(
         [
           'validate-logs',
           '--trail-arn',
@@ -300,7 +290,7 @@ async function main() {
   // ---- an empty range (start-up, keys, one listing): median of 3 ----
   const empties = [];
   for (let i = 0; i < 3; i++) {
-    const r = await cli(
+    const r = await checkedCli(
       [
         'validate-logs',
         '--trail-arn',
@@ -492,7 +482,7 @@ function pct(x) {
 function readDigests(digestDir, root) {
   const out = [];
   const seen = new Set();
-  for (const f of walk(digestDir)
+  for (const f of walkFiles(digestDir)
     .filter((p) => p.endsWith('.json.gz'))
     .sort()) {
     const digest = JSON.parse(gunzipSync(readFileSync(f)).toString('utf8'));
@@ -525,7 +515,7 @@ async function ensureCalibrated() {
   const dir = join(WORK, 'calibrate');
   rmSync(dir, { recursive: true, force: true });
   const records = 200;
-  await cli(
+  await checkedCli(
     [
       'simulate',
       '--local-root',
@@ -549,7 +539,7 @@ async function ensureCalibrated() {
     ],
     'calibration',
   );
-  const files = walk(dir).filter((f) => f.endsWith('.json.gz'));
+  const files = walkFiles(dir).filter((f) => f.endsWith('.json.gz'));
   const bytes = files.reduce((n, f) => n + gunzipSync(readFileSync(f)).length, 0);
   rmSync(dir, { recursive: true, force: true });
   bytesPerRecord = bytes / (files.length * records);
@@ -582,9 +572,9 @@ async function s3Section() {
   const end = START + trail.hours * 3_600_000;
   const bucketDir = join(trail.root, bucket);
   const digestDir = join(bucketDir, 'AWSLogs', ACCOUNT, 'CloudTrail-Digest');
-  if (!trail.ready || walk(digestDir).length === 0) {
+  if (!trail.ready || walkFiles(digestDir).length === 0) {
     rmSync(digestDir, { recursive: true, force: true });
-    await cli(
+    await checkedCli(
       ['sign', '--keys-dir', trail.keys, '--trail-arn', ARN, '--s3-bucket', bucket, '--regions', region, '--local-root', trail.root, '--until', iso(end)],
       'trailproof sign (S3 trail)',
     );
@@ -600,7 +590,7 @@ async function s3Section() {
   });
   try {
     // ---- upload (skipped when the bucket already holds this exact trail) ----
-    const objects = walk(bucketDir).filter((f) => !f.endsWith('.metadata.json'));
+    const objects = walkFiles(bucketDir).filter((f) => !f.endsWith('.metadata.json'));
     const marker = createHash('sha256');
     for (const f of objects.sort()) {
       marker.update(f.slice(bucketDir.length)).update(readFileSync(f));

@@ -1,6 +1,7 @@
 // Shared by the bench scripts: where things are, the machine, child processes with peak RSS, tables.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -141,4 +142,41 @@ export const BUSY_NOTE = 'BUSY: other processes share the CPU, figures are pessi
 /** "load average 0.12 on 2 cores", with the BUSY note when it applies. */
 export function loadLine(l = load()) {
   return `load average ${l.one.toFixed(2)} on ${availableParallelism()} cores${l.busy ? ` (${BUSY_NOTE})` : ''}`;
+}
+
+/** One progress line on stderr. */
+export const log = (t) => process.stderr.write(`bench: ${t}\n`);
+export const iso = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** Stops the bench with one line (exit 1). */
+export function fail(t) {
+  process.stderr.write(`bench: ${t}\n`);
+  process.exit(1);
+}
+
+/** Every file below `dir` (none when it is not there). */
+export function walkFiles(dir, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) walkFiles(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** runCli, stopping the bench when the command fails. */
+export async function checkedCli(args, what, options) {
+  const r = await runCli(args, options);
+  if (r.code !== 0) fail(`${what} failed (exit ${r.code}):\n${r.stderr.trim()}\n${r.stdout.trim().split('\n').slice(-5).join('\n')}`);
+  return r;
+}
+
+/** Does the JSON file hold exactly these parameters (a prepared data set to reuse)? */
+export function sameParams(file, params) {
+  try {
+    return JSON.stringify(JSON.parse(readFileSync(file, 'utf8'))) === JSON.stringify(params);
+  } catch {
+    return false;
+  }
 }
