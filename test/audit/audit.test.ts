@@ -5,18 +5,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runAudit, type AuditOptions } from '../../src/audit/run.js';
 import type { ChainMark } from '../../src/audit/state.js';
 import type { AuditSink, AuditSummary, ChainRef, Finding } from '../../src/audit/types.js';
-import { copyKeyStore, TEST_KEYS } from '../../src/cli/demo.js';
 import { digestKey, logKey, type DigestScope } from '../../src/format/names.js';
 import { MICROS_PER_HOUR, parseDate } from '../../src/format/time.js';
-import { KeyStore } from '../../src/keys/keystore.js';
-import { entriesSource } from '../../src/keys/source.js';
 import type { PublicKeySource } from '../../src/keys/types.js';
-import { signRegion } from '../../src/signer/sign.js';
-import { simulateDelivery } from '../../src/simulate/deliver.js';
 import { LocalStore } from '../../src/store/local.js';
 import type { ReportEvent, ReportSink } from '../../src/verifier/types.js';
 import { runValidation } from '../../src/verifier/validate.js';
 import { tempDir } from '../helpers/cli.js';
+import { signedArchive } from '../helpers/signed-archive.js';
 
 /**
  * `trailproof audit` in-process on a small signed organization-like archive (3 accounts x 2 regions x
@@ -40,26 +36,15 @@ const scope = (account: string, region: string): DigestScope => ({ account, sour
 
 beforeAll(async () => {
   clean = tempDir();
-  await copyKeyStore(TEST_KEYS, join(clean.path, 'keys'));
-  const keyStore = new KeyStore(join(clean.path, 'keys'));
-  const store = new LocalStore(join(clean.path, 'root'));
-  for (const account of ACCOUNTS) {
-    await simulateDelivery(store, { bucket: BUCKET, account, regions: REGIONS, start: START, hours: HOURS, filesPerHour: 2, recordsPerFile: 5, seed: account });
-    for (const region of REGIONS) {
-      await signRegion({
-        store,
-        keys: keyStore,
-        bucket: BUCKET,
-        scope: scope(account, region),
-        until: END,
-        lookback: 24 * H,
-        concurrency: 8,
-        now: () => END + H,
-        warn: () => undefined,
-      });
-    }
-  }
-  keys = entriesSource(await keyStore.publicEntries());
+  ({ keys } = await signedArchive(clean.path, {
+    bucket: BUCKET,
+    accounts: ACCOUNTS,
+    regions: REGIONS,
+    start: START,
+    hours: HOURS,
+    trailName: 'org',
+    recordsPerFile: 5,
+  }));
 }, 120_000);
 
 afterAll(() => {

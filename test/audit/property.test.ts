@@ -6,15 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/audit/run.js';
 import type { ChainMark } from '../../src/audit/state.js';
 import type { AuditSink, Finding } from '../../src/audit/types.js';
-import { copyKeyStore, TEST_KEYS } from '../../src/cli/demo.js';
 import { MICROS_PER_HOUR, parseDate } from '../../src/format/time.js';
-import { KeyStore } from '../../src/keys/keystore.js';
-import { entriesSource } from '../../src/keys/source.js';
 import type { PublicKeySource } from '../../src/keys/types.js';
-import { signRegion } from '../../src/signer/sign.js';
-import { simulateDelivery } from '../../src/simulate/deliver.js';
 import { LocalStore } from '../../src/store/local.js';
 import { tempDir } from '../helpers/cli.js';
+import { signedArchive } from '../helpers/signed-archive.js';
 
 /**
  * The audit's promise as a property: any single planted change to a clean archive (a changed,
@@ -43,27 +39,15 @@ function walk(dir: string): string[] {
 
 beforeAll(async () => {
   clean = tempDir();
-  await copyKeyStore(TEST_KEYS, join(clean.path, 'keys'));
-  const keyStore = new KeyStore(join(clean.path, 'keys'));
-  const store = new LocalStore(join(clean.path, 'root'));
-  for (const account of ACCOUNTS) {
-    await simulateDelivery(store, { bucket: BUCKET, account, regions: REGIONS, start: START, hours: HOURS, filesPerHour: 2, recordsPerFile: 4, seed: account });
-    for (const region of REGIONS) {
-      const scope = { account, sourceRegion: region, homeRegion: 'us-east-1', trailName: 'p' };
-      await signRegion({
-        store,
-        keys: keyStore,
-        bucket: BUCKET,
-        scope,
-        until: END,
-        lookback: 24 * H,
-        concurrency: 8,
-        now: () => END + H,
-        warn: () => undefined,
-      });
-    }
-  }
-  keys = entriesSource(await keyStore.publicEntries());
+  ({ keys } = await signedArchive(clean.path, {
+    bucket: BUCKET,
+    accounts: ACCOUNTS,
+    regions: REGIONS,
+    start: START,
+    hours: HOURS,
+    trailName: 'p',
+    recordsPerFile: 4,
+  }));
   files = walk(join(clean.path, 'root', BUCKET))
     .map((f) => relative(join(clean.path, 'root', BUCKET), f))
     .sort();
