@@ -21,3 +21,6 @@ export type { PublicKeySource, PublicKeyRecord } from './keys/types.js';
 export { signRegion, type SignOptions, type SignResult } from './signer/sign.js';
 export { backfillRegion, type BackfillOptions } from './signer/backfill.js';
 export { simulateDelivery } from './simulate/deliver.js';
+export { runAudit, type AuditOptions, type AuditFilters } from './audit/run.js';
+export { AuditTextReport, AuditJsonReport } from './audit/reports.js';
+export type { AuditSink, AuditSummary, ChainSummary, Finding, FindingCode, Severity } from './audit/types.js';
