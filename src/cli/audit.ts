@@ -1,8 +1,4 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { AuditJsonReport, AuditTextReport } from '../audit/reports.js';
-import { parseState, serializeState, type ChainMark } from '../audit/state.js';
-import { describeFsError, isAbsent } from '../util/errno.js';
 import { runAudit } from '../audit/run.js';
 import { TrailproofError } from '../errors.js';
 import { parseTrailArn } from '../format/arn.js';
@@ -15,6 +11,7 @@ import type { ObjectStore } from '../store/types.js';
 import type { LogWorkerPool } from '../store/workers/pool.js';
 import { createOutput, type Output } from '../verifier/output.js';
 import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
+import { loadState, saveState, stateLocation } from './audit-state.js';
 import { readInputFile } from './files.js';
 import { formatUsage } from './help.js';
 import { keyStorePublicEntries } from './key-store-dir.js';
@@ -34,9 +31,9 @@ export const AUDIT_OPTIONS: OptionSpec[] = [
   { name: 'keys-dir', value: 'DIR', description: 'the public half of a trailproof key store, instead of --public-keys' },
   {
     name: 'state',
-    value: 'FILE',
+    value: 'FILE|s3://BUCKET/KEY',
     description:
-      'kept state for scheduled runs: each chain starts after the digest the last clean run verified, which must still be there and be linked to (history-rewritten); written atomically when the run completes',
+      'kept state for scheduled runs, a file or an S3 object: each chain starts after the digest the last clean run verified, which must still be there and be linked to (history-rewritten); written whole when the run completes',
   },
   { name: 'output', value: 'text|json', description: 'text: a line per chain, its findings, totals; json: one object per line (README)', default: 'text' },
   { name: 'verbose', flag: true, description: "also every digest and log verdict (validate-logs' records)" },
@@ -123,10 +120,17 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
   if (keysDir !== undefined) keys = entriesSource(await keyStorePublicEntries(keysDir));
   if (!keys) throw new TrailproofError('argument', 'Give --public-keys FILE (the output of aws cloudtrail list-public-keys) or --keys-dir DIR');
 
-  const statePath = str(args, 'state');
-  const state = statePath === undefined ? undefined : await readState(statePath, str(args, 's3-bucket')!);
-
   const output = deps.output ?? createOutput();
+  const stateAt = str(args, 'state') === undefined ? undefined : stateLocation(str(args, 'state')!);
+  // The state's S3 object goes through the archive's store when that is S3, else a store of its own.
+  let stateStore: Promise<ObjectStore> | undefined;
+  const s3ForState = (): Promise<ObjectStore> => {
+    if (root === undefined) return Promise.resolve(store);
+    if (!deps.openS3) return Promise.reject(new TrailproofError('argument', '--state s3://...: S3 is not available in this build'));
+    return (stateStore ??= deps.openS3(args).then((side) => side.store));
+  };
+  const state = stateAt === undefined ? undefined : await loadState(stateAt, str(args, 's3-bucket')!, s3ForState, (line) => output.err(`${line}\n`));
+
   const verbose = args.verbose === true;
   const sink = outputMode === 'json' ? new AuditJsonReport(output, verbose) : new AuditTextReport(output, verbose);
   const progress = deps.progress;
@@ -154,35 +158,11 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
     // A stopped run: its one-line reason on stderr too, as every command says it.
     if (summary.fatal !== null) output.err(`\n${summary.fatal}\n`);
     // Only a run that went to the end moves the state on; a stopped one leaves it as it was.
-    else if (statePath !== undefined && state) await writeAtomically(statePath, serializeState(str(args, 's3-bucket')!, state));
+    else if (stateAt !== undefined && state) await saveState(stateAt, str(args, 's3-bucket')!, state, s3ForState);
     return summary.exitCode;
   } finally {
     await pool?.close();
     await output.flush();
-  }
-}
-
-/** The state file, or an empty state when there is none yet (the first run). */
-async function readState(path: string, bucket: string): Promise<Map<string, ChainMark>> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    if (isAbsent(err)) return new Map();
-    throw new TrailproofError('input', `Cannot read state file ${path}: ${describeFsError(err)}`);
-  }
-  return new Map(parseState(bytes, path, bucket).chains);
-}
-
-/** Written whole or not at all: a temporary file in the same folder, then a rename. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  try {
-    await writeFile(tmp, text, { flag: 'w', mode: 0o644 });
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new TrailproofError('input', `Cannot write state file ${path}: ${describeFsError(err)}`);
   }
 }
 

@@ -8,3 +8,9 @@
 export const MAX_DIGEST_BYTES = 32 << 20;
 /** Compressed: a digest never compresses to more than its inflated size. */
 export const MAX_COMPRESSED_DIGEST = 32 << 20;
+
+/**
+ * An audit state file (`audit --state`): about 400 bytes a chain, so 64 MiB holds some 150,000
+ * chains. A larger one is refused rather than read into memory.
+ */
+export const MAX_STATE_BYTES = 64 << 20;

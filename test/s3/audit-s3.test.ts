@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,42 @@ describe.skipIf(NO_S3)('audit on S3', () => {
     const summary = JSON.parse(s3.out.trim().split('\n').pop()!) as { chains: number; findings: { error: number } };
     expect(summary.chains).toBe(ACCOUNTS.length * 2);
   }, 120_000);
+
+  it('keeps its state in an S3 object (--state s3://...): a first run starts it, a deleted newest digest is history-rewritten', async () => {
+    const stateKey = 'trailproof/audit-state.json';
+    const withState = audit(['--endpoint-url', S3_ENDPOINT!], ['--state', `s3://${bucket}/${stateKey}`]);
+    const first = await runCliAsync(withState, { timeout: 120_000 });
+    expect(first.status, first.err).toBe(0);
+    expect(first.err).toContain(`no state at s3://${bucket}/${stateKey} yet`);
+    const got = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: stateKey }));
+    const state = JSON.parse(await got.Body!.transformToString()) as { schema: number; bucket: string; chains: Record<string, { key: string }> };
+    expect(state.schema).toBe(1);
+    expect(state.bucket).toBe(bucket);
+    const marks = Object.values(state.chains);
+    expect(marks).toHaveLength(ACCOUNTS.length * 2);
+
+    // The recorded digest of the last chain, deleted (and put back after): only the state can tell.
+    const newest = marks[marks.length - 1]!.key;
+    const saved = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: newest }));
+    const body = Buffer.from(await saved.Body!.transformToByteArray());
+    await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: newest }));
+    try {
+      const second = await runCliAsync(withState, { timeout: 120_000 });
+      expect(second.status).toBe(1);
+      expect(second.err).not.toContain('no state at');
+      const codes = second.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { kind: string; code?: string; s3?: string | null })
+        .filter((x) => x.kind === 'finding');
+      expect(codes.find((f) => f.code === 'history-rewritten')?.s3).toBe(`s3://${bucket}/${newest}`);
+      // A run with errors does not move the state past them: the object is unchanged.
+      const after = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: stateKey }));
+      expect(JSON.parse(await after.Body!.transformToString())).toEqual(state);
+    } finally {
+      await admin.send(new PutObjectCommand({ Bucket: bucket, Key: newest, Body: body, Metadata: saved.Metadata }));
+    }
+  }, 180_000);
 
   it('finds a log planted and a digest deleted through the S3 API', async () => {
     const planted = `AWSLogs/${ACCOUNTS[1]}/CloudTrail/eu-west-1/2024/05/01/${ACCOUNTS[1]}_CloudTrail_eu-west-1_20240501T0130Z_PlantedLogObject.json.gz`;

@@ -1,0 +1,24 @@
+/**
+ * `s3://bucket/key` locations given on the command line (`audit --state`). Strict: a bucket name
+ * S3 accepts (3-63 of lowercase letters, digits, dots and hyphens) and a non-empty key with no
+ * control characters; anything else is not an S3 URL and the caller says so.
+ */
+export interface S3Url {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+const S3_URL = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/([^\u0000-\u001f\u007f]{1,1024})$/;
+
+export function isS3Url(text: string): boolean {
+  return text.startsWith('s3://');
+}
+
+/** The bucket and key, or undefined when `text` is not a well-formed `s3://bucket/key`. */
+export function parseS3Url(text: string): S3Url | undefined {
+  const m = S3_URL.exec(text);
+  if (!m) return undefined;
+  const [, bucket, key] = m;
+  if (key!.endsWith('/') || bucket!.includes('..')) return undefined;
+  return { bucket: bucket!, key: key! };
+}
