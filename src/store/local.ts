@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, existsSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { closeSync, createReadStream, existsSync, statSync, type Dirent } from 'node:fs';
 import { mkdir, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -7,7 +7,8 @@ import { isAbsent } from '../util/errno.js';
 import { noSuchBucket, StoreError } from './errors.js';
 import { FolderCache, isInside, keySegments, realOrAbsent, resolveInside, SIDECAR_SUFFIX, TMP_MARK, unreadable } from './local-paths.js';
 import { byteCompare, checkBucketName } from './names.js';
-import { NO_SIDECAR, readSidecar } from './sidecar.js';
+import { readSidecar } from './sidecar.js';
+import { objectTooLarge, readWhole } from './read-whole.js';
 import { readLogsThrough } from './read-logs.js';
 import type { LogWorkerPool } from './workers/pool.js';
 import type { ListOptions, LogObjectRead, Metadata, ObjectRef, ObjectStore, StoredObject } from './types.js';
@@ -113,22 +114,12 @@ export class LocalStore implements ObjectStore {
    */
   async getBytes(bucket: string, key: string, limit: number): Promise<{ bytes: Buffer; metadata: Metadata } | undefined> {
     const location = { bucketReal: this.bucketDir(bucket), key };
-    const file = this.folders.open(location);
-    if (!file) return undefined;
-    try {
-      if (file.size > limit) throw tooLarge(bucket, key, limit);
-      const bytes = readFileSync(file.fd);
-      if (bytes.length > limit) throw tooLarge(bucket, key, limit);
-      const metadata = readSidecar(location, this.folders);
-      if (metadata === NO_SIDECAR) this.withoutSidecar++;
-      else this.withSidecar++;
-      return { bytes, metadata };
-    } catch (err) {
-      if (err instanceof TrailproofError) throw err;
-      throw unreadable(file.path, err);
-    } finally {
-      closeSync(file.fd);
-    }
+    const tooLarge = () => objectTooLarge(bucket, key, limit);
+    const got = readWhole(this.folders, location, limit, tooLarge);
+    if (!got) return undefined;
+    if (got.sidecar) this.withSidecar++;
+    else this.withoutSidecar++;
+    return { bytes: got.bytes, metadata: got.metadata };
   }
 
   async get(bucket: string, key: string): Promise<StoredObject | undefined> {
@@ -266,10 +257,6 @@ async function atomicWrite(path: string, data: Uint8Array): Promise<void> {
     await rm(tmp, { force: true });
     throw err;
   }
-}
-
-function tooLarge(bucket: string, key: string, limit: number): StoreError {
-  return new StoreError('Other', `s3://${bucket}/${key} is larger than the ${limit} bytes trailproof reads for such an object: refusing it`);
 }
 
 function safeBucketName(bucket: string): boolean {

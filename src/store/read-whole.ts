@@ -1,0 +1,47 @@
+import { closeSync, readSync } from 'node:fs';
+import { TrailproofError } from '../errors.js';
+import { StoreError } from './errors.js';
+import { unreadable, type FolderCache, type LocalLocation } from './local-paths.js';
+import { NO_SIDECAR, readSidecar } from './sidecar.js';
+import type { Metadata } from './types.js';
+
+/**
+ * One small local object read whole with its metadata sidecar (a digest). Path containment and the
+ * fail-closed rules are local-paths.ts'; a file over `limit` is refused, never read, and one that
+ * grows while it is read stops the run (it is being written: what was read is not the object).
+ */
+export interface WholeObject {
+  readonly bytes: Buffer;
+  readonly metadata: Metadata;
+  /** False when there was no sidecar file at all (a copy made with `aws s3 sync`). */
+  readonly sidecar: boolean;
+}
+
+export function readWhole(folders: FolderCache, location: LocalLocation, limit: number, tooLarge: () => Error): WholeObject | undefined {
+  const file = folders.open(location);
+  if (!file) return undefined;
+  try {
+    if (file.size > limit) throw tooLarge();
+    // One byte more than fstat said, to see a file that grows while it is read.
+    const bytes = Buffer.allocUnsafe(file.size + 1);
+    let off = 0;
+    while (off < bytes.length) {
+      const n = readSync(file.fd, bytes, off, bytes.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    if (off > file.size) throw new StoreError('Other', `Cannot read ${file.path}: it changed while it was read`);
+    const metadata = readSidecar(location, folders);
+    return { bytes: bytes.subarray(0, off), metadata, sidecar: metadata !== NO_SIDECAR };
+  } catch (err) {
+    if (err instanceof TrailproofError) throw err;
+    throw unreadable(file.path, err);
+  } finally {
+    closeSync(file.fd);
+  }
+}
+
+/** An object over the size limit (named as `s3://bucket/key`, as on S3). */
+export function objectTooLarge(bucket: string, key: string, limit: number): StoreError {
+  return new StoreError('Other', `s3://${bucket}/${key} is larger than the ${limit} bytes trailproof reads for such an object: refusing it`);
+}
