@@ -3,7 +3,7 @@ import type { AuditSink, AuditSummary, ChainRef, ChainSummary, DigestRecord, Fin
 import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
 import { findingWindow } from './hours.js';
 import type { ReportOutput } from './output.js';
-import { clip, xmlText } from './xml.js';
+import { clip, xmlAttr, xmlText } from './xml.js';
 
 /**
  * `--junit FILE`: JUnit XML for CI dashboards (GitLab, Jenkins, GitHub test reporters). One
@@ -36,6 +36,8 @@ export interface JunitOptions {
   readonly name: string;
   /** Findings at or above this severity are failures; below it they pass with their message (pending: skipped). */
   readonly failOn: 'error' | 'warning' | 'never';
+  /** Bytes written in full (a test case per day) before the rest goes one per finding code (default JUNIT_FULL_BUDGET). */
+  readonly fullBudget?: number;
 }
 
 export class JunitReport implements AuditSink {
@@ -55,7 +57,7 @@ export class JunitReport implements AuditSink {
   }
 
   header(): void {
-    this.write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${xmlText(this.o.name)}">\n`);
+    this.write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${xmlAttr(this.o.name)}">\n`);
   }
 
   chainStart(): void {
@@ -89,7 +91,7 @@ export class JunitReport implements AuditSink {
     const counts = { failures: 0, errors: 0, skipped: 0 };
     const cls = className(s.chain);
     const days = [...this.days.entries()].sort(([a], [b]) => a - b);
-    const full = this.written < JUNIT_FULL_BUDGET;
+    const full = this.written < (this.o.fullBudget ?? JUNIT_FULL_BUDGET);
     if (full) {
       for (const [day, d] of days) {
         const date = formatDisplay(day).slice(0, 10);
@@ -115,7 +117,7 @@ export class JunitReport implements AuditSink {
     for (const [code, c] of this.undated) cases.push(this.codeCase(cls, code, code, c, 'the whole range', counts));
     if (s.fatal !== null) {
       counts.errors++;
-      cases.push(testcase(cls, 'run', `<error type="stopped" message="${xmlText(clip(s.fatal, MESSAGE_CHARS))}"/>`));
+      cases.push(testcase(cls, 'run', `<error type="stopped" message="${xmlAttr(clip(s.fatal, MESSAGE_CHARS))}"/>`));
     }
     this.suite(chainName(s.chain), cases, counts, s.chain);
     this.days = new Map();
@@ -135,7 +137,7 @@ export class JunitReport implements AuditSink {
       const cases = [...byCode].map(([code, c]) => this.codeCase('trailproof.bucket', code, code, c, `in s3://${s.bucket}`, counts));
       if (s.fatal !== null && s.chains === 0) {
         counts.errors++;
-        cases.push(testcase('trailproof.bucket', 'run', `<error type="stopped" message="${xmlText(clip(s.fatal, MESSAGE_CHARS))}"/>`));
+        cases.push(testcase('trailproof.bucket', 'run', `<error type="stopped" message="${xmlAttr(clip(s.fatal, MESSAGE_CHARS))}"/>`));
       }
       this.suite(`s3://${s.bucket} (outside any chain)`, cases, counts, null);
     }
@@ -144,10 +146,10 @@ export class JunitReport implements AuditSink {
 
   private codeCase(cls: string, name: string, code: string, c: CodeDay, where: string, counts: { failures: number; skipped: number }): string {
     const body = xmlText(`${c.count} finding(s), ${where}\n${c.messages.join('\n')}${c.count > c.messages.length ? '\n...' : ''}`);
-    const message = xmlText(c.messages[0] ?? code);
+    const message = xmlAttr(c.messages[0] ?? code);
     if (failing(c.severity, this.o.failOn)) {
       counts.failures++;
-      return testcase(cls, name, `<failure type="${xmlText(code)}" message="${message}">${body}</failure>`);
+      return testcase(cls, name, `<failure type="${xmlAttr(code)}" message="${message}">${body}</failure>`);
     }
     if (code === 'pending') {
       counts.skipped++;
@@ -160,11 +162,11 @@ export class JunitReport implements AuditSink {
     const props = chain
       ? `<properties>${(['account', 'region', 'trail', 'homeRegion', 'organizationId', 'prefix'] as const)
           .filter((k) => chain[k] !== null)
-          .map((k) => `<property name="${k}" value="${xmlText(chain[k]!)}"/>`)
+          .map((k) => `<property name="${k}" value="${xmlAttr(chain[k]!)}"/>`)
           .join('')}</properties>\n`
       : '';
     this.write(
-      `<testsuite name="${xmlText(name)}" tests="${cases.length}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="0">\n${props}${cases.join('')}</testsuite>\n`,
+      `<testsuite name="${xmlAttr(name)}" tests="${cases.length}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="0">\n${props}${cases.join('')}</testsuite>\n`,
     );
   }
 
@@ -183,7 +185,7 @@ export function failing(severity: Severity, failOn: 'error' | 'warning' | 'never
 }
 
 function testcase(cls: string, name: string, inner: string): string {
-  return `<testcase classname="${xmlText(cls)}" name="${xmlText(name)}" time="0">${inner}</testcase>\n`;
+  return `<testcase classname="${xmlAttr(cls)}" name="${xmlAttr(name)}" time="0">${inner}</testcase>\n`;
 }
 
 /** Jenkins reads dots in classname as packages: organization/account > region > trail. */
