@@ -115,6 +115,7 @@ export const PAGE_SCRIPT_UI = `
   // For tests and the benchmark: where a cell is drawn (scrolled into view), and what is shown.
   window.trailproofTimeline = {
     ready: true,
+    readyAt: performance.now(),
     rows: function () {
       return shown.map(function (c) {
         return c.n;
