@@ -11,6 +11,7 @@
 // a 48-hour hole (missing-digest per hour, then chain-restart), unreferenced logs, a backfill
 // digest. Signing and validating a year of logs would measure the audit, not the reports.
 // The JUnit worst case (every hour of every chain missing) shows the size bound.
+/* global window, document, Event, MouseEvent -- inside page.evaluate, which runs in the browser */
 import { mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -20,16 +20,14 @@ let fx: ReportFixture;
 let html: string;
 let opened: OpenedPage;
 
-declare global {
-  interface Window {
-    trailproofTimeline: {
-      ready: boolean;
-      rows(): string[];
-      zoom(z: 'hour' | 'day'): void;
-      cell(name: string, col: number): { x: number; y: number; rgb: [number, number, number] } | null;
-    };
-  }
+/** What the page exposes (html-script-ui.ts); these tests run without the DOM types, the page has them. */
+interface Timeline {
+  ready: boolean;
+  rows(): string[];
+  zoom(z: 'hour' | 'day'): void;
+  cell(name: string, col: number): { x: number; y: number; rgb: [number, number, number] } | null;
 }
+type PageGlobal = { trailproofTimeline?: Timeline; getComputedStyle(e: unknown): { backgroundColor: string } };
 
 beforeAll(async () => {
   dir = tempDir();
@@ -38,7 +36,7 @@ beforeAll(async () => {
   const r = await runInProcess([...fx.args, '--html', html], { timeoutMs: 120_000 });
   expect(r.status, r.err).toBe(1);
   opened = await openFile(html);
-  await opened.page.waitForFunction(() => window.trailproofTimeline?.ready === true);
+  await opened.page.waitForFunction(() => (globalThis as unknown as PageGlobal).trailproofTimeline?.ready === true);
 }, 180_000);
 afterAll(async () => {
   await opened?.close();
@@ -47,19 +45,20 @@ afterAll(async () => {
 
 /** The legend's colour of a state, as the page shows it (rgb). */
 async function legendColour(state: string): Promise<[number, number, number]> {
-  const css = await opened.page.$eval(`#legend [data-state="${state}"] .sw`, (e) => getComputedStyle(e).backgroundColor);
+  const css = await opened.page.$eval(`#legend [data-state="${state}"] .sw`, (e) => (globalThis as unknown as PageGlobal).getComputedStyle(e).backgroundColor);
   const m = /rgb\((\d+), (\d+), (\d+)\)/.exec(css)!;
   return [Number(m[1]), Number(m[2]), Number(m[3])];
 }
 
-const cell = (name: string, hour: number) => opened.page.evaluate(([n, h]) => window.trailproofTimeline.cell(n as string, h as number), [name, hour] as const);
+const cell = (name: string, hour: number) =>
+  opened.page.evaluate(([n, h]) => (globalThis as unknown as PageGlobal).trailproofTimeline!.cell(n as string, h as number), [name, hour] as const);
 
 describe('the HTML timeline in Chromium', () => {
   it('loads from file:// with no console error and no request; every chain is a row', async () => {
     const { page, problems } = opened;
     await page.screenshot({ path: join(SHOTS, 'loaded.png') });
     expect(problems).toEqual([]);
-    expect((await page.evaluate(() => window.trailproofTimeline.rows())).sort()).toEqual(fx.chains.map(chainLabel).sort());
+    expect((await page.evaluate(() => (globalThis as unknown as PageGlobal).trailproofTimeline!.rows())).sort()).toEqual(fx.chains.map(chainLabel).sort());
     expect(await page.textContent('#totals')).toMatch(/4 chains, .* findings: \d+ errors/);
     expect(statSync(html).size).toBeLessThan(200_000);
     // Self-contained: nothing that could fetch.
@@ -110,7 +109,7 @@ describe('the HTML timeline in Chromium', () => {
     const { page } = opened;
     const account = fx.chains[3]!.scope.account;
     await page.selectOption('#f-account', account);
-    const rows = await page.evaluate(() => window.trailproofTimeline.rows());
+    const rows = await page.evaluate(() => (globalThis as unknown as PageGlobal).trailproofTimeline!.rows());
     expect(rows.sort()).toEqual(
       fx.chains
         .filter((c) => c.scope.account === account)
@@ -121,7 +120,7 @@ describe('the HTML timeline in Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'filter-account.png') });
     await page.selectOption('#f-account', '');
     await page.selectOption('#f-severity', 'clean');
-    expect(await page.evaluate(() => window.trailproofTimeline.rows())).toEqual([chainLabel(fx.chains[3]!)]);
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobal).trailproofTimeline!.rows())).toEqual([chainLabel(fx.chains[3]!)]);
     await page.screenshot({ path: join(SHOTS, 'filter-severity.png') });
     await page.selectOption('#f-severity', '');
     expect(opened.problems).toEqual([]);
