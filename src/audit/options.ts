@@ -29,6 +29,11 @@ export interface AuditOptions {
   /** Keep validate-logs' own events of each chain for the sink (verbose reports). */
   readonly verbose?: boolean;
   /**
+   * Give the sink one compact record per digest and gap of each chain (AuditSink.record: the HTML
+   * and JUnit reports), without keeping every log event as `verbose` does.
+   */
+  readonly records?: boolean;
+  /**
    * The kept state (--state, state.ts), by chain id: each marked chain starts where its mark ends
    * and must link back to it; the map is updated with each chain's next mark as the run goes.
    */

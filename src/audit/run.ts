@@ -5,6 +5,7 @@ import type { ReportEvent, ReportSink, RunSummary } from '../verifier/types.js';
 import { runValidation } from '../verifier/validate.js';
 import { chainId as chainIdOf } from '../format/archive-keys.js';
 import { ChainFindings, type KeyValidity } from './chain-findings.js';
+import { DigestRecorder } from './digest-records.js';
 import { discover, reachesRange, type DiscoveredChain } from './discover.js';
 import type { AuditOptions } from './options.js';
 import { folderOf, selected } from './scope.js';
@@ -12,7 +13,17 @@ import { logFolderFindings } from './log-findings.js';
 import { outsideFindings } from './outside-findings.js';
 import type { ChainMark } from './state.js';
 import { checkMark, nextMark } from './state-check.js';
-import { chainRef, finding, type AuditSink, type AuditSummary, type ChainSummary, type Finding, type Severity } from './types.js';
+import {
+  chainRef,
+  finding,
+  type AuditSink,
+  type AuditSummary,
+  type ChainSummary,
+  type DigestRecord,
+  type GapRecord,
+  type Finding,
+  type Severity,
+} from './types.js';
 
 /**
  * `trailproof audit`: every chain of a bucket (and prefix), each validated by the same core as
@@ -62,13 +73,14 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   launch();
   const sharedFolders = new Map<string, Array<{ id: string; walked: ChainFindings; errors: number }>>();
   for (let i = 0; i < runs.length; i++) {
-    const { events, summary, findings } = await results[i]!;
+    const { events, summary, findings, records } = await results[i]!;
     started.delete(i);
     launch();
     const { id, c } = runs[i]!;
     const chain = summary.chain;
     sink.chainStart(chain);
     for (const e of events) sink.event(chain, e);
+    for (const r of records) sink.record?.(chain, r);
     const mark = o.state?.get(id);
     const all = [...findings.findings, ...(mark && summary.fatal === null ? await checkMark(o.store, mark, findings) : [])];
     // Nothing new since the mark: the chain is as recent as its mark (chain-stops and pending read it).
@@ -158,12 +170,14 @@ async function auditChain(o: AuditOptions, c: DiscoveredChain, validity: (fp: st
   const events: ReportEvent[] = [];
   const findings = new ChainFindings(chain, start, validity, start, o.bucket);
   const logFindings: Finding[] = [];
+  const recorder = o.records ? new DigestRecorder() : undefined;
   const sink: ReportSink = {
     header: () => undefined,
     event: (e: ReportEvent) => {
       if (e.type === 'log' && !e.valid)
         logFindings.push(finding('log-invalid', chain, `log s3://${e.bucket}/${e.key}: ${e.reason}`, { s3: `s3://${e.bucket}/${e.key}` }));
       if (o.verbose) events.push(e);
+      recorder?.reportEvent(e);
     },
     summary: () => undefined,
   };
@@ -177,7 +191,10 @@ async function auditChain(o: AuditOptions, c: DiscoveredChain, validity: (fp: st
       end: o.end,
       concurrency: o.concurrency,
       readAhead: o.readAhead,
-      onChainEvent: (e) => findings.event(e),
+      onChainEvent: (e) => {
+        findings.event(e);
+        recorder?.chainEvent(e);
+      },
     },
     sink,
   );
@@ -205,11 +222,12 @@ async function auditChain(o: AuditOptions, c: DiscoveredChain, validity: (fp: st
     newestEnd: findings.newestEnd,
     fatal: run.fatal,
   };
-  return { events, summary, findings };
+  return { events, summary, findings, records: recorder?.records ?? [] };
 }
 
 interface ChainRun {
   readonly events: ReportEvent[];
   readonly summary: ChainSummary;
   readonly findings: ChainFindings;
+  readonly records: ReadonlyArray<DigestRecord | GapRecord>;
 }

@@ -90,12 +90,43 @@ export interface AuditSummary {
   readonly exitCode: number;
 }
 
+/**
+ * One digest of a chain as the reports (HTML timeline, JUnit) need it: its verdict, window, key and
+ * how many of its logs were checked; kept compact so that a year of a chain fits (digest-records.ts).
+ */
+export interface DigestRecord {
+  readonly kind: 'digest';
+  readonly backfill: boolean;
+  readonly bucket: string;
+  readonly key: string;
+  readonly valid: boolean;
+  readonly reason: string | null;
+  /** UTC clock micros: the digest's own window when it is valid, else the hour its key's stamp ends (null when the key has none). */
+  readonly from: number | null;
+  readonly to: number | null;
+  /** digestPublicKeyFingerprint of a valid digest, else null. */
+  readonly fingerprint: string | null;
+  readonly logs: { valid: number; invalid: number };
+  /** The first INVALID logs it references (at most DigestRecorder.INVALID_LOGS_KEPT), with validate-logs' reason. */
+  readonly invalidLogs: ReadonlyArray<{ readonly key: string; readonly reason: string }>;
+}
+
+/** A gap validate-logs reports (hours with no digest, the chain not linked across them). */
+export interface GapRecord {
+  readonly kind: 'gap';
+  readonly backfill: boolean;
+  readonly from: number;
+  readonly to: number;
+}
+
 /** What an audit report writer receives, in order: per chain its events and findings, then totals. */
 export interface AuditSink {
   header(bucket: string, prefix: string | undefined, start: number, end: number): void;
   chainStart(chain: ChainRef): void;
   /** validate-logs' own events for the chain (verbose reports). */
   event(chain: ChainRef, e: ReportEvent): void;
+  /** Each digest and gap of the chain, in walk order (only when runAudit is given `records`). */
+  record?(chain: ChainRef, r: DigestRecord | GapRecord): void;
   finding(f: Finding): void;
   chainEnd(s: ChainSummary): void;
   summary(s: AuditSummary): void;

@@ -16,6 +16,7 @@ import { readInputFile } from './files.js';
 import { formatUsage } from './help.js';
 import { keyStorePublicEntries } from './key-store-dir.js';
 import { configureZlib, defaultConcurrency, digestReadAhead, startLogWorkers } from './tuning.js';
+import { openReportFiles, REPORT_OPTIONS, withReports } from './report-files.js';
 import type { S3Side } from './validate-logs.js';
 
 export const AUDIT_OPTIONS: OptionSpec[] = [
@@ -37,6 +38,7 @@ export const AUDIT_OPTIONS: OptionSpec[] = [
   },
   { name: 'output', value: 'text|json', description: 'text: a line per chain, its findings, totals; json: one object per line (README)', default: 'text' },
   { name: 'verbose', flag: true, description: "also every digest and log verdict (validate-logs' records)" },
+  ...REPORT_OPTIONS,
   { name: 'fail-on', value: 'error|warning|never', description: 'which findings make the exit code 1', default: 'error' },
   { name: 'concurrency', value: 'N', description: 'log files in flight per chain, 1 to 1024', default: '512 on a local root, 128 on S3' },
   { name: 'chains-at-once', value: 'N', description: 'chains walked at once, 1 to 64', default: '4' },
@@ -67,6 +69,8 @@ export interface AuditDeps {
   readonly openS3?: (args: Record<string, string | boolean | undefined>) => Promise<S3Side>;
   /** Progress lines (the CLI gives stderr when it is a terminal). */
   readonly progress?: ((text: string) => void) | undefined;
+  /** The environment (GITHUB_ACTIONS, GITHUB_STEP_SUMMARY); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 function list(text: string | undefined, check: (v: string) => string): string[] | undefined {
@@ -132,9 +136,19 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
   const state = stateAt === undefined ? undefined : await loadState(stateAt, str(args, 's3-bucket')!, s3ForState, (line) => output.err(`${line}\n`));
 
   const verbose = args.verbose === true;
-  const sink = outputMode === 'json' ? new AuditJsonReport(output, verbose) : new AuditTextReport(output, verbose);
+  const bucket = str(args, 's3-bucket')!;
+  const reports = openReportFiles(args, {
+    command: 'audit',
+    argv,
+    failOn,
+    annotate: (t) => output.err(t),
+    env: deps.env ?? process.env,
+    subject: `s3://${bucket}${str(args, 's3-prefix') ? `/${str(args, 's3-prefix')}` : ''}`,
+  });
+  const sink = withReports(outputMode === 'json' ? new AuditJsonReport(output, verbose) : new AuditTextReport(output, verbose), reports);
   const progress = deps.progress;
   const began = Date.now();
+  let done = false;
   try {
     const summary = await runAudit(
       {
@@ -150,17 +164,21 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
         chainsAtOnce,
         readAhead: digestReadAhead(root !== undefined),
         verbose,
+        records: reports.records,
         state,
         onProgress: progress && ((done, total, files) => progress(progressLine(done, total, files, Date.now() - began))),
       },
       sink,
     );
+    reports.close();
+    done = true;
     // A stopped run: its one-line reason on stderr too, as every command says it.
     if (summary.fatal !== null) output.err(`\n${summary.fatal}\n`);
     // Only a run that went to the end moves the state on; a stopped one leaves it as it was.
     else if (stateAt !== undefined && state) await saveState(stateAt, str(args, 's3-bucket')!, state, s3ForState);
     return summary.exitCode;
   } finally {
+    if (!done) reports.abort();
     await pool?.close();
     await output.flush();
   }

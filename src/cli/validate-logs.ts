@@ -15,6 +15,11 @@ import { TextReport } from '../verifier/report-text.js';
 import type { PublicKeySource } from '../keys/types.js';
 import { runValidation } from '../verifier/validate.js';
 import type { LogWorkerPool } from '../store/workers/pool.js';
+import { chainRef } from '../audit/types.js';
+import { TeeSink } from '../report/output.js';
+import { teeReportSink, ValidationReports } from '../report/validation.js';
+import type { RunSummary } from '../verifier/types.js';
+import { openReportFiles, REPORT_OPTIONS } from './report-files.js';
 import { EXIT_PIPE_LINE, EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
 import { formatUsage } from './help.js';
 import { readInputFile } from './files.js';
@@ -51,6 +56,7 @@ export const VALIDATE_OPTIONS: OptionSpec[] = [
   { name: 'trails', value: 'FILE', description: 'the JSON of aws cloudtrail describe-trails, instead of DescribeTrails' },
   { name: 'organization-id', value: 'ID', description: "an organization trail's id, instead of DescribeOrganization" },
   { name: 'output', value: 'text|json', description: "text is the AWS CLI's report; json is one object per line, then a summary or an error", default: 'text' },
+  ...REPORT_OPTIONS,
   {
     name: 'concurrency',
     value: 'N',
@@ -107,6 +113,8 @@ export interface ValidateDeps {
   readonly output?: Output;
   /** Opens the S3 side when there is no --local-root (set up by the S3 module, src/cli/aws.ts). */
   readonly openS3?: (args: Record<string, string | boolean | undefined>) => Promise<S3Side>;
+  /** The environment (GITHUB_ACTIONS, GITHUB_STEP_SUMMARY); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** `trailproof validate-logs`: the AWS CLI's command, same options, same report. Resolves with the exit code. */
@@ -183,27 +191,40 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
   if (!keys) throw new TrailproofError('argument', 'Give --public-keys FILE (the output of aws cloudtrail list-public-keys)');
 
   const output = deps.output ?? createOutput();
-  const sink = outputMode === 'json' ? new JsonReport(output, arn.arn) : new TextReport(output, args.verbose === true, arn.arn);
-  const summary = await runValidation(
-    {
-      store,
-      keys,
-      scope: {
-        prefix,
-        organizationId,
-        account,
-        sourceRegion: str(args, 'region') || s3?.region || arn.region,
-        homeRegion: arn.region,
-        trailName: arn.name,
+  const report = outputMode === 'json' ? new JsonReport(output, arn.arn) : new TextReport(output, args.verbose === true, arn.arn);
+  const scope = { prefix, organizationId, account, sourceRegion: str(args, 'region') || s3?.region || arn.region, homeRegion: arn.region, trailName: arn.name };
+  // The report files and GitHub's annotations: never on stdout (README "Reports").
+  const files = openReportFiles(args, {
+    command: 'validate-logs',
+    argv,
+    failOn: 'error',
+    annotate: (t) => output.err(t),
+    env: deps.env ?? process.env,
+    subject: arn.arn,
+  });
+  const extra = files.sinks.length > 0 ? new ValidationReports(new TeeSink(files.sinks), chainRef(scope), bucket, prefix) : undefined;
+  let summary: RunSummary;
+  try {
+    summary = await runValidation(
+      {
+        store,
+        keys,
+        scope,
+        bucket,
+        start,
+        end,
+        concurrency: concurrency ?? defaultConcurrency(local !== undefined),
+        readAhead: digestReadAhead(local !== undefined),
+        onChainEvent: extra?.onChainEvent,
       },
-      bucket,
-      start,
-      end,
-      concurrency: concurrency ?? defaultConcurrency(local !== undefined),
-      readAhead: digestReadAhead(local !== undefined),
-    },
-    sink,
-  );
+      extra ? teeReportSink(report, extra) : report,
+    );
+    extra?.finish(summary);
+    files.close();
+  } catch (err) {
+    files.abort();
+    throw err;
+  }
   await pool?.close();
   if (local && local.withoutSidecar > 0 && local.withSidecar === 0) {
     // Not one digest had a sidecar: the mark of a copy made with `aws s3 sync`, not of tampering
