@@ -1,4 +1,5 @@
 import { sha256Hex } from '../crypto/hash.js';
+import { TagSet } from '../crypto/tag-set.js';
 import type { ChainEvent } from '../chain/events.js';
 import { stampTime } from '../chain/machine.js';
 import { digestKey, type DigestScope } from '../format/names.js';
@@ -37,8 +38,8 @@ interface Cursor {
 
 export class ChainFindings {
   readonly findings: Finding[] = [];
-  /** `bucket/key` of every log a valid digest references. */
-  readonly referenced = new Set<string>();
+  /** `bucket/key` of every log a valid digest references (as tags: 16 bytes each, not ~200). */
+  readonly referenced = new TagSet();
   /** Windows [from, to) whose digest is missing or invalid: their logs are unchecked. */
   readonly unchecked: Array<{ from: number; to: number; digest: string }> = [];
   newestEnd: number | null = null;

@@ -1,0 +1,30 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TagSet } from '../../src/crypto/tag-set.js';
+
+/** The audit's set of referenced log keys (src/crypto/tag-set.ts), held to a plain Set. */
+describe('TagSet', () => {
+  it('answers as a Set of the same strings would, through growth', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 40 }), { maxLength: 300 }), fc.array(fc.string({ maxLength: 40 }), { maxLength: 100 }), (added, probes) => {
+        const tags = new TagSet(1);
+        const plain = new Set<string>();
+        for (const s of added) {
+          tags.add(s);
+          plain.add(s);
+        }
+        expect(tags.size).toBe(plain.size);
+        for (const s of [...added, ...probes]) expect(tags.has(s)).toBe(plain.has(s));
+      }),
+    );
+  });
+
+  it('holds 200,000 log keys: each found, none of another 200,000', () => {
+    const key = (i: number) => `bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/111122223333_CloudTrail_us-east-1_20240501T0000Z_${i}.json.gz`;
+    const tags = new TagSet();
+    for (let i = 0; i < 200_000; i++) tags.add(key(i));
+    expect(tags.size).toBe(200_000);
+    for (let i = 0; i < 200_000; i += 997) expect(tags.has(key(i))).toBe(true);
+    for (let i = 200_000; i < 400_000; i++) if (tags.has(key(i))) throw new Error(`false member ${i}`);
+  });
+});
