@@ -2,14 +2,16 @@ import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { noSuchBucket, StoreError } from '../store/errors.js';
 import { checkBucketName } from '../store/names.js';
-import type { ListOptions, Metadata, ObjectStore, StoredObject } from '../store/types.js';
+import { readLogsThrough, readStoredLog } from '../store/read-logs.js';
+import type { ListOptions, LogObjectRead, Metadata, ObjectRef, ObjectStore, StoredObject } from '../store/types.js';
 import { decodeListedKey, type ListPage } from './s3-xml.js';
 import { awsClientConfig, connectionPool, CONNECT_TIMEOUT_MS, SOCKET_TIMEOUT_MS, type AwsClientOptions, type ConnectionPool } from './client-config.js';
 import { awsError, bucketError, errorCode, httpStatus } from './errors.js';
+import { emptyBody, guardedBody, readFastLog } from './s3-body.js';
 import { userMetadata } from './fast-get.js';
 import { FastS3 } from './fast-s3.js';
 import { findFastTarget } from './fast-target.js';
-import { recordRequestUrl, requestUrlOf, tagUrl } from './request-url.js';
+import { recordRequestUrl, requestUrlOf } from './request-url.js';
 import { credentialProvider, type CredentialProvider } from './s3-config.js';
 import { loadS3Sdk, type S3Sdk } from './sdk.js';
 
@@ -202,6 +204,10 @@ export class S3Store implements ObjectStore {
         },
       };
     }
+    return this.sdkGet(bucket, region, key);
+  }
+
+  private async sdkGet(bucket: string, region: string, key: string): Promise<StoredObject | undefined> {
     const sdk = await this.load();
     const client = await this.client(region);
     let out;
@@ -225,6 +231,19 @@ export class S3Store implements ObjectStore {
         body?.destroy();
       },
     };
+  }
+
+  /**
+   * Log objects: each GET on the fast path read straight into its buffer (s3-body.ts readFastLog);
+   * what the fast path does not take is read through the SDK, as `get` would.
+   */
+  readLogs(objects: readonly ObjectRef[], o: { readonly eventTimes: boolean }): Promise<LogObjectRead[]> {
+    return readLogsThrough(this, objects, o.eventTimes, async ({ bucket, key }) => {
+      const region = await this.bucketRegion(bucket);
+      if (!validKey(key)) return { kind: 'missing' };
+      const fast = await this.fast?.getObject(bucket, region, key);
+      return fast ? readFastLog(fast, o.eventTimes) : readStoredLog(await this.sdkGet(bucket, region, key), o.eventTimes);
+    });
   }
 
   async put(bucket: string, key: string, body: Uint8Array, metadata: Metadata = {}): Promise<void> {
@@ -259,16 +278,4 @@ export class S3Store implements ObjectStore {
 
 function validKey(key: string): boolean {
   return key.length > 0 && Buffer.byteLength(key) <= MAX_KEY_BYTES;
-}
-
-async function* emptyBody(): AsyncGenerator<Uint8Array> {}
-
-/** The body as it arrives; a connection lost or stalled midway is a StoreError, like any other S3 failure. */
-async function* guardedBody(body: AsyncIterable<Uint8Array>, url: string | undefined): AsyncGenerator<Uint8Array> {
-  try {
-    yield* body;
-  } catch (err) {
-    tagUrl(err, url);
-    throw awsError(err, 'GetObject');
-  }
 }
