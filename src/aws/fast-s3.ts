@@ -35,11 +35,15 @@ const GET_OBJECT_QUERY = 'x-id=GetObject';
 
 export class FastS3 {
   private readonly targets = new Map<string, Promise<FastTarget | undefined>>();
-  private settings: Promise<AddressingSettings> | undefined;
+  private readonly settings: Promise<AddressingSettings | undefined>;
   private readonly signingKeys = new SigningKeyCache();
   private readonly signer = new GetSigner(this.signingKeys);
 
-  constructor(private readonly o: FastS3Options) {}
+  constructor(private readonly o: FastS3Options) {
+    // Loaded now, while the command sets up (keys, listing plan): the first request needs them. A
+    // configuration the loaders cannot read leaves every decision to the SDK (which then says why).
+    this.settings = addressingSettings(o.profile).catch(() => undefined);
+  }
 
   /** Where requests for `bucket` signed for `region` go: found once, without the SDK when it can be. */
   target(bucket: string, region: string): Promise<FastTarget | undefined> {
@@ -53,9 +57,8 @@ export class FastS3 {
   }
 
   private async findTarget(bucket: string, region: string): Promise<FastTarget | undefined> {
-    this.settings ??= addressingSettings(this.o.profile);
     const s = await this.settings;
-    const plain = !s.fips && !s.dualStack && (this.o.endpoint !== undefined || !s.configuredEndpoint);
+    const plain = s !== undefined && !s.fips && !s.dualStack && (this.o.endpoint !== undefined || !s.configuredEndpoint);
     return (plain ? ownTarget({ endpoint: this.o.endpoint, region, bucket }) : undefined) ?? this.o.sdkTarget(bucket, region);
   }
 

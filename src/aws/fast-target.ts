@@ -128,7 +128,15 @@ export function ownTarget({ endpoint, region, bucket }: OwnTargetInput): FastTar
     }
     if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '')
       return undefined;
-    if (!PLAIN_PATH.test(url.pathname) || !/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/.test(region) || !/^[A-Za-z0-9.\-_]{1,255}$/.test(bucket)) return undefined;
+    // `.` and `..` are path segments a URL resolves away (the SDK's path would not name the bucket).
+    if (
+      !PLAIN_PATH.test(url.pathname) ||
+      !/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/.test(region) ||
+      !/^[A-Za-z0-9.\-_]{1,255}$/.test(bucket) ||
+      /^\.{1,2}$/.test(bucket)
+    ) {
+      return undefined;
+    }
     const base = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
     return {
       protocol: url.protocol,

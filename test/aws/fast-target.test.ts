@@ -105,7 +105,7 @@ describe('ownTarget (the common cases without the SDK, issue 15)', () => {
   const bucket = fc.oneof(
     fc.stringMatching(/^[a-z0-9][a-z0-9-]{1,20}[a-z0-9]$/),
     fc.stringMatching(/^[a-zA-Z0-9.\-_]{1,30}$/),
-    fc.constantFrom('ab', 'a', 'my.bucket', 'My_Bucket', '192.168.1.1', 'bucket--use1-az4--x-s3', 'a-b--c', 'x'.repeat(63), 'x'.repeat(64)),
+    fc.constantFrom('ab', 'a', '.', '..', '...', 'my.bucket', 'My_Bucket', '192.168.1.1', 'bucket--use1-az4--x-s3', 'a-b--c', 'x'.repeat(63), 'x'.repeat(64)),
   );
   const region = fc.constantFrom(
     'us-east-1',
