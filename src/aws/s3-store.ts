@@ -126,10 +126,24 @@ export class S3Store implements ObjectStore {
   }
 
   async *list(bucket: string, options: ListOptions): AsyncGenerator<string> {
+    // The bucket's first listing goes out with its GetBucketLocation, signed for the CLI's region (one
+    // round trip less, issue 15); its answer is taken only if the bucket is in that region.
+    checkBucketName(bucket);
+    const guess = this.regions.has(bucket)
+      ? undefined
+      : this.fast?.listPage(bucket, this.options.region, options.prefix, options.startAfter).catch(() => undefined);
     const region = await this.bucketRegion(bucket);
+    let first = region === this.options.region ? await guess : undefined;
+    // The guess was this very request and the fast path did not take its answer: straight to the SDK.
+    let fastTried = guess !== undefined && region === this.options.region && first === undefined;
     let marker = options.startAfter;
     for (;;) {
-      const page = (await this.fast?.listPage(bucket, region, options.prefix, marker)) ?? (await this.sdkListPage(bucket, region, options.prefix, marker));
+      const page =
+        first ??
+        (fastTried ? undefined : await this.fast?.listPage(bucket, region, options.prefix, marker)) ??
+        (await this.sdkListPage(bucket, region, options.prefix, marker));
+      first = undefined;
+      fastTried = false;
       let last: string | undefined;
       for (const key of page.keys) {
         last = page.encoded ? decodeListedKey(key) : key;
