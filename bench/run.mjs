@@ -11,13 +11,13 @@
 // (default 2000), --s3-records N (records per S3 log file, default 20), --json (the results as JSON
 // on stdout), --check (exit 1 when a target fails).
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { runCeiling } from './lib/ceiling.mjs';
+import { formatS3Bench, runS3Bench, s3Targets } from './lib/s3-bench.mjs';
+import { ACCOUNT, ARN, prepareTrail as prepareSharedTrail, START, WORK } from './lib/trail.mjs';
 import {
-  BENCH_DIR,
   BUSY_NOTE,
   CLI,
   load,
@@ -28,14 +28,12 @@ import {
   MiB,
   num,
   requireBuild,
-  runCli,
   seconds,
   table,
   checkedCli,
   fail,
   iso,
   log,
-  sameParams,
   walkFiles,
 } from './lib/common.mjs';
 
@@ -86,15 +84,9 @@ const S3_RECORDS = flags['s3-records'] ?? 20;
 const CONCURRENCY = flags.concurrency;
 
 const REGIONS = ['us-east-1', 'eu-west-1'];
-const ACCOUNT = '111122223333';
 const BUCKET = 'bench-bucket';
-const TRAIL = 'bench';
-const ARN = `arn:aws:cloudtrail:${REGIONS[0]}:${ACCOUNT}:trail/${TRAIL}`;
-const START = Date.UTC(2024, 4, 1); // 2024-05-01T00:00:00Z
-const KEYS_VALID_FROM = '2024-04-30T00:00:00Z';
 // A range inside the keys' validity (so the run is not stopped for want of keys) with no digest.
 const EMPTY_RANGE = ['2024-04-30T01:00:00Z', '2024-04-30T12:00:00Z'];
-const WORK = join(BENCH_DIR, '.work');
 // Digests of earlier sign runs are moved here, not deleted, until every measurement is done: ext4 makes
 // a file created within minutes of many deletions expensive (its inode search skips recently deleted
 // inodes), a cost of the bench's own clean-up that a signer writing its hourly digests never meets.
@@ -110,60 +102,9 @@ log(`${MODE} mode on ${machineLine(m)}; ${loadLine(load0)}`);
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/**
- * A simulated trail with its key store, reused when its parameters match (params.json is written
- * last: a half-built trail is rebuilt). Resolves with { dir, root, keys, params, hours }.
- */
-async function prepareTrail(name, { regions, files, fph, records, sizeMiB, bucket }) {
-  const dir = join(WORK, name);
-  const root = join(dir, 'root');
-  const keys = join(dir, 'keys');
-  // The records per file for a target size: measured on a small sample of the same simulator.
-  if (records === undefined) records = recordsFor(sizeMiB, files);
-  const hours = Math.ceil(files / (regions.length * fph));
-  const perHour = Math.ceil(files / (regions.length * hours));
-  const params = { version: 1, regions, bucket, account: ACCOUNT, start: iso(START), hours, filesPerHour: perHour, records, seed: 1 };
-  const ready = !flags.fresh && sameParams(join(dir, 'params.json'), params);
-  if (ready) {
-    log(`reusing the prepared trail in ${dir}`);
-  } else {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    log(`simulating ${hours} h x ${perHour} files/h x ${regions.length} regions x ${records} records into ${root}`);
-    const t0 = performance.now();
-    await checkedCli(
-      [
-        'simulate',
-        '--local-root',
-        root,
-        '--bucket',
-        bucket,
-        '--account',
-        ACCOUNT,
-        '--regions',
-        regions.join(','),
-        '--start-time',
-        iso(START),
-        '--hours',
-        String(hours),
-        '--files-per-hour',
-        String(perHour),
-        '--records-per-file',
-        String(records),
-        '--seed',
-        '1',
-        '--concurrency',
-        String(Math.max(4, m.cores * 2)),
-      ],
-      'trailproof simulate',
-    );
-    for (const region of regions) {
-      await checkedCli(['keys', 'create', '--keys-dir', keys, '--region', region, '--valid-from', KEYS_VALID_FROM], 'trailproof keys create');
-    }
-    writeFileSync(join(dir, 'params.json'), `${JSON.stringify(params, null, 2)}\n`);
-    log(`prepared in ${seconds(performance.now() - t0)}`);
-  }
-  return { dir, root, keys, params, hours, ready };
+/** The trail of the local measurements (records per file from the calibration when not given). */
+function prepareTrail(name, { records, sizeMiB, files, ...rest }) {
+  return prepareSharedTrail(name, { ...rest, files, records: records ?? recordsFor(sizeMiB, files), fresh: flags.fresh === true });
 }
 
 let bytesPerRecord; // set by ensureCalibrated()
@@ -313,8 +254,20 @@ async function main() {
   }
   const emptyMs = empties.sort((a, b) => a - b)[1];
 
-  // ---- S3 ----
-  const s3 = await s3Section();
+  // ---- S3 (bench/lib/s3-bench.mjs; bench/s3.mjs runs it alone) ----
+  const s3 = await runS3Bench({
+    files: S3_FILES,
+    records: S3_RECORDS,
+    fph: FILES_PER_HOUR,
+    repeat: REPEAT,
+    inFlight: 64,
+    concurrency: CONCURRENCY,
+    latencyMs: 10,
+    latencyFiles: 500,
+    fresh: flags.fresh === true,
+    awsCli: false,
+    sequential: true,
+  });
 
   // ---- report ----
   const ratio = (ms) => ceiling.ms / ms;
@@ -350,9 +303,10 @@ async function main() {
     ['sign peak RSS < 200 MiB', `${num(sign.rssKiB / 1024)} MiB`, rssPass(sign.rssKiB)],
     [
       'validate-logs on S3 >= 5x the sequential loop',
-      s3.speedup !== undefined ? `${s3.speedup.toFixed(1)}x` : 'n/a',
-      s3.speedup !== undefined ? s3.speedup >= TARGETS.s3 : null,
+      s3.sequential ? `${s3.sequential.speedup.toFixed(1)}x` : 'n/a',
+      s3.sequential ? s3.sequential.speedup >= TARGETS.s3 : null,
     ],
+    ...s3Targets(s3),
     ['validate-logs on an empty range < 0.5 s', seconds(emptyMs), emptyMs / 1000 < TARGETS.emptyS],
   ];
   results.targets = targets.map(([name, figure, pass]) => ({ name, figure, result: pass === null ? 'SKIPPED' : pass ? 'PASS' : 'FAIL' }));
@@ -411,47 +365,9 @@ async function main() {
       ]).trimEnd(),
     );
     out.push('');
-    if (s3.skipped) {
-      out.push(`S3: skipped: ${s3.skipped}`);
-      if (s3.sequential)
-        out.push(
-          `    (sequential loop alone: ${seconds(s3.sequential.ms)} for ${num(s3.sequential.objects)} objects, ${num(s3.sequential.objects / (s3.sequential.ms / 1000))} objects/s)`,
-        );
-      if (s3.parallel)
-        out.push(
-          `    (${s3.parallel.inFlight} requests in flight: ${seconds(s3.parallel.ms)}, ${num(s3.parallel.objects / (s3.parallel.ms / 1000))} objects/s)`,
-        );
-    } else {
-      out.push(
-        `S3 (${s3.endpoint}, bucket ${s3.bucket}: ${num(s3.logFiles)} log files of ~${num(s3.avgGzipBytes / 1024, 1)} KiB gzip + ${num(s3.digests)} digests)`,
-      );
-      out.push(
-        table([
-          ['measurement', 'wall', 'objects/s', 'peak RSS'],
-          [
-            'validate-logs (the CLI, S3 store; process start-up and SDK load included)',
-            seconds(s3.cli.ms),
-            num(s3.objects / (s3.cli.ms / 1000)),
-            `${num(s3.cli.rssKiB / 1024)} MiB`,
-          ],
-          [
-            'sequential loop: list, then GetObject + gunzip + SHA-256 one object at a time',
-            seconds(s3.sequential.ms),
-            num(s3.objects / (s3.sequential.ms / 1000)),
-            '-',
-          ],
-          [
-            `  for reference: the same loop with ${s3.parallel.inFlight} requests in flight (no target)`,
-            seconds(s3.parallel.ms),
-            num(s3.objects / (s3.parallel.ms / 1000)),
-            '-',
-          ],
-        ]).trimEnd(),
-      );
-      out.push(`speed-up: ${s3.speedup.toFixed(1)}x`);
-    }
+    out.push(...formatS3Bench(s3));
     out.push('');
-    out.push('targets (issue 5)');
+    out.push('targets (issues 5 and 15)');
     out.push(table([['target', 'figure', 'result'], ...results.targets.map((t) => [t.name, t.figure, t.result])]).trimEnd());
     out.push('');
     out.push(`results: ${resultsFile}`);
@@ -544,201 +460,4 @@ async function ensureCalibrated() {
   rmSync(dir, { recursive: true, force: true });
   bytesPerRecord = bytes / (files.length * records);
   writeFileSync(cached, JSON.stringify({ key, bytesPerRecord }));
-}
-
-// ---------------------------------------------------------------------------------------------
-// S3: validate-logs against a real server, and the AWS CLI's way (one object after another)
-
-async function s3Section() {
-  const endpoint = process.env.TRAILPROOF_S3_ENDPOINT;
-  if (!endpoint) return { skipped: 'TRAILPROOF_S3_ENDPOINT is not set (run under scripts/with-s3.sh, or set it with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)' };
-  if (!process.env.AWS_ACCESS_KEY_ID || !process.env.AWS_SECRET_ACCESS_KEY) return { skipped: 'AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set' };
-  let sdk;
-  try {
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-    sdk = await import('@aws-sdk/client-s3');
-  } catch (err) {
-    return { skipped: `@aws-sdk/client-s3 cannot be loaded: ${err.message}` };
-  }
-  const region = REGIONS[0];
-  const bucket = `tp-bench-${S3_FILES}f-${S3_RECORDS}r`;
-  const trail = await prepareTrail(`s3-trail-${S3_FILES}f-${S3_RECORDS}r`, {
-    regions: [region],
-    files: S3_FILES,
-    fph: FILES_PER_HOUR,
-    records: S3_RECORDS,
-    bucket,
-  });
-  const end = START + trail.hours * 3_600_000;
-  const bucketDir = join(trail.root, bucket);
-  const digestDir = join(bucketDir, 'AWSLogs', ACCOUNT, 'CloudTrail-Digest');
-  if (!trail.ready || walkFiles(digestDir).length === 0) {
-    rmSync(digestDir, { recursive: true, force: true });
-    await checkedCli(
-      ['sign', '--keys-dir', trail.keys, '--trail-arn', ARN, '--s3-bucket', bucket, '--regions', region, '--local-root', trail.root, '--until', iso(end)],
-      'trailproof sign (S3 trail)',
-    );
-  }
-
-  // Checksums only where required, as trailproof's S3 store does (src/aws/s3-store.ts): the same work per object.
-  const client = new sdk.S3Client({
-    endpoint,
-    forcePathStyle: true,
-    region: process.env.AWS_REGION || 'us-east-1',
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  try {
-    // ---- upload (skipped when the bucket already holds this exact trail) ----
-    const objects = walkFiles(bucketDir).filter((f) => !f.endsWith('.metadata.json'));
-    const marker = createHash('sha256');
-    for (const f of objects.sort()) {
-      marker.update(f.slice(bucketDir.length)).update(readFileSync(f));
-      if (existsSync(`${f}.metadata.json`)) marker.update(readFileSync(`${f}.metadata.json`));
-    }
-    const markerValue = marker.digest('hex');
-    const MARKER_KEY = 'trailproof-bench-marker';
-    let uploaded = false;
-    try {
-      const got = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: MARKER_KEY }));
-      uploaded = (await got.Body.transformToString()) === markerValue;
-    } catch {
-      // no bucket or no marker
-    }
-    if (!uploaded) {
-      log(`uploading ${num(objects.length)} objects to ${endpoint}/${bucket}...`);
-      try {
-        await client.send(new sdk.CreateBucketCommand({ Bucket: bucket }));
-      } catch (err) {
-        if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(err.name)) throw err;
-      }
-      const t0 = performance.now();
-      await pool(objects, 16, async (f) => {
-        const key = f.slice(bucketDir.length + 1).replaceAll('\\', '/');
-        let Metadata;
-        if (existsSync(`${f}.metadata.json`)) {
-          const meta = JSON.parse(readFileSync(`${f}.metadata.json`, 'utf8'));
-          Metadata = meta.Metadata ?? meta;
-        }
-        await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(f), ...(Metadata ? { Metadata } : {}) }));
-      });
-      await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: MARKER_KEY, Body: markerValue }));
-      log(`uploaded in ${seconds(performance.now() - t0)}`);
-    }
-
-    // ---- the sequential loop: what the AWS CLI does, one request at a time ----
-    log('sequential GetObject loop...');
-    const sequential = await sequentialLoop(sdk, client, bucket, region);
-    const logFiles = sequential.logFiles;
-    const result = {
-      endpoint,
-      bucket,
-      logFiles,
-      digests: sequential.digests,
-      objects: sequential.objects,
-      avgGzipBytes: sequential.logGzipBytes / logFiles,
-      sequential: { ms: sequential.ms, objects: sequential.objects },
-    };
-
-    // ---- the same work with 32 requests in flight: what this server allows (a reference, no target) ----
-    log('parallel GetObject loop (32 in flight)...');
-    const parallel = await sequentialLoop(sdk, client, bucket, region, 32);
-    result.parallel = { ms: parallel.ms, objects: parallel.objects, inFlight: 32 };
-    if (sequential.mismatches + parallel.mismatches > 0) {
-      return { ...result, skipped: `the loops found ${sequential.mismatches + parallel.mismatches} hash mismatches: the uploaded trail is wrong` };
-    }
-
-    // ---- the CLI on S3 ----
-    log('validate-logs on S3...');
-    const env = { ...process.env, AWS_REGION: process.env.AWS_REGION || 'us-east-1' };
-    const r = await runCli(
-      [
-        'validate-logs',
-        '--endpoint-url',
-        endpoint,
-        '--trail-arn',
-        ARN,
-        '--start-time',
-        iso(START),
-        '--end-time',
-        iso(end),
-        '--s3-bucket',
-        bucket,
-        '--keys-dir',
-        trail.keys,
-        ...(CONCURRENCY ? ['--concurrency', String(CONCURRENCY)] : []),
-      ],
-      { env },
-    );
-    if (r.code !== 0) {
-      const why = r.stderr.trim().split('\n').filter(Boolean).pop() ?? r.stdout.trim().split('\n').pop();
-      return { ...result, skipped: `validate-logs on S3 is not usable yet (exit ${r.code}): ${why}` };
-    }
-    if (!r.stdout.includes(`${logFiles}/${logFiles} log files valid`)) {
-      return {
-        ...result,
-        skipped: `validate-logs on S3 did not report ${logFiles}/${logFiles} log files valid: ${r.stdout.trim().split('\n').slice(-2).join(' / ')}`,
-      };
-    }
-    return { ...result, cli: { ms: r.ms, rssKiB: r.rssKiB, code: r.code }, speedup: sequential.ms / r.ms };
-  } finally {
-    client.destroy();
-  }
-}
-
-/**
- * List the digests, then for each: GetObject, gunzip, parse; for each of its log files: GetObject,
- * gunzip, SHA-256, compare. One request at a time (inFlight 1, the AWS CLI's way), or with
- * `inFlight` requests at once: all digests first, then all their log files.
- */
-async function sequentialLoop(sdk, client, bucket, region, inFlight = 1) {
-  const t0 = performance.now();
-  const prefix = `AWSLogs/${ACCOUNT}/CloudTrail-Digest/${region}/`;
-  const keys = [];
-  let token;
-  do {
-    const page = await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) keys.push(o.Key);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  let objects = 0;
-  let logFiles = 0;
-  let logGzipBytes = 0;
-  let mismatches = 0;
-  const get = async (key) => {
-    const o = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
-    objects += 1;
-    return Buffer.from(await o.Body.transformToByteArray());
-  };
-  const checkLog = async (lf) => {
-    const gz = await get(lf.s3Object);
-    logGzipBytes += gz.length;
-    logFiles += 1;
-    if (createHash('sha256').update(gunzipSync(gz)).digest('hex') !== lf.hashValue) mismatches += 1;
-  };
-  keys.sort().reverse();
-  if (inFlight === 1) {
-    for (const key of keys) {
-      const digest = JSON.parse(gunzipSync(await get(key)).toString('utf8'));
-      for (const lf of digest.logFiles) await checkLog(lf);
-    }
-  } else {
-    const digests = [];
-    await pool(keys, inFlight, async (key) => digests.push(JSON.parse(gunzipSync(await get(key)).toString('utf8'))));
-    await pool(
-      digests.flatMap((d) => d.logFiles),
-      inFlight,
-      checkLog,
-    );
-  }
-  return { ms: performance.now() - t0, objects, digests: keys.length, logFiles, logGzipBytes, mismatches };
-}
-
-async function pool(items, n, fn) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }),
-  );
 }

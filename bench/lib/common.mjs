@@ -75,12 +75,22 @@ function sampleHwm(pid) {
  * The wall time is measured here, around the whole child (start-up included); peak RSS and CPU time
  * (user + system, all threads) come from GNU time (CPU time NaN without it).
  */
-export function runCli(args, { env = process.env, cwd = REPO_DIR } = {}) {
+export function runCli(args, options) {
+  return runNode(CLI, args, options);
+}
+
+/**
+ * runCli for any Node script (the bench's own reference loops): the same figures, measured the same
+ * way (`nodeArgs` go before the script). `onSpawn(t)` is called with the wall-clock time (ms since the epoch, sub-millisecond) just
+ * before the child is started: the bench's "process start".
+ */
+export function runNode(script, args, { env = process.env, cwd = REPO_DIR, onSpawn, nodeArgs = [] } = {}) {
   const useTime = haveGnuTime();
   const cmd = useTime ? '/usr/bin/time' : process.execPath;
-  const argv = useTime ? ['-f', '\n@@peak-rss-kib %M %U %S', process.execPath, CLI, ...args] : [CLI, ...args];
+  const argv = useTime ? ['-f', '\n@@peak-rss-kib %M %U %S', process.execPath, ...nodeArgs, script, ...args] : [...nodeArgs, script, ...args];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
+    onSpawn?.(performance.timeOrigin + t0);
     const child = spawn(cmd, argv, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const stop = useTime ? null : sampleHwm(child.pid);
     const out = [];

@@ -93,3 +93,72 @@ export async function findFastTarget(sdk: S3Sdk, client: S3Client, bucket: strin
     userAgent,
   };
 }
+
+/** Regions of the `aws` partition (the SDK's partitions table: `^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$`), lower case only. */
+const AWS_REGION = /^(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d+$/;
+/** A bucket the SDK addresses virtual-hosted over https: a DNS label, lower case, no dots. */
+const VIRTUAL_HOSTABLE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+/** An endpoint path that needs no encoding. */
+const PLAIN_PATH = /^[A-Za-z0-9\-._~/]*$/;
+const OWN_USER_AGENT = `trailproof md/nodejs#${process.versions.node} ${USER_AGENT_MARK}`;
+
+export interface OwnTargetInput {
+  /** `--endpoint-url` (the S3 client then uses path-style addressing). */
+  readonly endpoint: string | undefined;
+  readonly region: string;
+  readonly bucket: string;
+}
+
+/**
+ * The target of the common cases, found without the SDK (issue 15: loading the S3 client cost more than
+ * Node's start-up): a custom endpoint, path-style; an `aws` partition region and a bucket that is a DNS
+ * label, virtual-hosted. The caller makes sure that nothing configured changes the SDK's decision
+ * (s3-config.ts addressingSettings); anything else is undefined, and findFastTarget asks the SDK.
+ * test/aws/fast-target.test.ts holds this to the SDK's own answer for every input it takes.
+ */
+export function ownTarget({ endpoint, region, bucket }: OwnTargetInput): FastTarget | undefined {
+  // `--` marks S3 Express directory buckets (`--x-s3`) and other special names: the SDK's rules decide those.
+  if (bucket.includes('--')) return undefined;
+  if (endpoint !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      return undefined;
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '')
+      return undefined;
+    // `.` and `..` are path segments a URL resolves away (the SDK's path would not name the bucket).
+    if (
+      !PLAIN_PATH.test(url.pathname) ||
+      !/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/.test(region) ||
+      !/^[A-Za-z0-9.\-_]{1,255}$/.test(bucket) ||
+      /^\.{1,2}$/.test(bucket)
+    ) {
+      return undefined;
+    }
+    const base = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
+    return {
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port !== '' ? Number(url.port) : undefined,
+      host: url.host,
+      origin: `${url.protocol}//${url.host}`,
+      pathPrefix: `${base}${bucket}/`,
+      signingRegion: region,
+      userAgent: OWN_USER_AGENT,
+    };
+  }
+  if (!AWS_REGION.test(region) || !VIRTUAL_HOSTABLE.test(bucket)) return undefined;
+  const host = `${bucket}.s3.${region}.amazonaws.com`;
+  return {
+    protocol: 'https:',
+    hostname: host,
+    port: undefined,
+    host,
+    origin: `https://${host}`,
+    pathPrefix: '/',
+    signingRegion: region,
+    userAgent: OWN_USER_AGENT,
+  };
+}

@@ -2,11 +2,17 @@ import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { noSuchBucket, StoreError } from '../store/errors.js';
 import { checkBucketName } from '../store/names.js';
-import type { ListOptions, Metadata, ObjectStore, StoredObject } from '../store/types.js';
+import { readLogsThrough, readStoredLog } from '../store/read-logs.js';
+import type { ListOptions, LogObjectRead, Metadata, ObjectRef, ObjectStore, StoredObject } from '../store/types.js';
+import { decodeListedKey, type ListPage } from './s3-xml.js';
 import { awsClientConfig, connectionPool, CONNECT_TIMEOUT_MS, SOCKET_TIMEOUT_MS, type AwsClientOptions, type ConnectionPool } from './client-config.js';
 import { awsError, bucketError, errorCode, httpStatus } from './errors.js';
-import { FastGet } from './fast-get.js';
-import { recordRequestUrl, requestUrlOf, tagUrl } from './request-url.js';
+import { emptyBody, guardedBody, readFastLog } from './s3-body.js';
+import { userMetadata } from './fast-get.js';
+import { FastS3 } from './fast-s3.js';
+import { findFastTarget } from './fast-target.js';
+import { recordRequestUrl, requestUrlOf } from './request-url.js';
+import { credentialProvider, type CredentialProvider } from './s3-config.js';
 import { loadS3Sdk, type S3Sdk } from './sdk.js';
 
 /**
@@ -35,18 +41,26 @@ export class S3Store implements ObjectStore {
   private readonly regions = new Map<string, Promise<string>>();
   /** The keep-alive agents of this store: its SDK clients and its fast path share them. */
   private readonly pool: ConnectionPool;
-  /** The GetObject fast path (fast-get.ts), owned by this store; undefined when only the SDK may ask. */
-  private readonly fast: FastGet | undefined;
+  /** The fast path (fast-s3.ts), owned by this store; undefined when only the SDK may ask. */
+  private readonly fast: FastS3 | undefined;
+  /** One credential chain for the fast path and the SDK clients (s3-config.ts). */
+  private readonly credentials: CredentialProvider;
 
   constructor(private readonly options: S3StoreOptions) {
     this.pool = connectionPool(options);
+    this.credentials = credentialProvider(options);
     this.fast =
       options.sdkOnly === true
         ? undefined
-        : new FastGet({
+        : new FastS3({
             pool: this.pool,
             connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
             socketTimeoutMs: options.socketTimeoutMs ?? SOCKET_TIMEOUT_MS,
+            endpoint: options.endpoint,
+            profile: options.profile,
+            credentials: this.credentials,
+            clockOffset: () => this.clients.values().next().value?.config.systemClockOffset ?? 0,
+            sdkTarget: async (bucket, region) => findFastTarget(await this.load(), await this.client(region), bucket),
           });
   }
 
@@ -61,7 +75,7 @@ export class S3Store implements ObjectStore {
     let client = this.clients.get(region);
     if (!client) {
       client = new sdk.S3Client({
-        ...awsClientConfig(this.options, region, this.pool),
+        ...awsClientConfig({ ...this.options, credentials: this.credentials }, region, this.pool),
         forcePathStyle: this.options.endpoint !== undefined,
         // Real S3 answers a request sent to the wrong region with a redirect; follow it, as botocore does.
         followRegionRedirects: this.options.endpoint === undefined,
@@ -88,14 +102,18 @@ export class S3Store implements ObjectStore {
 
   private async locate(bucket: string): Promise<string> {
     checkBucketName(bucket);
+    const location = (await this.fast?.location(bucket, this.options.region)) ?? (await this.sdkLocation(bucket));
+    if (location === '') return 'us-east-1';
+    if (location === 'EU') return 'eu-west-1';
+    return location;
+  }
+
+  private async sdkLocation(bucket: string): Promise<string> {
     const sdk = await this.load();
     const client = await this.client(this.options.region);
     try {
       const out = await client.send(new sdk.GetBucketLocationCommand({ Bucket: bucket }));
-      const location: string = out.LocationConstraint ?? '';
-      if (location === '') return 'us-east-1';
-      if (location === 'EU') return 'eu-west-1';
-      return location;
+      return out.LocationConstraint ?? '';
     } catch (err) {
       // RGW answers NoSuchBucket with an empty message: decide on the code, print AWS's wording.
       if (errorCode(err) === 'NoSuchBucket') throw noSuchBucket();
@@ -108,32 +126,30 @@ export class S3Store implements ObjectStore {
   }
 
   async *list(bucket: string, options: ListOptions): AsyncGenerator<string> {
-    const sdk = await this.load();
-    const client = await this.clientFor(bucket);
+    // The bucket's first listing goes out with its GetBucketLocation, signed for the CLI's region (one
+    // round trip less, issue 15); its answer is taken only if the bucket is in that region.
+    checkBucketName(bucket);
+    const guess = this.regions.has(bucket)
+      ? undefined
+      : this.fast?.listPage(bucket, this.options.region, options.prefix, options.startAfter).catch(() => undefined);
+    const region = await this.bucketRegion(bucket);
+    let first = region === this.options.region ? await guess : undefined;
+    // The guess was this very request and the fast path did not take its answer: straight to the SDK.
+    let fastTried = guess !== undefined && region === this.options.region && first === undefined;
     let marker = options.startAfter;
     for (;;) {
-      let out;
-      try {
-        out = await client.send(
-          new sdk.ListObjectsCommand({
-            Bucket: bucket,
-            ...(options.prefix !== '' ? { Prefix: options.prefix } : {}),
-            ...(marker !== undefined ? { Marker: marker } : {}),
-            // As botocore: keys that XML 1.0 cannot carry still list; decoded below.
-            EncodingType: 'url',
-          }),
-        );
-      } catch (err) {
-        throw bucketError(err, 'ListObjects');
-      }
-      const encoded = out.EncodingType === 'url';
+      const page =
+        first ??
+        (fastTried ? undefined : await this.fast?.listPage(bucket, region, options.prefix, marker)) ??
+        (await this.sdkListPage(bucket, region, options.prefix, marker));
+      first = undefined;
+      fastTried = false;
       let last: string | undefined;
-      for (const entry of out.Contents ?? []) {
-        if (entry.Key === undefined) continue;
-        last = encoded ? decodeListedKey(entry.Key) : entry.Key;
+      for (const key of page.keys) {
+        last = page.encoded ? decodeListedKey(key) : key;
         yield last;
       }
-      if (out.IsTruncated !== true) return;
+      if (!page.truncated) return;
       // Without a Delimiter the next marker is the last key. RGW also sends NextMarker (AWS does
       // not), and does not URL-encode it: the last key is right on both.
       if (last === undefined || (marker !== undefined && Buffer.compare(Buffer.from(last), Buffer.from(marker)) <= 0)) {
@@ -141,6 +157,27 @@ export class S3Store implements ObjectStore {
       }
       marker = last;
     }
+  }
+
+  private async sdkListPage(bucket: string, region: string, prefix: string, marker: string | undefined): Promise<ListPage> {
+    const sdk = await this.load();
+    const client = await this.client(region);
+    let out;
+    try {
+      out = await client.send(
+        new sdk.ListObjectsCommand({
+          Bucket: bucket,
+          ...(prefix !== '' ? { Prefix: prefix } : {}),
+          ...(marker !== undefined ? { Marker: marker } : {}),
+          // As botocore: keys that XML 1.0 cannot carry still list; decoded by the caller.
+          EncodingType: 'url',
+        }),
+      );
+    } catch (err) {
+      throw bucketError(err, 'ListObjects');
+    }
+    const keys = (out.Contents ?? []).flatMap((entry) => (entry.Key !== undefined ? [entry.Key] : []));
+    return { keys, truncated: out.IsTruncated === true, encoded: out.EncodingType === 'url' };
   }
 
   /**
@@ -167,11 +204,26 @@ export class S3Store implements ObjectStore {
   }
 
   async get(bucket: string, key: string): Promise<StoredObject | undefined> {
-    const sdk = await this.load();
-    const client = await this.clientFor(bucket);
+    const region = await this.bucketRegion(bucket);
     if (!validKey(key)) return undefined;
-    const fast = this.fast ? await this.fastGet(this.fast, sdk, client, bucket, key) : undefined;
-    if (fast) return fast;
+    const fast = await this.fast?.getObject(bucket, region, key);
+    if (fast) {
+      const { res, size, url } = fast;
+      return {
+        metadata: userMetadata(res),
+        body: guardedBody(res, url),
+        ...(size !== undefined ? { size } : {}),
+        close: async () => {
+          res.destroy();
+        },
+      };
+    }
+    return this.sdkGet(bucket, region, key);
+  }
+
+  private async sdkGet(bucket: string, region: string, key: string): Promise<StoredObject | undefined> {
+    const sdk = await this.load();
+    const client = await this.client(region);
     let out;
     try {
       out = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -195,18 +247,17 @@ export class S3Store implements ObjectStore {
     };
   }
 
-  /** The object through the fast path, or undefined for any outcome but a 200 (then the SDK asks again). */
-  private async fastGet(fast: FastGet, sdk: S3Sdk, client: S3Client, bucket: string, key: string): Promise<StoredObject | undefined> {
-    const got = await fast.get(sdk, client, bucket, key);
-    if (!got) return undefined;
-    return {
-      metadata: got.metadata,
-      body: guardedBody(got.body, got.url),
-      ...(got.size !== undefined ? { size: got.size } : {}),
-      close: async () => {
-        got.body.destroy();
-      },
-    };
+  /**
+   * Log objects: each GET on the fast path read straight into its buffer (s3-body.ts readFastLog);
+   * what the fast path does not take is read through the SDK, as `get` would.
+   */
+  readLogs(objects: readonly ObjectRef[], o: { readonly eventTimes: boolean }): Promise<LogObjectRead[]> {
+    return readLogsThrough(this, objects, o.eventTimes, async ({ bucket, key }) => {
+      const region = await this.bucketRegion(bucket);
+      if (!validKey(key)) return { kind: 'missing' };
+      const fast = await this.fast?.getObject(bucket, region, key);
+      return fast ? readFastLog(fast, o.eventTimes) : readStoredLog(await this.sdkGet(bucket, region, key), o.eventTimes);
+    });
   }
 
   async put(bucket: string, key: string, body: Uint8Array, metadata: Metadata = {}): Promise<void> {
@@ -241,25 +292,4 @@ export class S3Store implements ObjectStore {
 
 function validKey(key: string): boolean {
   return key.length > 0 && Buffer.byteLength(key) <= MAX_KEY_BYTES;
-}
-
-/** `encoding-type=url` keys: AWS writes a space as `+` (botocore decodes with unquote_plus). */
-export function decodeListedKey(key: string): string {
-  try {
-    return decodeURIComponent(key.replace(/\+/g, ' '));
-  } catch {
-    return key;
-  }
-}
-
-async function* emptyBody(): AsyncGenerator<Uint8Array> {}
-
-/** The body as it arrives; a connection lost or stalled midway is a StoreError, like any other S3 failure. */
-async function* guardedBody(body: AsyncIterable<Uint8Array>, url: string | undefined): AsyncGenerator<Uint8Array> {
-  try {
-    yield* body;
-  } catch (err) {
-    tagUrl(err, url);
-    throw awsError(err, 'GetObject');
-  }
 }

@@ -149,3 +149,55 @@ export function authorization(req: SignableRequest, credentials: SigningCredenti
   const signature = createHmac('sha256', key).update(stringToSign(text, scope), 'utf8').digest('hex');
   return `${ALGORITHM} Credential=${credentials.accessKeyId}/${credentialScope(scope)}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
 }
+
+/** A header value as the canonical request has it (trimmed, runs of white space folded). */
+const fold = (value: string): string => value.trim().replace(/\s+/g, ' ');
+
+/**
+ * The fast path's signer (issue 15): every fast-path request is a GET with UNSIGNED-PAYLOAD and the
+ * same headers (host, x-amz-content-sha256, x-amz-date, and the session token when there is one), so
+ * the canonical request is written out directly instead of sorted and folded per request, and the
+ * date string is made once per second. `authorization` above is the general form:
+ * test/aws/sigv4.test.ts holds the two to the same signature.
+ */
+export class GetSigner {
+  private second = -1;
+  private date = '';
+  private token: string | undefined;
+  private foldedToken = '';
+
+  constructor(private readonly keys: SigningKeyCache) {}
+
+  /** The request's headers, Authorization included (host is the caller's to send: node:http writes it). */
+  headers(host: string, path: string, query: string, credentials: SigningCredentials, nowMs: number, region: string): Record<string, string> {
+    const second = Math.floor(nowMs / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.date = amzDate(second * 1000);
+    }
+    const date = this.date;
+    const day = date.slice(0, 8);
+    const token = credentials.sessionToken || undefined;
+    if (token !== this.token) {
+      this.token = token;
+      this.foldedToken = token !== undefined ? fold(token) : '';
+    }
+    const signedHeaders = token !== undefined ? 'host;x-amz-content-sha256;x-amz-date;x-amz-security-token' : 'host;x-amz-content-sha256;x-amz-date';
+    const canonical =
+      `GET\n${path}\n${query}\nhost:${fold(host)}\nx-amz-content-sha256:${UNSIGNED_PAYLOAD}\nx-amz-date:${date}\n` +
+      (token !== undefined ? `x-amz-security-token:${this.foldedToken}\n` : '') +
+      `\n${signedHeaders}\n${UNSIGNED_PAYLOAD}`;
+    const scope = `${day}/${region}/s3/aws4_request`;
+    const key = this.keys.get(credentials.secretAccessKey, day, region, 's3');
+    const signature = createHmac('sha256', key)
+      .update(`${ALGORITHM}\n${date}\n${scope}\n${sha256Hex(canonical)}`, 'utf8')
+      .digest('hex');
+    const headers: Record<string, string> = {
+      'x-amz-content-sha256': UNSIGNED_PAYLOAD,
+      'x-amz-date': date,
+      authorization: `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+    };
+    if (token !== undefined) headers['x-amz-security-token'] = token;
+    return headers;
+  }
+}

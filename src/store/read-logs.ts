@@ -1,15 +1,21 @@
 import { readLogBytes, readLogStream } from '../crypto/log-read.js';
-import type { LogObjectRead, ObjectRef, ObjectStore } from './types.js';
+import type { LogObjectRead, ObjectRef, ObjectStore, StoredObject } from './types.js';
 
 /** Objects up to this size are read whole and inflated in one native call; larger ones stream. */
-const WHOLE_OBJECT_LIMIT = 4 << 20;
+export const WHOLE_OBJECT_LIMIT = 4 << 20;
 
 /**
  * Log objects read through `store.get`, all at once (the caller bounds how many it asks for): the
- * default readLogs of any store (S3: each GET on the fast path). An error stops the batch there.
+ * default readLogs of any store (the S3 store has its own: s3-body.ts). An error stops the batch there.
  */
-export async function readLogsThrough(store: ObjectStore, objects: readonly ObjectRef[], eventTimes: boolean): Promise<LogObjectRead[]> {
-  const settled = await Promise.allSettled(objects.map((o) => readOne(store, o, eventTimes)));
+export async function readLogsThrough(
+  store: ObjectStore,
+  objects: readonly ObjectRef[],
+  eventTimes: boolean,
+  /** How one object is read (a store's own faster way); by default through `get`. */
+  readOne: (ref: ObjectRef) => Promise<LogObjectRead> = async (ref) => readStoredLog(await store.get(ref.bucket, ref.key), eventTimes),
+): Promise<LogObjectRead[]> {
+  const settled = await Promise.allSettled(objects.map((o) => readOne(o)));
   const out: LogObjectRead[] = [];
   for (const s of settled) {
     if (s.status === 'rejected') {
@@ -21,8 +27,8 @@ export async function readLogsThrough(store: ObjectStore, objects: readonly Obje
   return out;
 }
 
-async function readOne(store: ObjectStore, { bucket, key }: ObjectRef, eventTimes: boolean): Promise<LogObjectRead> {
-  const object = await store.get(bucket, key);
+/** One log object as `get` gave it (undefined: there is none). */
+export async function readStoredLog(object: StoredObject | undefined, eventTimes: boolean): Promise<LogObjectRead> {
   if (!object) return { kind: 'missing' };
   try {
     if (object.size !== undefined && object.size <= WHOLE_OBJECT_LIMIT) {

@@ -1,6 +1,7 @@
 import * as sdk from '@aws-sdk/client-s3';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findFastTarget } from '../../src/aws/fast-target.js';
+import { findFastTarget, ownTarget } from '../../src/aws/fast-target.js';
 
 /**
  * How the GetObject fast path addresses a bucket: taken from the SDK's own request for it (nothing is
@@ -96,5 +97,67 @@ describe('findFastTarget', () => {
       },
     });
     expect(await findFastTarget(sdk, c, 'bucket')).toBeUndefined();
+  });
+});
+
+describe('ownTarget (the common cases without the SDK, issue 15)', () => {
+  // Bucket names as they reach the store (botocore's character set), biased to the shapes that matter.
+  const bucket = fc.oneof(
+    fc.stringMatching(/^[a-z0-9][a-z0-9-]{1,20}[a-z0-9]$/),
+    fc.stringMatching(/^[a-zA-Z0-9.\-_]{1,30}$/),
+    fc.constantFrom('ab', 'a', '.', '..', '...', 'my.bucket', 'My_Bucket', '192.168.1.1', 'bucket--use1-az4--x-s3', 'a-b--c', 'x'.repeat(63), 'x'.repeat(64)),
+  );
+  const region = fc.constantFrom(
+    'us-east-1',
+    'us-west-2',
+    'eu-west-1',
+    'eu-central-1',
+    'ap-southeast-2',
+    'il-central-1',
+    'cn-north-1',
+    'us-gov-west-1',
+    'us-iso-east-1',
+  );
+  const endpoint = fc.constantFrom(
+    undefined,
+    'http://127.0.0.1:7480',
+    'http://127.0.0.1:7480/',
+    'https://s3.example.test/base/',
+    'https://s3.example.test/base',
+    'https://[::1]:443',
+    'http://[::1]:8080/x/y',
+    'https://example.test:8443',
+  );
+
+  it("gives the SDK's own target whenever it gives one, for any bucket, region and endpoint", async () => {
+    await fc.assert(
+      fc.asyncProperty(bucket, region, endpoint, async (b, r, e) => {
+        const own = ownTarget({ endpoint: e, region: r, bucket: b });
+        if (own === undefined) return;
+        const theirs = await findFastTarget(sdk, client(r, e), b);
+        const { userAgent: _ours, ...ownRest } = own;
+        expect(theirs).toBeDefined();
+        const { userAgent: _theirs, ...theirRest } = theirs!;
+        expect(ownRest).toEqual(theirRest);
+        expect(own.userAgent).toMatch(/ md\/trailproof#fast-get$/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('decides the common cases itself and leaves the rest to the SDK', () => {
+    expect(ownTarget({ endpoint: 'http://127.0.0.1:7480', region: 'us-east-1', bucket: 'My.Bucket_1' })?.pathPrefix).toBe('/My.Bucket_1/');
+    expect(ownTarget({ endpoint: undefined, region: 'eu-west-1', bucket: 'my-bucket' })?.host).toBe('my-bucket.s3.eu-west-1.amazonaws.com');
+    for (const [e, r, b] of [
+      [undefined, 'eu-west-1', 'my.bucket'],
+      [undefined, 'cn-north-1', 'my-bucket'],
+      [undefined, 'us-gov-west-1', 'my-bucket'],
+      [undefined, 'us-east-1', 'bucket--use1-az4--x-s3'],
+      ['http://127.0.0.1:7480?x=1', 'us-east-1', 'bucket'],
+      ['ftp://127.0.0.1', 'us-east-1', 'bucket'],
+      ['http://127.0.0.1:7480/a%20b/', 'us-east-1', 'bucket'],
+    ] as const) {
+      expect(ownTarget({ endpoint: e, region: r, bucket: b })).toBeUndefined();
+    }
   });
 });

@@ -7,6 +7,7 @@ import {
   canonicalQuery,
   canonicalRequest,
   deriveSigningKey,
+  GetSigner,
   sha256Hex,
   SigningKeyCache,
   stringToSign,
@@ -254,6 +255,43 @@ describe('SigV4: URI encoding of S3 keys (property tests)', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('GetSigner (the fast path signer, issue 15)', () => {
+  it('signs as the general form does, for any host, path, query, credentials, time and region', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('127.0.0.1:7480', 'my-bucket.s3.eu-west-1.amazonaws.com', '[::1]'),
+        fc.string({ maxLength: 30 }).map((k) => `/b/${uriEncode(k, true)}`),
+        fc.constantFrom('', 'location=', 'x-id=GetObject', 'encoding-type=url&marker=a%2Fb&prefix=AWSLogs%2F'),
+        fc.string({ minLength: 1, maxLength: 20 }),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.option(fc.string({ minLength: 1, maxLength: 60 }), { nil: undefined }),
+        fc.integer({ min: 0, max: 4_102_444_800_000 }),
+        fc.constantFrom('us-east-1', 'eu-west-3'),
+        (host, path, query, accessKeyId, secretAccessKey, sessionToken, now, region) => {
+          const credentials = { accessKeyId, secretAccessKey, ...(sessionToken !== undefined ? { sessionToken } : {}) };
+          const signer = new GetSigner(new SigningKeyCache());
+          const got = signer.headers(host, path, query, credentials, now, region);
+          const token = sessionToken || undefined;
+          const headers: Record<string, string> = { host, 'x-amz-content-sha256': UNSIGNED_PAYLOAD, 'x-amz-date': amzDate(Math.floor(now / 1000) * 1000) };
+          if (token !== undefined) headers['x-amz-security-token'] = token;
+          const q = query === '' ? [] : query.split('&').map((p) => p.split('=').map(decodeURIComponent) as [string, string]);
+          const expected = authorization({ method: 'GET', path, query: q, headers, payloadHash: UNSIGNED_PAYLOAD }, credentials, {
+            amzDate: headers['x-amz-date']!,
+            region,
+            service: 's3',
+          });
+          expect(got.authorization).toBe(expected);
+          expect(got['x-amz-date']).toBe(headers['x-amz-date']);
+          expect(got['x-amz-security-token']).toBe(token);
+          // The same signer, asked again in the same second, signs the same (its cached date and token).
+          expect(signer.headers(host, path, query, credentials, now, region)).toEqual(got);
+        },
+      ),
+      { numRuns: 400 },
     );
   });
 });
