@@ -52,6 +52,12 @@ export function keyCreatedNotice(keysDir: string, key: KeyRecord, predecessor: K
   );
 }
 
+/** The notice for a digest signed with another key than the one before it in its chain. */
+export function keyRotatedNotice(key: KeyRecord, previous: string, start: number): string {
+  const where = key.backend.type === 'pkcs11' ? ' (PKCS#11)' : key.backend.type === 'kms' ? ' (AWS KMS)' : '';
+  return `rotated ${key.region} from key ${previous} to ${key.fingerprint}${where}: digests from ${formatDisplay(start)} on are signed with it`;
+}
+
 /**
  * The lock of one chain (bucket, prefix, account, source region) of an archive, in the key store's
  * lock folder: never inside the archive, where it could be listed or synced as an object. Local

@@ -14,11 +14,12 @@ import { configureZlib, defaultConcurrency, startLogWorkers } from './tuning.js'
 import { parseArgs, positiveInt, str, usageError } from './args.js';
 import { acquireLock, describeHolder, releaseAllLocks } from '../util/lock.js';
 import { OrderedPrinter } from './ordered-printer.js';
-import { chainLock, hourOf, Interrupts, keyCreatedNotice, Progress, signCommandLine } from './sign-safety.js';
+import { chainLock, hourOf, Interrupts, keyCreatedNotice, keyRotatedNotice, Progress, signCommandLine } from './sign-safety.js';
 import { emptyHoursRefusal, otherRegionsWarnings, strandedWarnings } from './sign-messages.js';
 import { counted } from './plural.js';
 
 import { SIGN_OPTIONS } from './sign-options.js';
+import { keyBackends } from './key-backends.js';
 
 export { SIGN_COMMAND, SIGN_OPTIONS, SIGN_USAGE } from './sign-options.js';
 
@@ -94,7 +95,12 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
   const interrupts = deps.interrupts ?? new Interrupts().install();
   let pool: LogWorkerPool | undefined;
   let guarded: GuardedStore | undefined;
-  const keys = new KeyStore(keysDir, { lockWaitMs: waitMs, signal: interrupts.controller.signal, notify: (line) => err(`${line}\n`) });
+  const keys = new KeyStore(keysDir, {
+    lockWaitMs: waitMs,
+    signal: interrupts.controller.signal,
+    notify: (line) => err(`${line}\n`),
+    backends: keyBackends(str(args, 'profile')),
+  });
   const printer = new OrderedPrinter(out, err);
   const root = str(args, 'local-root');
 
@@ -159,6 +165,7 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
         now: () => now,
         warn,
         onKeyCreated: (k: Parameters<typeof keyCreatedNotice>[1], p: Parameters<typeof keyCreatedNotice>[2]) => warn(keyCreatedNotice(keysDir, k, p)),
+        onKeyRotated: (k: Parameters<typeof keyRotatedNotice>[0], p: string, start: number) => warn(keyRotatedNotice(k, p, start)),
         // Years of empty hours are a mistake more often than a wish (sign without --until on an old archive).
         emptyHours:
           str(args, 'until') === undefined && args.yes !== true
@@ -217,6 +224,7 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
       await Promise.all(runners);
     }
     await pool?.close();
+    await keys.close();
     progress.clear();
     return results.some((r) => r.skipped > 0) ? 1 : 0;
   };

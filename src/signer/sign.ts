@@ -1,7 +1,7 @@
 import { TrailproofError } from '../errors.js';
 import { logListPrefix, type DigestScope } from '../format/names.js';
 import { formatDisplay, formatYmdPath, MICROS_PER_HOUR } from '../format/time.js';
-import type { KeyCreated, KeyStore } from '../keys/keystore.js';
+import type { KeyCreated, KeyRecord, KeyStore } from '../keys/keystore.js';
 import type { ObjectStore } from '../store/types.js';
 import { Slots } from '../util/limit.js';
 import { readChainState, type ChainHead } from './chain.js';
@@ -40,6 +40,8 @@ export interface SignOptions {
   /** How log files are read (default: streamed through the store on this thread). */
   /** Told when a digest's signing made the region's next key (a rotation). */
   readonly onKeyCreated?: KeyCreated | undefined;
+  /** Told when a digest is signed with another key than the chain's previous digest (a rotation, at `start`). */
+  readonly onKeyRotated?: ((key: KeyRecord, previousFingerprint: string, start: number) => void) | undefined;
   /** Refuse a run that would sign more empty hours than this (nothing is written then). */
   readonly emptyHours?: EmptyHoursLimit | undefined;
 }
@@ -116,10 +118,15 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   let windows: PendingLog[][] = [];
   let chainTail: Promise<void> = Promise.resolve();
 
+  let lastKey = previous ? head?.fingerprint : undefined;
+  const onKeyUsed = (key: KeyRecord, start: number): void => {
+    if (lastKey !== undefined && key.fingerprint !== lastKey) o.onKeyRotated?.(key, lastKey, start);
+    lastKey = key.fingerprint;
+  };
   const signWindow = async (start: number, logs: PendingLog[]): Promise<void> => {
     const logFiles = await collectLogFiles(bucket, logs, result, o.warn);
     previous = await writeDigest(
-      { store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: start + MICROS_PER_HOUR, onKeyCreated: o.onKeyCreated },
+      { store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: start + MICROS_PER_HOUR, onKeyCreated: o.onKeyCreated, onKeyUsed },
       result,
     );
   };
