@@ -1,6 +1,5 @@
 import { TrailproofError } from '../errors.js';
 import type { KeyBackends } from '../keys/backend.js';
-import { checkEndpoint } from './aws.js';
 
 /**
  * How the CLI reaches registered keys: PKCS#11 through pkcs11js (loaded only when a PKCS#11 key
@@ -14,7 +13,7 @@ export function keyBackends(profile: string | undefined, environment: NodeJS.Pro
     pkcs11: async (uri, pin) => (await import('../keys/pkcs11.js')).openPkcs11Signer(uri, pin),
     kms: async (keyId) => {
       process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-      const { openKmsSigner, kmsKeyRegion } = await import('../aws/kms-signer.js');
+      const [{ openKmsSigner, kmsKeyRegion }, { checkEndpoint }] = await Promise.all([import('../aws/kms-signer.js'), import('./aws.js')]);
       const region = kmsKeyRegion(keyId) ?? env('AWS_REGION') ?? env('AWS_DEFAULT_REGION');
       if (region === undefined)
         throw new TrailproofError('argument', `KMS key ${keyId}: give its ARN (arn:aws:kms:<region>:<account>:key/<id>) or set AWS_REGION`);
