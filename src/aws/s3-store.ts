@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { noSuchBucket, StoreError } from '../store/errors.js';
 import { checkBucketName } from '../store/names.js';
-import type { ListOptions, Metadata, ObjectStore, StoredObject } from '../store/types.js';
+import type { ListOptions, Metadata, ObjectStore, PutOptions, StoredObject } from '../store/types.js';
 import { awsClientConfig, connectionPool, CONNECT_TIMEOUT_MS, SOCKET_TIMEOUT_MS, type AwsClientOptions, type ConnectionPool } from './client-config.js';
 import { awsError, bucketError, errorCode, httpStatus } from './errors.js';
 import { FastGet } from './fast-get.js';
@@ -209,13 +209,28 @@ export class S3Store implements ObjectStore {
     };
   }
 
-  async put(bucket: string, key: string, body: Uint8Array, metadata: Metadata = {}): Promise<void> {
+  async put(bucket: string, key: string, body: Uint8Array, metadata: Metadata = {}, options: PutOptions = {}): Promise<void> {
     const sdk = await this.load();
     if (!validKey(key)) throw new StoreError('Other', `Refusing to write an object with an unsafe name: s3://${bucket}/${key}`);
     const client = await this.clientFor(bucket);
     try {
-      await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength, Metadata: { ...metadata } }));
+      await client.send(
+        new sdk.PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.byteLength,
+          Metadata: { ...metadata },
+          // S3 conditional writes: the object and its metadata are written only if the key is free.
+          ...(options.createOnly === true ? { IfNoneMatch: '*' } : {}),
+        }),
+      );
     } catch (err) {
+      const status = httpStatus(err);
+      // 412: the key is taken; 409 ConditionalRequestConflict: another conditional write of it is under way.
+      if (options.createOnly === true && (status === 412 || (status === 409 && errorCode(err) === 'ConditionalRequestConflict'))) {
+        throw new StoreError('Exists', `s3://${bucket}/${key} already exists (written by another signer)`, { cause: err });
+      }
       throw bucketError(err, 'PutObject');
     }
   }

@@ -190,6 +190,12 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
           ['new-chain', 'start-time', 'backfill', 'account-id', 'regions'],
           ['--account-id', account, '--regions', region, '--backfill', '--start-time', formatDisplay(hourOf(oldest))],
         );
+      if (r.takenAt !== undefined) {
+        warn(
+          `notice: another signer wrote s3://${bucket}/${r.takenAt} first: this run left the chain of ${account} ${region} to it from there ` +
+            '(nothing was overwritten; re-running sign continues after its digests)',
+        );
+      }
       for (const line of strandedWarnings(r, account, region, lookbackHours, startAt, backfill)) warn(line);
       return r;
     };

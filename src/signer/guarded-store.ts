@@ -1,5 +1,5 @@
 import { TrailproofError } from '../errors.js';
-import type { ListOptions, Metadata, ObjectStore, StoredObject } from '../store/types.js';
+import type { ListOptions, Metadata, ObjectStore, PutOptions, StoredObject } from '../store/types.js';
 
 /**
  * The signer's view of its store: every write goes through here, so that an interrupt can stop new
@@ -38,13 +38,13 @@ export class GuardedStore implements ObjectStore {
     return this.inner.delete(bucket, key);
   }
 
-  async put(bucket: string, key: string, body: Uint8Array, metadata?: Metadata): Promise<void> {
+  async put(bucket: string, key: string, body: Uint8Array, metadata?: Metadata, options?: PutOptions): Promise<void> {
     if (this.stopped) throw new TrailproofError('signer', 'interrupted');
     const cut = key.lastIndexOf('/');
     let folders = this.folders.get(bucket);
     if (!folders) this.folders.set(bucket, (folders = new Set()));
     folders.add(cut < 0 ? '' : key.slice(0, cut));
-    const write = this.inner.put(bucket, key, body, metadata);
+    const write = this.inner.put(bucket, key, body, metadata, options);
     this.inFlight.add(write);
     try {
       await write;

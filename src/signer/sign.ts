@@ -9,7 +9,7 @@ import { deliveryTime } from './delivery.js';
 import type { PreviousDigest } from './digest-model.js';
 import { checkEmptyHours, type EmptyHoursLimit } from './empty-hours.js';
 import { FactsBatcher, storeFactsReader } from './log-hash.js';
-import { collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
+import { ChainTaken, collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
 
 /**
  * The signer: for one account and source region, one digest per hour over contiguous windows,
@@ -65,6 +65,8 @@ export interface SignResult {
   readonly beyondLookback?: StrandedLogs | undefined;
   /** Logs before a new chain's start that no digest references. */
   readonly beforeNewChain?: StrandedLogs | undefined;
+  /** Another signer wrote this digest of the chain first: the run left the chain to it from there. */
+  readonly takenAt?: string | undefined;
 }
 
 /** Counts stranded logs. */
@@ -178,6 +180,19 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
     flush(windows.length);
   }
   await batcher.flush();
-  await chainTail;
-  return { region: scope.sourceRegion, account: scope.account, ...result, beyondLookback: beyondLookback.result(), beforeNewChain: beforeNewChain.result() };
+  let takenAt: string | undefined;
+  try {
+    await chainTail;
+  } catch (err) {
+    if (!(err instanceof ChainTaken)) throw err;
+    takenAt = err.key;
+  }
+  return {
+    region: scope.sourceRegion,
+    account: scope.account,
+    ...result,
+    beyondLookback: beyondLookback.result(),
+    beforeNewChain: beforeNewChain.result(),
+    takenAt,
+  };
 }

@@ -1,6 +1,7 @@
 import { TrailproofError } from '../errors.js';
 
-export type StoreErrorKind = 'NoSuchBucket' | 'AccessDenied' | 'Unreachable' | 'Other';
+/** `Exists`: a write-once put found the key taken (S3 412 PreconditionFailed / 409, or the local file there). */
+export type StoreErrorKind = 'NoSuchBucket' | 'AccessDenied' | 'Unreachable' | 'Exists' | 'Other';
 
 /**
  * A storage failure that stops a run (behaviour §1: exit 255 with the AWS CLI's own wording).

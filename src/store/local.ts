@@ -11,7 +11,8 @@ import { readSidecar } from './sidecar.js';
 import { objectTooLarge, readWhole } from './read-whole.js';
 import { readLogsThrough } from './read-logs.js';
 import type { LogWorkerPool } from './workers/pool.js';
-import type { ListOptions, LogObjectRead, Metadata, ObjectRef, ObjectStore, StoredObject } from './types.js';
+import type { ListOptions, LogObjectRead, Metadata, ObjectRef, ObjectStore, PutOptions, StoredObject } from './types.js';
+import { writeOnce } from './write-once.js';
 
 export { parseSidecar } from './sidecar.js';
 
@@ -196,12 +197,16 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async put(bucket: string, key: string, body: Uint8Array, metadata: Metadata = {}): Promise<void> {
+  async put(bucket: string, key: string, body: Uint8Array, metadata: Metadata = {}, options: PutOptions = {}): Promise<void> {
     const segments = keySegments(key);
     if (!segments || !safeBucketName(bucket)) {
       throw new StoreError('Other', `Refusing to write an object with an unsafe name: s3://${bucket}/${key}`);
     }
     const path = await this.writableFolder(bucket, key, segments);
+    if (options.createOnly === true) {
+      const sidecar = Object.keys(metadata).length > 0 ? Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`) : undefined;
+      return writeOnce(path, `s3://${bucket}/${key}`, body, sidecar);
+    }
     // Metadata first, then the object: a crash in between leaves no object, and a sidecar that
     // the next write replaces. Each file appears whole through a rename.
     if (Object.keys(metadata).length > 0) {

@@ -160,7 +160,7 @@ describe('pkcs1FromSpki (KMS GetPublicKey)', () => {
     // Every byte of the header (up to the key's own SEQUENCE) changed in turn.
     for (let i = 0; i < 24; i++) {
       const bad = Uint8Array.from(spki);
-      bad[i] ^= 0x01;
+      bad[i] = bad[i]! ^ 0x01;
       expect(() => pkcs1FromSpki(bad), `byte ${i}`).toThrow(DerError);
     }
   });

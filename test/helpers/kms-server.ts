@@ -32,7 +32,6 @@ const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420',
 export async function startLocalKms(): Promise<LocalKms> {
   const keys = new Map<string, KmsKey>();
   const calls: string[] = [];
-  let server: Server;
   const kms: LocalKms = {
     endpoint: '',
     keys,
@@ -47,7 +46,7 @@ export async function startLocalKms(): Promise<LocalKms> {
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
-  server = createServer((req, res) => {
+  const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -88,7 +87,7 @@ export async function startLocalKms(): Promise<LocalKms> {
         const digest = Buffer.from(String(body.Message), 'base64');
         if (digest.length !== 32) return fail('ValidationException', 'Digest is invalid length for algorithm RSASSA_PKCS1_V1_5_SHA_256.');
         const signature = privateEncrypt({ key: key.privateKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([SHA256_DIGEST_INFO, digest]));
-        if (kms.mode === 'bad-signature') signature[10] ^= 1;
+        if (kms.mode === 'bad-signature') signature[10] = signature[10]! ^ 1;
         return answer(200, { KeyId: key.arn, Signature: signature.toString('base64'), SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' });
       }
       return fail('UnknownOperationException', target);

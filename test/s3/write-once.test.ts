@@ -1,0 +1,118 @@
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3Store } from '../../src/aws/s3-store.js';
+import { copyKeyStore, TEST_KEYS } from '../../src/cli/demo.js';
+import { parseDate } from '../../src/format/time.js';
+import { KeyStore } from '../../src/keys/keystore.js';
+import { formatPublicKeysJson } from '../../src/keys/public-keys.js';
+import { StoreError } from '../../src/store/errors.js';
+import { tempDir } from '../helpers/cli.js';
+import { adminClient, createBucket, NO_S3, removeBucket, runCliAsync, S3_ENDPOINT, uniqueBucket } from './helpers.js';
+
+/**
+ * Issue 14 on the test S3 server (Ceph RGW): PutObject with `If-None-Match: *` is honoured (412 on
+ * the second write, the first object and its metadata kept), and signer processes that share no
+ * lock (each its own key store, each its own key) end with one intact chain.
+ */
+const ACCOUNT = '111122223333';
+const ARN = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/race`;
+
+describe.skipIf(NO_S3)('write-once digests on S3', () => {
+  let admin: S3Client;
+  let bucket: string;
+  let dir: { path: string; cleanup: () => void };
+  const s3 = (args: string[]) => runCliAsync([...args, '--endpoint-url', S3_ENDPOINT!], { timeout: 180_000 });
+
+  beforeAll(async () => {
+    admin = adminClient();
+    bucket = uniqueBucket('once');
+    await createBucket(admin, bucket);
+    dir = tempDir();
+  });
+
+  afterAll(async () => {
+    if (admin && bucket) await removeBucket(admin, bucket);
+    admin?.destroy();
+    dir?.cleanup();
+  });
+
+  it('the server honours If-None-Match: * (412 on the second write, the first object and metadata kept)', async () => {
+    const store = new S3Store({ endpoint: S3_ENDPOINT, region: 'us-east-1' });
+    try {
+      await store.put(bucket, 'once/a', Buffer.from('first'), { signature: 'aa' }, { createOnly: true });
+      const second = await store.put(bucket, 'once/a', Buffer.from('second'), { signature: 'bb' }, { createOnly: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(second).toBeInstanceOf(StoreError);
+      expect((second as StoreError).kind).toBe('Exists');
+      expect((second as Error).message).toBe(`s3://${bucket}/once/a already exists (written by another signer)`);
+      const head = await admin.send(new HeadObjectCommand({ Bucket: bucket, Key: 'once/a' }));
+      expect(head.Metadata?.signature).toBe('aa');
+      const body = await (await admin.send(new GetObjectCommand({ Bucket: bucket, Key: 'once/a' }))).Body!.transformToString();
+      expect(body).toBe('first');
+    } finally {
+      store.destroy();
+    }
+  });
+
+  it('three signer processes with no lock in common, each with its own key, end with one intact chain', async () => {
+    const sim = await s3([
+      'simulate',
+      '--bucket',
+      bucket,
+      '--account',
+      ACCOUNT,
+      '--regions',
+      'us-east-1',
+      '--start-time',
+      '2024-05-01T00:00:00Z',
+      '--hours',
+      '12',
+      '--files-per-hour',
+      '2',
+      '--records-per-file',
+      '3',
+    ]);
+    expect(sim.status, sim.err).toBe(0);
+    const stores = [join(dir.path, 'k1'), join(dir.path, 'k2'), join(dir.path, 'k3')];
+    await copyKeyStore(TEST_KEYS, stores[0]!);
+    for (const k of stores.slice(1)) await new KeyStore(k).create('us-east-1', parseDate('2024-04-01T00:00:00Z').clock, 365, 365);
+    const runs = await Promise.all(
+      stores.map((k) => s3(['sign', '--keys-dir', k, '--trail-arn', ARN, '--s3-bucket', bucket, '--until', '2024-05-01T12:00:00Z'])),
+    );
+    const notice =
+      /^notice: another signer wrote s3:\/\/\S+ first: this run left the chain of 111122223333 us-east-1 to it from there \(nothing was overwritten; re-running sign continues after its digests\)$/;
+    let losers = 0;
+    for (const r of runs) {
+      expect(r.status, r.err).toBe(0);
+      for (const line of r.err.split('\n').filter((l) => l !== '' && !l.startsWith('rotated '))) {
+        expect(line).toMatch(notice);
+        losers++;
+      }
+    }
+    // Whoever won each hour, the chain holds every hour once and validates with the three keys.
+    const entries = (await Promise.all(stores.map((k) => new KeyStore(k).publicEntries()))).flat();
+    writeFileSync(join(dir.path, 'keys.json'), formatPublicKeysJson(entries));
+    const v = await s3([
+      'validate-logs',
+      '--trail-arn',
+      ARN,
+      '--start-time',
+      '2024-05-01T00:00:00Z',
+      '--end-time',
+      '2024-05-01T12:00:00Z',
+      '--s3-bucket',
+      bucket,
+      '--public-keys',
+      join(dir.path, 'keys.json'),
+    ]);
+    expect(v.err).toBe('');
+    expect(v.out).toContain('12/12 digest files valid');
+    expect(v.out).toContain('24/24 log files valid');
+    expect(v.status).toBe(0);
+    expect(losers).toBeLessThanOrEqual(2);
+  });
+});
