@@ -34,6 +34,11 @@ export const SIGN_OPTIONS: OptionSpec[] = [
     description: 'how long to wait for another signer of the same chain or key region (0: refuse at once)',
     default: '300',
   },
+  {
+    name: 'witness',
+    value: 'DIR|s3://B/P',
+    description: "after the run, record each chain's newest digest there, write-once (another account, write-only, Object Lock: README)",
+  },
   { name: 'now', value: 'TIME', description: 'the time taken as now (reproducible runs and tests)', default: 'the clock' },
   {
     name: 'region',

@@ -5,7 +5,9 @@ import { formatDisplay, MICROS_PER_HOUR, nowMicros, parseDate } from '../format/
 import { checkRegion, KeyStore } from '../keys/keystore.js';
 import { backfillRegion } from '../signer/backfill.js';
 import { GuardedStore } from '../signer/guarded-store.js';
-import { signRegion, type SignResult } from '../signer/sign.js';
+import { signRegion, type SignOptions, type SignResult } from '../signer/sign.js';
+import { recordHead } from '../signer/witness.js';
+import { openWitness } from './witness.js';
 import { removeStaleTempFiles, removeTempFiles } from '../util/temp-files.js';
 import type { LogWorkerPool } from '../store/workers/pool.js';
 import { LocalStore } from '../store/local.js';
@@ -112,6 +114,8 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
     } else if (deps.openS3) store = (await deps.openS3(args)).store;
     else throw new TrailproofError('argument', 'Give --local-root ROOT: writing to S3 is not available in this build');
     guarded = new GuardedStore(store, (_bucket, key) => progress.tick(key));
+    const witnessText = str(args, 'witness');
+    const witness = witnessText === undefined ? undefined : await openWitness(witnessText, 'write', deps.openS3 && (() => deps.openS3!(args)));
 
     // Without --regions, sign signs the ARN's region only: say so when other regions have logs.
     if (str(args, 'regions') === undefined) {
@@ -150,7 +154,7 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
         await lock.release();
       }
     };
-    const signJob = async (index: number, scope: Parameters<typeof signRegion>[0]['scope'], warn: (m: string) => void): Promise<SignResult> => {
+    const signJob = async (index: number, scope: SignOptions['scope'], warn: (m: string) => void): Promise<SignResult> => {
       const { account, sourceRegion: region } = scope;
       const options = {
         store: guarded!,
@@ -197,6 +201,8 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
         );
       }
       for (const line of strandedWarnings(r, account, region, lookbackHours, startAt, backfill)) warn(line);
+      // The witness holds each chain's newest digest: deleting it from the archive is then visible.
+      if (witness && args.backfill !== true && r.head) await recordHead(witness, r.head, nowMicros());
       return r;
     };
     // Two runners take jobs in order; a job not yet started when one fails never starts (every such

@@ -67,6 +67,8 @@ export interface SignResult {
   readonly beforeNewChain?: StrandedLogs | undefined;
   /** Another signer wrote this digest of the chain first: the run left the chain to it from there. */
   readonly takenAt?: string | undefined;
+  /** The chain's newest digest after the run (the witness records it). */
+  readonly head?: (PreviousDigest & { readonly end: number }) | undefined;
 }
 
 /** Counts stranded logs. */
@@ -121,6 +123,7 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   let chainTail: Promise<void> = Promise.resolve();
 
   let lastKey = previous ? head?.fingerprint : undefined;
+  let headEnd = head?.end;
   const onKeyUsed = (key: KeyRecord, start: number): void => {
     if (lastKey !== undefined && key.fingerprint !== lastKey) o.onKeyRotated?.(key, lastKey, start);
     lastKey = key.fingerprint;
@@ -131,6 +134,7 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
       { store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: start + MICROS_PER_HOUR, onKeyCreated: o.onKeyCreated, onKeyUsed },
       result,
     );
+    headEnd = start + MICROS_PER_HOUR;
   };
 
   /** Queues windows [0, upTo) for signing, in order. */
@@ -194,5 +198,6 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
     beyondLookback: beyondLookback.result(),
     beforeNewChain: beforeNewChain.result(),
     takenAt,
+    head: previous && headEnd !== undefined ? { ...previous, end: headEnd } : undefined,
   };
 }

@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,5 +114,56 @@ describe.skipIf(NO_S3)('write-once digests on S3', () => {
     expect(v.out).toContain('24/24 log files valid');
     expect(v.status).toBe(0);
     expect(losers).toBeLessThanOrEqual(2);
+  });
+
+  it('keeps a witness in another bucket (s3://W/P): a deleted newest digest is chain-stops', async () => {
+    const witnessBucket = uniqueBucket('witness');
+    await createBucket(admin, witnessBucket);
+    try {
+      const keys = join(dir.path, 'k1');
+      const signed = await s3([
+        'sign',
+        '--keys-dir',
+        keys,
+        '--trail-arn',
+        ARN,
+        '--s3-bucket',
+        bucket,
+        '--until',
+        '2024-05-01T13:00:00Z',
+        '--witness',
+        `s3://${witnessBucket}/trail-heads`,
+      ]);
+      expect(signed.status, signed.err).toBe(0);
+      const newest = `AWSLogs/${ACCOUNT}/CloudTrail-Digest/us-east-1/2024/05/01/${ACCOUNT}_CloudTrail-Digest_us-east-1_race_us-east-1_20240501T130000Z.json.gz`;
+      const record = await admin.send(new GetObjectCommand({ Bucket: witnessBucket, Key: `trail-heads/${bucket}/${newest}.witness.json` }));
+      expect(JSON.parse(await record.Body!.transformToString())).toMatchObject({ schema: 1, bucket, key: newest });
+      const validate = () =>
+        s3([
+          'validate-logs',
+          '--trail-arn',
+          ARN,
+          '--start-time',
+          '2024-05-01T00:00:00Z',
+          '--end-time',
+          '2024-05-01T13:00:00Z',
+          '--s3-bucket',
+          bucket,
+          '--public-keys',
+          join(dir.path, 'keys.json'),
+          '--witness',
+          `s3://${witnessBucket}/trail-heads`,
+        ]);
+      const ok = await validate();
+      expect(ok.err).toMatch(/^witness: the archive holds /);
+      expect(ok.status).toBe(0);
+      await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: newest }));
+      const gone = await validate();
+      expect(gone.out).toContain('12/12 digest files valid'); // the AWS CLI's report cannot see the deletion
+      expect(gone.err).toMatch(/^witness: chain-stops: the witness recorded s3:\/\/\S+_20240501T130000Z\.json\.gz .* but the archive does not have it/);
+      expect(gone.status).toBe(1);
+    } finally {
+      await removeBucket(admin, witnessBucket);
+    }
   });
 });
