@@ -9,7 +9,13 @@ import { chainRef, type Finding } from './types.js';
  * archive or changed is `chain-stops` with severity error: the deletion of a chain's newest
  * digests, which the chain itself cannot show (README "Security notes").
  */
-export function witnessFindings(store: ObjectStore, bucket: string, witness: WitnessSource, start: number, end: number): (scope: DigestScope) => Promise<Finding[]> {
+export function witnessFindings(
+  store: ObjectStore,
+  bucket: string,
+  witness: WitnessSource,
+  start: number,
+  end: number,
+): (scope: DigestScope) => Promise<Finding[]> {
   return async (scope) => {
     const r = await checkWitness(store, witness, bucket, scope, start, end);
     if (r.kind !== 'chain-stops') return [];

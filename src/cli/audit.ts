@@ -41,7 +41,7 @@ export const AUDIT_OPTIONS: OptionSpec[] = [
   {
     name: 'witness',
     value: 'DIR|s3://B/P',
-    description: "what sign --witness recorded: a chain whose newest witnessed digest is gone or changed is chain-stops, severity error",
+    description: 'what sign --witness recorded: a chain whose newest witnessed digest is gone or changed is chain-stops, severity error',
   },
   { name: 'output', value: 'text|json', description: 'text: a line per chain, its findings, totals; json: one object per line (README)', default: 'text' },
   { name: 'verbose', flag: true, description: "also every digest and log verdict (validate-logs' records)" },

@@ -198,7 +198,8 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
   if (!keys) throw new TrailproofError('argument', 'Give --public-keys FILE (the output of aws cloudtrail list-public-keys)');
 
   const witnessText = str(args, 'witness');
-  const witness = witnessText === undefined ? undefined : await openWitness(witnessText, 'read', s3 ? async () => s3! : deps.openS3 && (() => deps.openS3!(args)));
+  const witness =
+    witnessText === undefined ? undefined : await openWitness(witnessText, 'read', s3 ? async () => s3! : deps.openS3 && (() => deps.openS3!(args)));
   const output = deps.output ?? createOutput();
   const report = outputMode === 'json' ? new JsonReport(output, arn.arn) : new TextReport(output, args.verbose === true, arn.arn);
   const scope = { prefix, organizationId, account, sourceRegion: str(args, 'region') || s3?.region || arn.region, homeRegion: arn.region, trailName: arn.name };

@@ -12,11 +12,7 @@ import { describeFsError } from '../util/errno.js';
  * options as the command's), or a local folder. A folder to read must exist: a mistyped witness is
  * said as such, never read as "no record".
  */
-export async function openWitness(
-  text: string,
-  mode: 'read' | 'write',
-  openS3: (() => Promise<{ store: ObjectStore }>) | undefined,
-): Promise<WitnessSource> {
+export async function openWitness(text: string, mode: 'read' | 'write', openS3: (() => Promise<{ store: ObjectStore }>) | undefined): Promise<WitnessSource> {
   const s3 = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(text);
   if (s3) {
     const bucket = s3[1]!;

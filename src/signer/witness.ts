@@ -11,7 +11,14 @@ import type { PreviousDigest } from './digest-model.js';
  */
 export async function recordHead(w: WitnessSource, head: PreviousDigest & { readonly end: number }, now: number): Promise<'recorded' | 'already'> {
   const target = witnessObject(w, head.bucket, head.key, WITNESS_SUFFIX);
-  const body = serializeWitnessRecord({ bucket: head.bucket, key: head.key, sha256: head.hashValue, signature: head.signature, digestEndTime: head.end, recordedAt: now });
+  const body = serializeWitnessRecord({
+    bucket: head.bucket,
+    key: head.key,
+    sha256: head.hashValue,
+    signature: head.signature,
+    digestEndTime: head.end,
+    recordedAt: now,
+  });
   try {
     await w.store.put(target.bucket, target.key, body, {}, { createOnly: true });
     return 'recorded';

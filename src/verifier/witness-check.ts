@@ -45,19 +45,25 @@ export async function newestWitnessed(w: WitnessSource, bucket: string, scope: D
     throw err;
   }
   if (!newest) return undefined;
-  const got = w.store.getBytes
-    ? await w.store.getBytes(folder.bucket, newest.name, MAX_WITNESS_RECORD)
-    : undefined;
+  const got = w.store.getBytes ? await w.store.getBytes(folder.bucket, newest.name, MAX_WITNESS_RECORD) : undefined;
   if (!got) throw new StoreError('Other', `The witness record ${w.where}: ${newest.name} cannot be read`);
   const record = parseWitnessRecord(got.bytes);
   const expectKey = newest.name.slice(base.length, -WITNESS_SUFFIX.length);
   if (typeof record === 'string') throw new StoreError('Other', `The witness record ${newest.name} in ${w.where} is not valid: ${record}`);
-  if (record.bucket !== bucket || record.key !== expectKey) throw new StoreError('Other', `The witness record ${newest.name} in ${w.where} names another digest`);
+  if (record.bucket !== bucket || record.key !== expectKey)
+    throw new StoreError('Other', `The witness record ${newest.name} in ${w.where} names another digest`);
   return record;
 }
 
 /** Compares the archive with the witness for one chain. */
-export async function checkWitness(archive: ObjectStore, w: WitnessSource, bucket: string, scope: DigestScope, start: number, end: number): Promise<WitnessResult> {
+export async function checkWitness(
+  archive: ObjectStore,
+  w: WitnessSource,
+  bucket: string,
+  scope: DigestScope,
+  start: number,
+  end: number,
+): Promise<WitnessResult> {
   const record = await newestWitnessed(w, bucket, scope, start, end);
   if (!record) return { kind: 'none', message: `no record for this chain from ${formatDisplay(start)} to ${formatDisplay(end)} in ${w.where}` };
   const s3 = `s3://${record.bucket}/${record.key}`;
