@@ -108,6 +108,11 @@ export class S3Store implements ObjectStore {
   }
 
   async *list(bucket: string, options: ListOptions): AsyncGenerator<string> {
+    for await (const entry of this.listEntries(bucket, options)) yield entry.key;
+  }
+
+  /** Keys with their LastModified (UTC micros): `sign --logs-prefix`. */
+  async *listEntries(bucket: string, options: ListOptions): AsyncGenerator<{ key: string; lastModified: number }> {
     const sdk = await this.load();
     const client = await this.clientFor(bucket);
     let marker = options.startAfter;
@@ -131,7 +136,7 @@ export class S3Store implements ObjectStore {
       for (const entry of out.Contents ?? []) {
         if (entry.Key === undefined) continue;
         last = encoded ? decodeListedKey(entry.Key) : entry.Key;
-        yield last;
+        yield { key: last, lastModified: entry.LastModified instanceof Date ? entry.LastModified.getTime() * 1000 : Number.NaN };
       }
       if (out.IsTruncated !== true) return;
       // Without a Delimiter the next marker is the last key. RGW also sends NextMarker (AWS does

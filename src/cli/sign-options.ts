@@ -15,6 +15,12 @@ export const SIGN_OPTIONS: OptionSpec[] = [
   { name: 'regions', value: 'R1,R2', description: 'the source regions to sign', default: "the ARN's region" },
   { name: 'account-id', value: 'A[,A2]', description: 'the accounts to sign (organization trails: member accounts)', default: "the ARN's account" },
   { name: 'organization-id', value: 'ID', description: 'an organization trail: keys under AWSLogs/<ID>/<account>/' },
+  {
+    name: 'logs-prefix',
+    value: 'PREFIX',
+    description: "sign the gzip objects under PREFIX, whatever their names (delivery time: last-modified), into the trail's digests; one account and region",
+    default: "CloudTrail's log layout",
+  },
   { name: 'local-root', value: 'DIR', description: 'a local root (DIR/<bucket>/<key>) instead of S3' },
   { name: 'until', value: 'TIME', description: 'sign the hours that end by TIME', default: 'now' },
   {

@@ -7,6 +7,7 @@ import { backfillRegion } from '../signer/backfill.js';
 import { GuardedStore } from '../signer/guarded-store.js';
 import { signRegion, type SignOptions, type SignResult } from '../signer/sign.js';
 import { recordHead } from '../signer/witness.js';
+import { prefixLogs } from '../signer/log-source.js';
 import { openWitness } from './witness.js';
 import { removeStaleTempFiles, removeTempFiles } from '../util/temp-files.js';
 import type { LogWorkerPool } from '../store/workers/pool.js';
@@ -93,6 +94,10 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
   const bucket = str(args, 's3-bucket')!;
   const keysDir = str(args, 'keys-dir')!;
   const command = (drop: string[], add: string[]): string => signCommandLine(argv, SIGN_OPTIONS, drop, add);
+  const logsPrefix = str(args, 'logs-prefix');
+  if (logsPrefix !== undefined && (regions.length > 1 || accounts.length > 1)) {
+    throw usageError('--logs-prefix signs one chain: give one account (--account-id) and one region (--regions)');
+  }
 
   const interrupts = deps.interrupts ?? new Interrupts().install();
   let pool: LogWorkerPool | undefined;
@@ -118,7 +123,7 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
     const witness = witnessText === undefined ? undefined : await openWitness(witnessText, 'write', deps.openS3 && (() => deps.openS3!(args)));
 
     // Without --regions, sign signs the ARN's region only: say so when other regions have logs.
-    if (str(args, 'regions') === undefined) {
+    if (str(args, 'regions') === undefined && logsPrefix === undefined) {
       const lines = await otherRegionsWarnings(
         store,
         bucket,
@@ -164,6 +169,7 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
         until,
         lookback,
         newChainAt: args['new-chain'] === true ? startAt : undefined,
+        logs: logsPrefix === undefined ? undefined : prefixLogs(guarded!, bucket, logsPrefix, digestListPrefix(scope)),
         startAt,
         concurrency: concurrencyOption ?? defaultConcurrency(store.kind === 'local'),
         now: () => now,

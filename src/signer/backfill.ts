@@ -1,11 +1,11 @@
-import { digestKey, logListPrefix } from '../format/names.js';
+import { digestKey } from '../format/names.js';
 import { MICROS_PER_HOUR } from '../format/time.js';
 import { Slots } from '../util/limit.js';
 import { readChainState } from './chain.js';
 import type { PreviousDigest } from './digest-model.js';
 import { FactsBatcher, storeFactsReader } from './log-hash.js';
 import { ChainTaken, collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
-import { deliveryTime } from './delivery.js';
+import { cloudTrailLogs } from './log-source.js';
 import type { SignOptions, SignResult } from './sign.js';
 
 /**
@@ -56,9 +56,8 @@ export async function backfillRegion(o: BackfillOptions): Promise<SignResult> {
     );
   };
 
-  for await (const key of store.list(bucket, { prefix: logListPrefix(scope, scope.sourceRegion) })) {
-    const at = deliveryTime(key, scope);
-    if (at === undefined || at < o.from || state.referenced.has(key)) continue;
+  for await (const { key, at } of (o.logs ?? cloudTrailLogs(store, bucket, scope))(Number.NEGATIVE_INFINITY)) {
+    if (at < o.from || state.referenced.has(key)) continue;
     if (at >= until) break;
     const start = phase + Math.floor((at - phase) / MICROS_PER_HOUR) * MICROS_PER_HOUR;
     if (current && current.start !== start) {

@@ -10,6 +10,7 @@ export class GuardedStore implements ObjectStore {
   readonly kind: 'local' | 's3';
   readonly getBytes?: ObjectStore['getBytes'];
   readonly readLogs?: ObjectStore['readLogs'];
+  readonly listEntries?: ObjectStore['listEntries'];
   /** Objects written whole. */
   written = 0;
   /** Key folders written to (`a/b` for `a/b/c.json.gz`), per bucket. */
@@ -24,6 +25,7 @@ export class GuardedStore implements ObjectStore {
     this.kind = inner.kind;
     if (inner.getBytes) this.getBytes = (bucket, key, limit) => inner.getBytes!(bucket, key, limit);
     if (inner.readLogs) this.readLogs = (objects, options) => inner.readLogs!(objects, options);
+    if (inner.listEntries) this.listEntries = (bucket, options) => inner.listEntries!(bucket, options);
   }
 
   list(bucket: string, options: ListOptions): AsyncIterable<string> {

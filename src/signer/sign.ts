@@ -1,11 +1,11 @@
 import { TrailproofError } from '../errors.js';
-import { logListPrefix, type DigestScope } from '../format/names.js';
-import { formatDisplay, formatYmdPath, MICROS_PER_HOUR } from '../format/time.js';
+import type { DigestScope } from '../format/names.js';
+import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
 import type { KeyCreated, KeyRecord, KeyStore } from '../keys/keystore.js';
 import type { ObjectStore } from '../store/types.js';
 import { Slots } from '../util/limit.js';
 import { readChainState, type ChainHead } from './chain.js';
-import { deliveryTime } from './delivery.js';
+import { cloudTrailLogs, type LogSource } from './log-source.js';
 import type { PreviousDigest } from './digest-model.js';
 import { checkEmptyHours, type EmptyHoursLimit } from './empty-hours.js';
 import { FactsBatcher, storeFactsReader } from './log-hash.js';
@@ -42,6 +42,8 @@ export interface SignOptions {
   readonly onKeyCreated?: KeyCreated | undefined;
   /** Told when a digest is signed with another key than the chain's previous digest (a rotation, at `start`). */
   readonly onKeyRotated?: ((key: KeyRecord, previousFingerprint: string, start: number) => void) | undefined;
+  /** Where the logs are (default: CloudTrail's layout for the scope; `--logs-prefix`: any objects under a prefix). */
+  readonly logs?: LogSource | undefined;
   /** Refuse a run that would sign more empty hours than this (nothing is written then). */
   readonly emptyHours?: EmptyHoursLimit | undefined;
 }
@@ -114,7 +116,8 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   }
   const horizon = head && o.newChainAt === undefined ? head.end - o.lookback : Number.NEGATIVE_INFINITY;
   const result: SignTally = { digests: 0, logFiles: 0, skipped: 0, from: null, to: null };
-  if (o.emptyHours) await checkEmptyHours(store, bucket, scope, windowStart, o.until, o.emptyHours);
+  const logSource = o.logs ?? cloudTrailLogs(store, bucket, scope);
+  if (o.emptyHours) await checkEmptyHours(logSource, windowStart, o.until, o.emptyHours);
   const beyondLookback = new Strays();
   const beforeNewChain = new Strays();
 
@@ -152,11 +155,8 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   const lastEnd = (): number =>
     windowStart === undefined ? Number.NEGATIVE_INFINITY : windowStart + Math.floor((o.until - windowStart) / MICROS_PER_HOUR) * MICROS_PER_HOUR;
 
-  const prefix = logListPrefix(scope, scope.sourceRegion);
-  const startAfter = Number.isFinite(horizon) ? `${prefix}${formatYmdPath(horizon - 24 * MICROS_PER_HOUR)}/` : undefined;
-  for await (const key of store.list(bucket, { prefix, startAfter })) {
-    const at = deliveryTime(key, scope);
-    if (at === undefined || state.referenced.has(key)) continue;
+  for await (const { key, at } of logSource(horizon - 24 * MICROS_PER_HOUR)) {
+    if (state.referenced.has(key)) continue;
     if (at < horizon) {
       if (at >= horizon - 24 * MICROS_PER_HOUR) beyondLookback.add(at); // late, and too late for the chain
       continue;

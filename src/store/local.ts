@@ -1,7 +1,6 @@
 import { closeSync, createReadStream, existsSync, statSync, type Dirent } from 'node:fs';
-import { mkdir, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { TrailproofError } from '../errors.js';
 import { isAbsent } from '../util/errno.js';
 import { noSuchBucket, StoreError } from './errors.js';
@@ -12,7 +11,7 @@ import { objectTooLarge, readWhole } from './read-whole.js';
 import { readLogsThrough } from './read-logs.js';
 import type { LogWorkerPool } from './workers/pool.js';
 import type { ListOptions, LogObjectRead, Metadata, ObjectRef, ObjectStore, PutOptions, StoredObject } from './types.js';
-import { writeOnce } from './write-once.js';
+import { atomicWrite, writeOnce } from './write-once.js';
 
 export { parseSidecar } from './sidecar.js';
 
@@ -164,6 +163,18 @@ export class LocalStore implements ObjectStore {
     yield* this.walk(dir, '', options.prefix, options.startAfter);
   }
 
+  /** Keys with their last-modified time (the file's mtime, UTC micros): `sign --logs-prefix`. */
+  async *listEntries(bucket: string, options: ListOptions): AsyncGenerator<{ key: string; lastModified: number }> {
+    const dir = this.bucketDir(bucket);
+    for await (const key of this.list(bucket, options)) {
+      const info = await lstat(join(dir, ...(keySegments(key) ?? []))).catch((err: unknown) => {
+        if (isAbsent(err)) return undefined; // gone since it was listed
+        throw unreadable(join(dir, key), err);
+      });
+      if (info) yield { key, lastModified: Math.round(info.mtimeMs * 1000) };
+    }
+  }
+
   /**
    * Keys in S3 order. A folder that is not there lists nothing; one that cannot be read stops the
    * run (never "no digests found"). Entries that are neither folders, sidecars nor symlinks are
@@ -250,17 +261,6 @@ export class LocalStore implements ObjectStore {
     if (!real) return;
     await rm(real, { force: true });
     await rm(real + SIDECAR_SUFFIX, { force: true });
-  }
-}
-
-async function atomicWrite(path: string, data: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `${TMP_MARK}${randomBytes(6).toString('hex')}`);
-  try {
-    await writeFile(tmp, data, { flag: 'wx' });
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
   }
 }
 

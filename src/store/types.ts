@@ -60,6 +60,8 @@ export interface ObjectStore {
    * exclusive create).
    */
   put(bucket: string, key: string, body: Uint8Array, metadata?: Metadata, options?: PutOptions): Promise<void>;
+  /** Keys (as `list`) with their last-modified time, UTC micros (NaN when the store did not say). */
+  listEntries?(bucket: string, options: ListOptions): AsyncIterable<{ readonly key: string; readonly lastModified: number }>;
   /** Removes an object (used by tests and the demo to tamper). */
   delete(bucket: string, key: string): Promise<void>;
   /** Where a key lives, for messages: `s3://bucket/key` whatever the store. */

@@ -55,3 +55,15 @@ async function exists(path: string): Promise<boolean> {
     throw err;
   }
 }
+
+/** An object (or sidecar) that appears whole: a temporary file, then a rename over the name. */
+export async function atomicWrite(path: string, data: Uint8Array): Promise<void> {
+  const tmp = join(dirname(path), `${TMP_MARK}${randomBytes(6).toString('hex')}`);
+  try {
+    await writeFile(tmp, data, { flag: 'wx' });
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

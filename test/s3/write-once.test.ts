@@ -1,10 +1,11 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { gzipSync } from 'node:zlib';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../src/aws/s3-store.js';
 import { copyKeyStore, TEST_KEYS } from '../../src/cli/demo.js';
-import { parseDate } from '../../src/format/time.js';
+import { formatDisplay, MICROS_PER_HOUR, nowMicros, parseDate } from '../../src/format/time.js';
 import { KeyStore } from '../../src/keys/keystore.js';
 import { formatPublicKeysJson } from '../../src/keys/public-keys.js';
 import { StoreError } from '../../src/store/errors.js';
@@ -164,6 +165,40 @@ describe.skipIf(NO_S3)('write-once digests on S3', () => {
       expect(gone.status).toBe(1);
     } finally {
       await removeBucket(admin, witnessBucket);
+    }
+  });
+
+  it('signs objects of any layout under --logs-prefix by their LastModified (sign --logs-prefix on S3)', async () => {
+    const appBucket = uniqueBucket('applogs');
+    await createBucket(admin, appBucket);
+    try {
+      for (const name of ['app/a.log.gz', 'app/b.log.gz']) {
+        await admin.send(new PutObjectCommand({ Bucket: appBucket, Key: name, Body: gzipSync(`line of ${name}\n`) }));
+      }
+      // S3 sets LastModified to now: sign up to the end of the next hour.
+      const until = formatDisplay((Math.floor(nowMicros() / MICROS_PER_HOUR) + 2) * MICROS_PER_HOUR);
+      const k = join(dir.path, 'k1');
+      const appArn = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/app`;
+      const r = await s3(['sign', '--keys-dir', k, '--trail-arn', appArn, '--s3-bucket', appBucket, '--logs-prefix', 'app/', '--until', until]);
+      expect(r.status, r.err).toBe(0);
+      expect(r.out).toMatch(/signed \d digests? \(2 log files\)/);
+      const v = await s3([
+        'validate-logs',
+        '--trail-arn',
+        appArn,
+        '--start-time',
+        formatDisplay(nowMicros() - 2 * MICROS_PER_HOUR),
+        '--end-time',
+        until,
+        '--s3-bucket',
+        appBucket,
+        '--keys-dir',
+        k,
+      ]);
+      expect(v.out).toContain('2/2 log files valid');
+      expect(v.status, v.err).toBe(0);
+    } finally {
+      await removeBucket(admin, appBucket);
     }
   });
 });
