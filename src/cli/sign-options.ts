@@ -33,6 +33,7 @@ export const SIGN_OPTIONS: OptionSpec[] = [
   { name: 'backfill', flag: true, description: 'write backfill digests for past log files that no digest references' },
   { name: 'lookback-hours', value: 'N', description: 'how far back a late log file is looked for', default: '24' },
   { name: 'concurrency', value: 'N', description: 'log files hashed at once, 1 to 1024', default: '512 on a local root, 128 on S3' },
+  { name: 'dry-run', flag: true, description: 'say what would be signed and which keys would rotate; write nothing, sign nothing, take no lock' },
   { name: 'yes', flag: true, description: 'confirm signing more than 7 days (168) of empty hours without --until' },
   {
     name: 'lock-wait',

@@ -18,7 +18,7 @@ import { parseArgs, positiveInt, str, usageError } from './args.js';
 import { acquireLock, describeHolder, releaseAllLocks } from '../util/lock.js';
 import { OrderedPrinter } from './ordered-printer.js';
 import { chainLock, hourOf, Interrupts, keyCreatedNotice, keyRotatedNotice, Progress, signCommandLine } from './sign-safety.js';
-import { emptyHoursRefusal, otherRegionsWarnings, strandedWarnings } from './sign-messages.js';
+import { emptyHoursRefusal, expiringKeyWarnings, otherRegionsWarnings, strandedWarnings } from './sign-messages.js';
 import { counted } from './plural.js';
 
 import { SIGN_OPTIONS } from './sign-options.js';
@@ -95,6 +95,7 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
   const keysDir = str(args, 'keys-dir')!;
   const command = (drop: string[], add: string[]): string => signCommandLine(argv, SIGN_OPTIONS, drop, add);
   const logsPrefix = str(args, 'logs-prefix');
+  const dryRun = args['dry-run'] === true;
   if (logsPrefix !== undefined && (regions.length > 1 || accounts.length > 1)) {
     throw usageError('--logs-prefix signs one chain: give one account (--account-id) and one region (--regions)');
   }
@@ -107,6 +108,7 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
     signal: interrupts.controller.signal,
     notify: (line) => err(`${line}\n`),
     backends: keyBackends(str(args, 'profile')),
+    dryRun,
   });
   const printer = new OrderedPrinter(out, err);
   const root = str(args, 'local-root');
@@ -118,17 +120,18 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
       store = new LocalStore(root, { workers: pool });
     } else if (deps.openS3) store = (await deps.openS3(args)).store;
     else throw new TrailproofError('argument', 'Give --local-root ROOT: writing to S3 is not available in this build');
-    guarded = new GuardedStore(store, (_bucket, key) => progress.tick(key));
+    guarded = new GuardedStore(store, (_bucket, key) => progress.tick(key), dryRun);
     const witnessText = str(args, 'witness');
-    const witness = witnessText === undefined ? undefined : await openWitness(witnessText, 'write', deps.openS3 && (() => deps.openS3!(args)));
+    const witness = witnessText === undefined || dryRun ? undefined : await openWitness(witnessText, 'write', deps.openS3 && (() => deps.openS3!(args)));
 
-    // Without --regions, sign signs the ARN's region only: say so when other regions have logs.
-    if (str(args, 'regions') === undefined && logsPrefix === undefined) {
+    // Regions with logs that this run leaves unsigned (without --regions: all but the ARN's).
+    if (logsPrefix === undefined) {
       const lines = await otherRegionsWarnings(
         store,
         bucket,
         accounts.map((account) => ({ prefix: str(args, 's3-prefix'), organizationId: orgId, account })),
-        arn.region,
+        regions,
+        str(args, 'regions') !== undefined,
         (all) => command(['regions'], ['--regions', all.join(',')]),
       );
       for (const line of lines) err(`${line}\n`);
@@ -143,14 +146,17 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
       const scope = { prefix: str(args, 's3-prefix'), organizationId: orgId, account, sourceRegion: region, homeRegion: arn.region, trailName: arn.name };
       // One signer per chain at a time, across processes (the key store's lock folder).
       const id = chainLock(root !== undefined ? { root } : { endpoint: str(args, 'endpoint-url') }, bucket, scope);
-      const lock = await acquireLock(keys.lockPath(id.name), {
-        what: id.what,
-        waitMs,
-        signal: interrupts.controller.signal,
-        onWait: (h) => err(`waiting for another signer (${describeHolder(h)}) to finish with ${id.what} (up to ${waitMs / 1000} s)...\n`),
-      });
+      // A dry run writes nothing: it takes no lock (and waits for none).
+      const lock = dryRun
+        ? { release: async () => undefined }
+        : await acquireLock(keys.lockPath(id.name), {
+            what: id.what,
+            waitMs,
+            signal: interrupts.controller.signal,
+            onWait: (h) => err(`waiting for another signer (${describeHolder(h)}) to finish with ${id.what} (up to ${waitMs / 1000} s)...\n`),
+          });
       try {
-        if (root !== undefined) {
+        if (root !== undefined && !dryRun) {
           const removed = await removeStaleTempFiles(root, bucket, digestListPrefix(scope), STALE_TEMP_MS);
           if (removed > 0) warn(`removed ${removed} temporary file(s) left by an interrupted run in s3://${bucket}/${digestListPrefix(scope)}/`);
         }
@@ -174,8 +180,8 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
         concurrency: concurrencyOption ?? defaultConcurrency(store.kind === 'local'),
         now: () => now,
         warn,
-        onKeyCreated: (k: Parameters<typeof keyCreatedNotice>[1], p: Parameters<typeof keyCreatedNotice>[2]) => warn(keyCreatedNotice(keysDir, k, p)),
-        onKeyRotated: (k: Parameters<typeof keyRotatedNotice>[0], p: string, start: number) => warn(keyRotatedNotice(k, p, start)),
+        onKeyCreated: (k: Parameters<typeof keyCreatedNotice>[1], p: Parameters<typeof keyCreatedNotice>[2]) => warn(keyCreatedNotice(keysDir, k, p, dryRun)),
+        onKeyRotated: (k: Parameters<typeof keyRotatedNotice>[0], p: string, start: number) => warn(keyRotatedNotice(k, p, start, dryRun)),
         // Years of empty hours are a mistake more often than a wish (sign without --until on an old archive).
         emptyHours:
           str(args, 'until') === undefined && args.yes !== true
@@ -193,7 +199,7 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
         'out',
         r.digests === 0
           ? `${account} ${region}: nothing to sign\n`
-          : `${account} ${region}: signed ${counted(r.digests, what)} (${counted(r.logFiles, 'log file')}) from ${formatDisplay(r.from!)} to ${formatDisplay(r.to!)}\n`,
+          : `${account} ${region}: ${dryRun ? 'would sign' : 'signed'} ${counted(r.digests, what)} (${counted(r.logFiles, 'log file')}) from ${formatDisplay(r.from!)} to ${formatDisplay(r.to!)}\n`,
       );
       const backfill = (oldest: number): string =>
         command(
@@ -243,6 +249,8 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
     }
     await pool?.close();
     await keys.close();
+    // Registered keys are not rotated by the signer: say a week ahead that one needs a successor.
+    for (const line of await expiringKeyWarnings(keys, regions, until, 7 * 24 * MICROS_PER_HOUR)) err(`${line}\n`);
     progress.clear();
     return results.some((r) => r.skipped > 0) ? 1 : 0;
   };

@@ -8,6 +8,7 @@ import { acquireLock, describeHolder } from '../util/lock.js';
 import type { KeyBackendRef, KeyBackends, KeySigner } from './backend.js';
 import { readKeyRecord, writeKeyRecord, writeSecret, type KeyRecord } from './key-record.js';
 import { loadFileKey, openSigner, signChecked } from './key-signers.js';
+import { chooseKey } from './rotation.js';
 import { checkPublicKeyEntry, type PublicKeyEntry } from './public-keys.js';
 
 /**
@@ -51,6 +52,8 @@ export interface KeyStoreOptions {
   readonly signal?: AbortSignal | undefined;
   /** How registered keys are reached (PKCS#11, KMS); without them only file keys sign. */
   readonly backends?: KeyBackends | undefined;
+  /** `sign --dry-run`: rotations are planned in memory, and nothing is signed (a signature of zeros). */
+  readonly dryRun?: boolean | undefined;
 }
 
 /** Said about a key that signingKey created (a rotation, or a first key after a pause). */
@@ -192,6 +195,7 @@ export class KeyStore {
 
   /** SHA256withRSA over `data` with the record's key, whatever its backend, verified before it is returned. */
   async sign(record: KeyRecord, data: Uint8Array): Promise<Uint8Array> {
+    if (this.options.dryRun) return new Uint8Array(256);
     let signer = this.signers.get(record.fingerprint);
     if (!signer) {
       signer = openSigner(this.regionDir(record.region), record, this.options.backends);
@@ -241,19 +245,10 @@ export class KeyStore {
     return turn;
   }
 
-  /** The newest key valid at `at` when it has not reached its rotation point; else the one to succeed. */
-  private async pick(region: string, at: number): Promise<{ key: KeyRecord } | { rotate: KeyRecord }> {
-    const keys = (await this.list(region)).filter((k) => k.validFrom <= at);
-    const newest = keys[keys.length - 1];
-    if (!newest) {
-      throw keysError(`No key in ${this.dir} for region ${region} valid at ${iso(at)}: create one with \`trailproof keys create --region ${region} --valid-from <time>\``);
-    }
-    return at < newest.rotateAt && at <= newest.validTo ? { key: newest } : { rotate: newest };
-  }
-
   private async pickOrRotate(region: string, at: number, validityDays: number, rotationDays: number, onCreated: KeyCreated | undefined): Promise<KeyRecord> {
-    const cached = await this.pick(region, at);
-    if ('key' in cached) return cached.key;
+    const cached = chooseKey(this.dir, region, await this.list(region), at, validityDays, rotationDays);
+    if ('use' in cached) return cached.use;
+    if (this.options.dryRun) return this.plan(region, cached.create.validFrom, validityDays, rotationDays, cached.create.predecessor, onCreated);
     // A rotation: across processes, one at a time per region, deciding on what is on disk now
     // (another signer may have made the successor since this store object read the folder).
     const lock = await acquireLock(this.lockPath(`region-${checkRegion(region)}.lock`), {
@@ -264,24 +259,27 @@ export class KeyStore {
     });
     try {
       this.listed.delete(region);
-      const now = await this.pick(region, at);
-      if ('key' in now) return now.key;
-      const newest = now.rotate;
-      if (newest.backend.type !== 'file') {
-        // A registered key is succeeded by the next registered key, never by a file key made here.
-        if (at <= newest.validTo) return newest;
-        throw keysError(
-          `The ${region} key ${newest.fingerprint} (${newest.backend.type === 'pkcs11' ? 'PKCS#11' : 'AWS KMS'}) expired at ${iso(newest.validTo)} and no key is registered after it: ` +
-            `register its successor with \`trailproof keys register --keys-dir ${this.dir} --region ${region} --valid-from ${iso(newest.validTo)} ...\``,
-        );
-      }
-      // On the regular cadence the successor starts at the rotation point; after a long pause, now.
-      const onCadence = at <= newest.validTo && at < newest.rotateAt + Math.min(rotationDays, validityDays) * DAY;
-      const created = await this.create(region, onCadence ? newest.rotateAt : at, validityDays, rotationDays);
-      onCreated?.(created, newest);
+      const now = chooseKey(this.dir, region, await this.list(region), at, validityDays, rotationDays);
+      if ('use' in now) return now.use;
+      const created = await this.create(region, now.create.validFrom, validityDays, rotationDays);
+      onCreated?.(created, now.create.predecessor);
       return created;
     } finally {
       await lock.release();
     }
+  }
+
+  /** `--dry-run`: the key a rotation would create, kept in memory only (no key is made, nothing is written). */
+  private async plan(region: string, validFrom: number, validityDays: number, rotationDays: number, predecessor: KeyRecord, onCreated?: KeyCreated): Promise<KeyRecord> {
+    const planned: KeyRecord = {
+      ...predecessor,
+      fingerprint: `new key from ${formatDisplay(validFrom)}`,
+      validFrom,
+      validTo: validFrom + validityDays * DAY,
+      rotateAt: validFrom + Math.min(rotationDays, validityDays) * DAY,
+    };
+    this.listed.set(region, Promise.resolve([...(await this.list(region)), planned]));
+    onCreated?.(planned, predecessor);
+    return planned;
   }
 }

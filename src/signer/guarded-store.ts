@@ -21,6 +21,8 @@ export class GuardedStore implements ObjectStore {
   constructor(
     private readonly inner: ObjectStore,
     private readonly onWritten: (bucket: string, key: string) => void = () => undefined,
+    /** `sign --dry-run`: every write is counted and dropped; reads go through. */
+    private readonly dryRun = false,
   ) {
     this.kind = inner.kind;
     if (inner.getBytes) this.getBytes = (bucket, key, limit) => inner.getBytes!(bucket, key, limit);
@@ -42,6 +44,10 @@ export class GuardedStore implements ObjectStore {
 
   async put(bucket: string, key: string, body: Uint8Array, metadata?: Metadata, options?: PutOptions): Promise<void> {
     if (this.stopped) throw new TrailproofError('signer', 'interrupted');
+    if (this.dryRun) {
+      this.written++;
+      return;
+    }
     const cut = key.lastIndexOf('/');
     let folders = this.folders.get(bucket);
     if (!folders) this.folders.set(bucket, (folders = new Set()));

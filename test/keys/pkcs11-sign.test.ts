@@ -126,7 +126,10 @@ describe('PKCS#11 keys (SoftHSM2)', () => {
     const r = runCli(['sign', '--keys-dir', keys, '--trail-arn', ARN, '--s3-bucket', BUCKET, '--local-root', root, '--until', '2024-05-01T08:00:00Z'], {
       env: token.env,
     });
-    expect(r.err).toBe('');
+    // The second key is valid one day: a week ahead, sign says it needs a registered successor.
+    expect(r.err).toMatch(
+      /^warning: the us-east-1 key [0-9a-f]{32} \(PKCS#11\) expires at 2024-05-02T03:00:00Z and no key is registered after it: register its successor with trailproof keys register --keys-dir \S+ --region us-east-1 --valid-from 2024-05-02T03:00:00Z \.\.\.\n$/,
+    );
     expect(r.out).toBe(`${ACCOUNT} us-east-1: signed 2 digests (0 log files) from 2024-05-01T06:00:00Z to 2024-05-01T08:00:00Z\n`);
     expect(r.status).toBe(0);
   });
