@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { noSuchBucket, StoreError } from '../store/errors.js';
@@ -225,6 +226,9 @@ export class S3Store implements ObjectStore {
           Key: key,
           Body: body,
           ContentLength: body.byteLength,
+          // S3 checks it (a body changed on the way is refused), and a bucket with Object Lock (a
+          // witness) requires it on every PutObject.
+          ContentMD5: createHash('md5').update(body).digest('base64'),
           Metadata: { ...metadata },
           // S3 conditional writes: the object and its metadata are written only if the key is free.
           ...(options.createOnly === true ? { IfNoneMatch: '*' } : {}),

@@ -1,4 +1,14 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  GetObjectRetentionCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  PutObjectLockConfigurationCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { gzipSync } from 'node:zlib';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -117,9 +127,16 @@ describe.skipIf(NO_S3)('write-once digests on S3', () => {
     expect(losers).toBeLessThanOrEqual(2);
   });
 
-  it('keeps a witness in another bucket (s3://W/P): a deleted newest digest is chain-stops', async () => {
+  it('keeps a witness in another bucket with Object Lock (s3://W/P): a deleted newest digest is chain-stops', async () => {
     const witnessBucket = uniqueBucket('witness');
-    await createBucket(admin, witnessBucket);
+    // Object Lock with a default retention: records cannot be deleted or overwritten before it ends.
+    await admin.send(new CreateBucketCommand({ Bucket: witnessBucket, ObjectLockEnabledForBucket: true }));
+    await admin.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: witnessBucket,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } },
+      }),
+    );
     try {
       const keys = join(dir.path, 'k1');
       const signed = await s3([
@@ -163,7 +180,16 @@ describe.skipIf(NO_S3)('write-once digests on S3', () => {
       expect(gone.out).toContain('12/12 digest files valid'); // the AWS CLI's report cannot see the deletion
       expect(gone.err).toMatch(/^witness: chain-stops: the witness recorded s3:\/\/\S+_20240501T130000Z\.json\.gz .* but the archive does not have it/);
       expect(gone.status).toBe(1);
+      const versions = await admin.send(new ListObjectVersionsCommand({ Bucket: witnessBucket }));
+      const locked = versions.Versions?.[0];
+      const retention = await admin.send(new GetObjectRetentionCommand({ Bucket: witnessBucket, Key: locked!.Key!, VersionId: locked!.VersionId! }));
+      expect(retention.Retention?.Mode).toBe('GOVERNANCE');
     } finally {
+      // Governance mode: the test's admin may bypass it to clean up.
+      const versions = await admin.send(new ListObjectVersionsCommand({ Bucket: witnessBucket }));
+      for (const v of versions.Versions ?? []) {
+        await admin.send(new DeleteObjectCommand({ Bucket: witnessBucket, Key: v.Key!, VersionId: v.VersionId!, BypassGovernanceRetention: true }));
+      }
       await removeBucket(admin, witnessBucket);
     }
   });
