@@ -1,6 +1,8 @@
 import type { PublicKeySource } from '../keys/types.js';
 import type { ObjectStore } from '../store/types.js';
+import type { DigestScope } from '../format/names.js';
 import type { ChainMark } from './state.js';
+import type { Finding } from './types.js';
 
 /** What `runAudit` is given (run.ts). */
 export interface AuditFilters {
@@ -38,4 +40,6 @@ export interface AuditOptions {
    * and must link back to it; the map is updated with each chain's next mark as the run goes.
    */
   readonly state?: Map<string, ChainMark> | undefined;
+  /** `--witness`: findings from the witness's record of each chain (witness-findings.ts). */
+  readonly witness?: ((scope: DigestScope) => Promise<Finding[]>) | undefined;
 }

@@ -83,6 +83,7 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
     for (const r of records) sink.record?.(chain, r);
     const mark = o.state?.get(id);
     const all = [...findings.findings, ...(mark && summary.fatal === null ? await checkMark(o.store, mark, findings) : [])];
+    if (o.witness && summary.fatal === null) all.push(...(await o.witness(c.scope)));
     // Nothing new since the mark: the chain is as recent as its mark (chain-stops and pending read it).
     if (mark && findings.newestEnd === null) findings.newestEnd = mark.end;
     const folder = folderOf(c);

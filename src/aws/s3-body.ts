@@ -1,6 +1,6 @@
 import { readLogBytes, readLogStream } from '../crypto/log-read.js';
 import { WHOLE_OBJECT_LIMIT } from '../store/read-logs.js';
-import type { LogObjectRead } from '../store/types.js';
+import type { LogObjectRead, StoredObject } from '../store/types.js';
 import { awsError } from './errors.js';
 import type { FastAnswer } from './fast-get.js';
 import { tagUrl } from './request-url.js';
@@ -47,5 +47,22 @@ export async function readFastLog({ res, size, url }: FastAnswer, eventTimes: bo
     return { kind: 'read', read: await readLogBytes(whole.subarray(0, at), eventTimes) };
   } finally {
     res.destroy();
+  }
+}
+
+/** An object's whole body (closed after), refused past `limit` bytes: never read further than that. */
+export async function readBounded(object: StoredObject, tooLarge: () => Error, limit: number): Promise<Buffer> {
+  try {
+    if (object.size !== undefined && object.size > limit) throw tooLarge();
+    const parts: Buffer[] = [];
+    let length = 0;
+    for await (const chunk of object.body) {
+      length += chunk.byteLength;
+      if (length > limit) throw tooLarge();
+      parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    }
+    return Buffer.concat(parts, length);
+  } finally {
+    await object.close();
   }
 }

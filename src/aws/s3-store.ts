@@ -1,18 +1,19 @@
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { noSuchBucket, StoreError } from '../store/errors.js';
+import { noSuchBucket, objectTooLarge, StoreError } from '../store/errors.js';
 import { checkBucketName } from '../store/names.js';
 import { readLogsThrough, readStoredLog } from '../store/read-logs.js';
-import type { ListOptions, LogObjectRead, Metadata, ObjectRef, ObjectStore, StoredObject } from '../store/types.js';
+import type { ListOptions, LogObjectRead, Metadata, ObjectRef, ObjectStore, PutOptions, StoredObject } from '../store/types.js';
 import { decodeListedKey, type ListPage } from './s3-xml.js';
 import { awsClientConfig, connectionPool, CONNECT_TIMEOUT_MS, SOCKET_TIMEOUT_MS, type AwsClientOptions, type ConnectionPool } from './client-config.js';
 import { awsError, bucketError, errorCode, httpStatus } from './errors.js';
-import { emptyBody, guardedBody, readFastLog } from './s3-body.js';
+import { emptyBody, guardedBody, readBounded, readFastLog } from './s3-body.js';
 import { userMetadata } from './fast-get.js';
 import { FastS3 } from './fast-s3.js';
 import { findFastTarget } from './fast-target.js';
 import { recordRequestUrl, requestUrlOf } from './request-url.js';
 import { credentialProvider, type CredentialProvider } from './s3-config.js';
+import { putObject } from './s3-put.js';
 import { loadS3Sdk, type S3Sdk } from './sdk.js';
 
 /**
@@ -126,6 +127,11 @@ export class S3Store implements ObjectStore {
   }
 
   async *list(bucket: string, options: ListOptions): AsyncGenerator<string> {
+    for await (const entry of this.listEntries(bucket, options)) yield entry.key;
+  }
+
+  /** Keys with their LastModified (UTC micros; NaN when the answer has none): `sign --logs-prefix`. */
+  async *listEntries(bucket: string, options: ListOptions): AsyncGenerator<{ key: string; lastModified: number }> {
     // The bucket's first listing goes out with its GetBucketLocation, signed for the CLI's region (one
     // round trip less, issue 15); its answer is taken only if the bucket is in that region.
     checkBucketName(bucket);
@@ -145,9 +151,10 @@ export class S3Store implements ObjectStore {
       first = undefined;
       fastTried = false;
       let last: string | undefined;
-      for (const key of page.keys) {
+      for (let i = 0; i < page.keys.length; i++) {
+        const key = page.keys[i]!;
         last = page.encoded ? decodeListedKey(key) : key;
-        yield last;
+        yield { key: last, lastModified: page.modified[i] ?? Number.NaN };
       }
       if (!page.truncated) return;
       // Without a Delimiter the next marker is the last key. RGW also sends NextMarker (AWS does
@@ -176,8 +183,13 @@ export class S3Store implements ObjectStore {
     } catch (err) {
       throw bucketError(err, 'ListObjects');
     }
-    const keys = (out.Contents ?? []).flatMap((entry) => (entry.Key !== undefined ? [entry.Key] : []));
-    return { keys, truncated: out.IsTruncated === true, encoded: out.EncodingType === 'url' };
+    const listed = (out.Contents ?? []).filter((entry) => entry.Key !== undefined);
+    return {
+      keys: listed.map((entry) => entry.Key!),
+      modified: listed.map((entry) => (entry.LastModified instanceof Date ? entry.LastModified.getTime() * 1000 : Number.NaN)),
+      truncated: out.IsTruncated === true,
+      encoded: out.EncodingType === 'url',
+    };
   }
 
   /**
@@ -187,20 +199,7 @@ export class S3Store implements ObjectStore {
   async getBytes(bucket: string, key: string, limit: number): Promise<{ bytes: Buffer; metadata: Metadata } | undefined> {
     const object = await this.get(bucket, key);
     if (!object) return undefined;
-    const tooLarge = () => new StoreError('Other', `s3://${bucket}/${key} is larger than ${limit} bytes`);
-    try {
-      if (object.size !== undefined && object.size > limit) throw tooLarge();
-      const parts: Buffer[] = [];
-      let length = 0;
-      for await (const chunk of object.body) {
-        length += chunk.byteLength;
-        if (length > limit) throw tooLarge();
-        parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      }
-      return { bytes: Buffer.concat(parts, length), metadata: object.metadata };
-    } finally {
-      await object.close();
-    }
+    return { bytes: await readBounded(object, () => objectTooLarge(bucket, key, limit), limit), metadata: object.metadata };
   }
 
   async get(bucket: string, key: string): Promise<StoredObject | undefined> {
@@ -260,15 +259,11 @@ export class S3Store implements ObjectStore {
     });
   }
 
-  async put(bucket: string, key: string, body: Uint8Array, metadata: Metadata = {}): Promise<void> {
+  async put(bucket: string, key: string, body: Uint8Array, metadata: Metadata = {}, options: PutOptions = {}): Promise<void> {
     const sdk = await this.load();
     if (!validKey(key)) throw new StoreError('Other', `Refusing to write an object with an unsafe name: s3://${bucket}/${key}`);
     const client = await this.clientFor(bucket);
-    try {
-      await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength, Metadata: { ...metadata } }));
-    } catch (err) {
-      throw bucketError(err, 'PutObject');
-    }
+    await putObject(sdk, client, { bucket, key, body, metadata, createOnly: options.createOnly === true });
   }
 
   async delete(bucket: string, key: string): Promise<void> {

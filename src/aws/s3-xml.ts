@@ -134,6 +134,8 @@ function entity(ref: string): string {
 /** One page of ListObjects (v1): the keys as sent (still URL-encoded when `encoded`), and whether more follow. */
 export interface ListPage {
   readonly keys: string[];
+  /** Each key's LastModified (UTC micros), NaN where the answer has none that parses. */
+  readonly modified: number[];
   readonly truncated: boolean;
   readonly encoded: boolean;
 }
@@ -143,6 +145,7 @@ export function parseListPage(text: string, maxElements: number): ListPage | und
   const root = parseXml(text, maxElements);
   if (!root || root.name !== 'ListBucketResult') return undefined;
   const keys: string[] = [];
+  const modified: number[] = [];
   let truncated: boolean | undefined;
   let encoding: string | undefined;
   for (const child of root.children) {
@@ -150,7 +153,11 @@ export function parseListPage(text: string, maxElements: number): ListPage | und
       const named = child.children.filter((c) => c.name === 'Key');
       // A Contents with two keys is no answer S3 gives: the SDK decides what it means.
       if (named.length > 1 || named.some((k) => k.children.length > 0)) return undefined;
-      if (named.length === 1) keys.push(named[0]!.text);
+      if (named.length === 1) {
+        keys.push(named[0]!.text);
+        const at = child.children.find((c) => c.name === 'LastModified');
+        modified.push(at && at.children.length === 0 ? lastModifiedMicros(at.text) : Number.NaN);
+      }
     } else if (child.name === 'IsTruncated') {
       if (truncated !== undefined || (child.text !== 'true' && child.text !== 'false')) return undefined;
       truncated = child.text === 'true';
@@ -162,7 +169,13 @@ export function parseListPage(text: string, maxElements: number): ListPage | und
   if (truncated === undefined) return undefined;
   // Keys not URL-encoded may hold what XML cannot carry faithfully: only the SDK reads those.
   if (keys.length > 0 && encoding !== 'url') return undefined;
-  return { keys, truncated, encoded: encoding === 'url' };
+  return { keys, modified, truncated, encoded: encoding === 'url' };
+}
+
+/** S3's LastModified (`2024-05-01T00:01:02.000Z`) as UTC micros; NaN for anything else. */
+function lastModifiedMicros(text: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(text)) return Number.NaN;
+  return Date.parse(text) * 1000;
 }
 
 /** GetBucketLocation's answer: the region text ('' when empty), or undefined for anything else. */

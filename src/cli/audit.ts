@@ -1,5 +1,7 @@
 import { AuditJsonReport, AuditTextReport } from '../audit/reports.js';
 import { runAudit } from '../audit/run.js';
+import { witnessFindings } from '../audit/witness-findings.js';
+import { openWitness } from './witness.js';
 import { TrailproofError } from '../errors.js';
 import { parseTrailArn } from '../format/arn.js';
 import { nowMicros, parseDate } from '../format/time.js';
@@ -35,6 +37,11 @@ export const AUDIT_OPTIONS: OptionSpec[] = [
     value: 'FILE|s3://BUCKET/KEY',
     description:
       'kept state for scheduled runs, a file or an S3 object: each chain starts after the digest the last clean run verified, which must still be there and be linked to (history-rewritten); written whole when the run completes',
+  },
+  {
+    name: 'witness',
+    value: 'DIR|s3://B/P',
+    description: 'what sign --witness recorded: a chain whose newest witnessed digest is gone or changed is chain-stops, severity error',
   },
   { name: 'output', value: 'text|json', description: 'text: a line per chain, its findings, totals; json: one object per line (README)', default: 'text' },
   { name: 'verbose', flag: true, description: "also every digest and log verdict (validate-logs' records)" },
@@ -124,6 +131,8 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
   if (keysDir !== undefined) keys = entriesSource(await keyStorePublicEntries(keysDir));
   if (!keys) throw new TrailproofError('argument', 'Give --public-keys FILE (the output of aws cloudtrail list-public-keys) or --keys-dir DIR');
 
+  const witnessText = str(args, 'witness');
+  const witness = witnessText === undefined ? undefined : await openWitness(witnessText, 'read', deps.openS3 && (() => deps.openS3!(args)));
   const output = deps.output ?? createOutput();
   const stateAt = str(args, 'state') === undefined ? undefined : stateLocation(str(args, 'state')!);
   // The state's S3 object goes through the archive's store when that is S3, else a store of its own.
@@ -166,6 +175,7 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
         verbose,
         records: reports.records,
         state,
+        witness: witness && witnessFindings(store, str(args, 's3-bucket')!, witness, start, end),
         onProgress: progress && ((done, total, files) => progress(progressLine(done, total, files, Date.now() - began))),
       },
       sink,

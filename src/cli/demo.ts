@@ -1,4 +1,4 @@
-import { chmod, cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,17 +32,9 @@ export const DEMO_USAGE = formatUsage(DEMO_COMMAND);
 /** The repository's test-only key store (keys/README.md). */
 export const TEST_KEYS = fileURLToPath(new URL('../../keys', import.meta.url));
 
-/** Copies a key store and makes its private keys 0600 (git does not keep modes). */
-export async function copyKeyStore(from: string, to: string): Promise<void> {
-  await cp(from, to, { recursive: true });
-  for (const region of await readdir(to, { withFileTypes: true })) {
-    if (!region.isDirectory()) continue;
-    await chmod(join(to, region.name), 0o700);
-    for (const f of await readdir(join(to, region.name))) {
-      if (f.endsWith('.key.pem')) await chmod(join(to, region.name, f), 0o600);
-    }
-  }
-}
+import { copyKeyStore } from '../keys/copy.js';
+
+export { copyKeyStore };
 
 const BUCKET = 'trailproof-demo-bucket';
 const ACCOUNT = '111122223333';

@@ -70,7 +70,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   },
   keys: async () => {
     const m = await import('./keys.js');
-    return { summary: m.KEYS_SUMMARY, usage: m.KEYS_USAGE, help: m.KEYS_HELP, run: (a, io) => m.keysCommand(a, io.out) };
+    return { summary: m.KEYS_SUMMARY, usage: m.KEYS_USAGE, help: m.KEYS_HELP, run: (a, io) => m.keysCommand(a, io.out, io.err) };
   },
   audit: async () => {
     const m = await import('./audit.js');

@@ -4,6 +4,8 @@ import { checkRegion, DEFAULT_ROTATION_DAYS, DEFAULT_VALIDITY_DAYS, KeyStore } f
 import { EXIT_PIPE_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type ExitCodes, type OptionSpec } from './args.js';
 import { formatHelp, formatUsage } from './help.js';
 import { requireKeyStoreDir } from './key-store-dir.js';
+import { keyBackends } from './key-backends.js';
+import { registerKey } from './keys-register.js';
 
 const KEYS_DIR: OptionSpec = {
   name: 'keys-dir',
@@ -50,6 +52,25 @@ export const KEYS_COMMANDS: readonly CommandSpec[] = [
     exitCodes: EXIT_CODES,
   },
   {
+    name: 'keys register',
+    summary: "Adds a key held by an HSM (PKCS#11) or AWS KMS to a region's schedule; the next registered key is its rotation.",
+    options: [
+      KEYS_DIR,
+      REGION,
+      {
+        name: 'pkcs11',
+        value: 'URI',
+        orNext: true,
+        description: 'an RFC 7512 URI: pkcs11:token=T;object=LABEL?module-path=/path/lib.so&pin-source=file:/path (or pin-value=PIN)',
+      },
+      { name: 'kms-key-id', value: 'ARN', description: 'an AWS KMS RSA_2048 SIGN_VERIFY key (its ARN: the region is read from it)' },
+      { name: 'valid-from', value: 'TIME', description: 'when the signer starts using it', default: 'now' },
+      VALIDITY,
+      { name: 'profile', value: 'NAME', description: 'the AWS profile for KMS', default: 'AWS_PROFILE, else the default chain' },
+    ],
+    exitCodes: EXIT_CODES,
+  },
+  {
     name: 'keys list',
     summary: "Lists a key store's keys (public facts only).",
     options: [KEYS_DIR, { ...REGION, required: false }],
@@ -57,16 +78,22 @@ export const KEYS_COMMANDS: readonly CommandSpec[] = [
   },
 ];
 
-export const KEYS_SUMMARY = "Creates, rotates and lists the signer's key pairs (one per region); private keys are written 0600, never printed.";
+export const KEYS_SUMMARY =
+  "Creates, rotates, registers (HSM or KMS) and lists the signer's keys (one per region at a time); private keys are written 0600, never printed.";
 export const KEYS_HELP = formatHelp(KEYS_COMMANDS, KEYS_SUMMARY);
 export const KEYS_USAGE = KEYS_COMMANDS.map((c, i) => formatUsage(c, i === 0 ? 'usage: ' : '       ')).join('\n');
 
 /** `trailproof keys ...`: the key store. Prints public facts only; private keys never leave their files. */
-export async function keysCommand(argv: readonly string[], out: (t: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+export async function keysCommand(
+  argv: readonly string[],
+  out: (t: string) => void = (t) => process.stdout.write(t),
+  err: (t: string) => void = (t) => process.stderr.write(t),
+): Promise<number> {
   const [action, ...rest] = argv;
   const spec = KEYS_COMMANDS.find((c) => c.name === `keys ${action}`);
-  if (!spec) throw usageError(`keys: expected create, rotate or list, got ${action === undefined ? 'nothing' : `'${action}'`}`);
+  if (!spec) throw usageError(`keys: expected create, rotate, register or list, got ${action === undefined ? 'nothing' : `'${action}'`}`);
   const args = parseArgs(rest, spec);
+  if (action === 'register') return registerKey(args, keyBackends(str(args, 'profile')), out, err);
   const dir = str(args, 'keys-dir')!;
   const store = new KeyStore(dir);
   const validity = positiveInt(args, 'validity-days', 3650) ?? DEFAULT_VALIDITY_DAYS;
@@ -78,7 +105,8 @@ export async function keysCommand(argv: readonly string[], out: (t: string) => v
     const regions = region ? [checkRegion(region)] : await store.regions();
     for (const r of regions) {
       for (const k of await store.list(r)) {
-        out(`${r}\t${k.fingerprint}\tvalid ${formatDisplay(k.validFrom)} to ${formatDisplay(k.validTo)}\trotates ${formatDisplay(k.rotateAt)}\n`);
+        const where = k.backend.type === 'pkcs11' ? `\tPKCS#11 ${k.backend.uri}` : k.backend.type === 'kms' ? `\tAWS KMS ${k.backend.keyId}` : '';
+        out(`${r}\t${k.fingerprint}\tvalid ${formatDisplay(k.validFrom)} to ${formatDisplay(k.validTo)}\trotates ${formatDisplay(k.rotateAt)}${where}\n`);
       }
     }
     return 0;

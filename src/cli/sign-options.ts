@@ -15,6 +15,12 @@ export const SIGN_OPTIONS: OptionSpec[] = [
   { name: 'regions', value: 'R1,R2', description: 'the source regions to sign', default: "the ARN's region" },
   { name: 'account-id', value: 'A[,A2]', description: 'the accounts to sign (organization trails: member accounts)', default: "the ARN's account" },
   { name: 'organization-id', value: 'ID', description: 'an organization trail: keys under AWSLogs/<ID>/<account>/' },
+  {
+    name: 'logs-prefix',
+    value: 'PREFIX',
+    description: "sign the gzip objects under PREFIX, whatever their names (delivery time: last-modified), into the trail's digests; one account and region",
+    default: "CloudTrail's log layout",
+  },
   { name: 'local-root', value: 'DIR', description: 'a local root (DIR/<bucket>/<key>) instead of S3' },
   { name: 'until', value: 'TIME', description: 'sign the hours that end by TIME', default: 'now' },
   {
@@ -27,12 +33,18 @@ export const SIGN_OPTIONS: OptionSpec[] = [
   { name: 'backfill', flag: true, description: 'write backfill digests for past log files that no digest references' },
   { name: 'lookback-hours', value: 'N', description: 'how far back a late log file is looked for', default: '24' },
   { name: 'concurrency', value: 'N', description: 'log files hashed at once, 1 to 1024', default: '512 on a local root, 128 on S3' },
+  { name: 'dry-run', flag: true, description: 'say what would be signed and which keys would rotate; write nothing, sign nothing, take no lock' },
   { name: 'yes', flag: true, description: 'confirm signing more than 7 days (168) of empty hours without --until' },
   {
     name: 'lock-wait',
     value: 'SECONDS',
     description: 'how long to wait for another signer of the same chain or key region (0: refuse at once)',
     default: '300',
+  },
+  {
+    name: 'witness',
+    value: 'DIR|s3://B/P',
+    description: "after the run, record each chain's newest digest there, write-once (another account, write-only, Object Lock: README)",
   },
   { name: 'now', value: 'TIME', description: 'the time taken as now (reproducible runs and tests)', default: 'the clock' },
   {

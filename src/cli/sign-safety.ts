@@ -43,13 +43,20 @@ export function hourOf(at: number): number {
 }
 
 /** The notice for a key that signing made. */
-export function keyCreatedNotice(keysDir: string, key: KeyRecord, predecessor: KeyRecord): string {
+export function keyCreatedNotice(keysDir: string, key: KeyRecord, predecessor: KeyRecord, dryRun = false): string {
   const from = formatDisplay(key.validFrom);
   const to = formatDisplay(key.validTo);
+  if (dryRun) return `dry run: would create a key for ${key.region}, valid from ${from} to ${to} (successor of ${predecessor.fingerprint})`;
   return (
     `created key ${key.fingerprint} for ${key.region}, valid from ${from} to ${to} (successor of ${predecessor.fingerprint}): ` +
     `publish it with trailproof list-public-keys --keys-dir ${shellQuote(keysDir)} --start-time ${from} --end-time ${to}`
   );
+}
+
+/** The notice for a digest signed with another key than the one before it in its chain. */
+export function keyRotatedNotice(key: KeyRecord, previous: string, start: number, dryRun = false): string {
+  const where = key.backend.type === 'pkcs11' ? ' (PKCS#11)' : key.backend.type === 'kms' ? ' (AWS KMS)' : '';
+  return `${dryRun ? 'dry run: would rotate' : 'rotated'} ${key.region} from key ${previous} to ${key.fingerprint}${where}: digests from ${formatDisplay(start)} on are signed with it`;
 }
 
 /**

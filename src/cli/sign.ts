@@ -5,7 +5,10 @@ import { formatDisplay, MICROS_PER_HOUR, nowMicros, parseDate } from '../format/
 import { checkRegion, KeyStore } from '../keys/keystore.js';
 import { backfillRegion } from '../signer/backfill.js';
 import { GuardedStore } from '../signer/guarded-store.js';
-import { signRegion, type SignResult } from '../signer/sign.js';
+import { signRegion, type SignOptions, type SignResult } from '../signer/sign.js';
+import { recordHead } from '../signer/witness.js';
+import { prefixLogs } from '../signer/log-source.js';
+import { openWitness } from './witness.js';
 import { removeStaleTempFiles, removeTempFiles } from '../util/temp-files.js';
 import type { LogWorkerPool } from '../store/workers/pool.js';
 import { LocalStore } from '../store/local.js';
@@ -14,11 +17,12 @@ import { configureZlib, defaultConcurrency, startLogWorkers } from './tuning.js'
 import { parseArgs, positiveInt, str, usageError } from './args.js';
 import { acquireLock, describeHolder, releaseAllLocks } from '../util/lock.js';
 import { OrderedPrinter } from './ordered-printer.js';
-import { chainLock, hourOf, Interrupts, keyCreatedNotice, Progress, signCommandLine } from './sign-safety.js';
-import { emptyHoursRefusal, otherRegionsWarnings, strandedWarnings } from './sign-messages.js';
+import { chainLock, hourOf, Interrupts, keyCreatedNotice, keyRotatedNotice, Progress, signCommandLine } from './sign-safety.js';
+import { emptyHoursRefusal, expiringKeyWarnings, otherRegionsWarnings, strandedWarnings } from './sign-messages.js';
 import { counted } from './plural.js';
 
 import { SIGN_OPTIONS } from './sign-options.js';
+import { keyBackends } from './key-backends.js';
 
 export { SIGN_COMMAND, SIGN_OPTIONS, SIGN_USAGE } from './sign-options.js';
 
@@ -90,11 +94,22 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
   const bucket = str(args, 's3-bucket')!;
   const keysDir = str(args, 'keys-dir')!;
   const command = (drop: string[], add: string[]): string => signCommandLine(argv, SIGN_OPTIONS, drop, add);
+  const logsPrefix = str(args, 'logs-prefix');
+  const dryRun = args['dry-run'] === true;
+  if (logsPrefix !== undefined && (regions.length > 1 || accounts.length > 1)) {
+    throw usageError('--logs-prefix signs one chain: give one account (--account-id) and one region (--regions)');
+  }
 
   const interrupts = deps.interrupts ?? new Interrupts().install();
   let pool: LogWorkerPool | undefined;
   let guarded: GuardedStore | undefined;
-  const keys = new KeyStore(keysDir, { lockWaitMs: waitMs, signal: interrupts.controller.signal, notify: (line) => err(`${line}\n`) });
+  const keys = new KeyStore(keysDir, {
+    lockWaitMs: waitMs,
+    signal: interrupts.controller.signal,
+    notify: (line) => err(`${line}\n`),
+    backends: keyBackends(str(args, 'profile')),
+    dryRun,
+  });
   const printer = new OrderedPrinter(out, err);
   const root = str(args, 'local-root');
 
@@ -105,15 +120,18 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
       store = new LocalStore(root, { workers: pool });
     } else if (deps.openS3) store = (await deps.openS3(args)).store;
     else throw new TrailproofError('argument', 'Give --local-root ROOT: writing to S3 is not available in this build');
-    guarded = new GuardedStore(store, (_bucket, key) => progress.tick(key));
+    guarded = new GuardedStore(store, (_bucket, key) => progress.tick(key), dryRun);
+    const witnessText = str(args, 'witness');
+    const witness = witnessText === undefined || dryRun ? undefined : await openWitness(witnessText, 'write', deps.openS3 && (() => deps.openS3!(args)));
 
-    // Without --regions, sign signs the ARN's region only: say so when other regions have logs.
-    if (str(args, 'regions') === undefined) {
+    // Regions with logs that this run leaves unsigned (without --regions: all but the ARN's).
+    if (logsPrefix === undefined) {
       const lines = await otherRegionsWarnings(
         store,
         bucket,
         accounts.map((account) => ({ prefix: str(args, 's3-prefix'), organizationId: orgId, account })),
-        arn.region,
+        regions,
+        str(args, 'regions') !== undefined,
         (all) => command(['regions'], ['--regions', all.join(',')]),
       );
       for (const line of lines) err(`${line}\n`);
@@ -128,14 +146,17 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
       const scope = { prefix: str(args, 's3-prefix'), organizationId: orgId, account, sourceRegion: region, homeRegion: arn.region, trailName: arn.name };
       // One signer per chain at a time, across processes (the key store's lock folder).
       const id = chainLock(root !== undefined ? { root } : { endpoint: str(args, 'endpoint-url') }, bucket, scope);
-      const lock = await acquireLock(keys.lockPath(id.name), {
-        what: id.what,
-        waitMs,
-        signal: interrupts.controller.signal,
-        onWait: (h) => err(`waiting for another signer (${describeHolder(h)}) to finish with ${id.what} (up to ${waitMs / 1000} s)...\n`),
-      });
+      // A dry run writes nothing: it takes no lock (and waits for none).
+      const lock = dryRun
+        ? { release: async () => undefined }
+        : await acquireLock(keys.lockPath(id.name), {
+            what: id.what,
+            waitMs,
+            signal: interrupts.controller.signal,
+            onWait: (h) => err(`waiting for another signer (${describeHolder(h)}) to finish with ${id.what} (up to ${waitMs / 1000} s)...\n`),
+          });
       try {
-        if (root !== undefined) {
+        if (root !== undefined && !dryRun) {
           const removed = await removeStaleTempFiles(root, bucket, digestListPrefix(scope), STALE_TEMP_MS);
           if (removed > 0) warn(`removed ${removed} temporary file(s) left by an interrupted run in s3://${bucket}/${digestListPrefix(scope)}/`);
         }
@@ -144,7 +165,7 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
         await lock.release();
       }
     };
-    const signJob = async (index: number, scope: Parameters<typeof signRegion>[0]['scope'], warn: (m: string) => void): Promise<SignResult> => {
+    const signJob = async (index: number, scope: SignOptions['scope'], warn: (m: string) => void): Promise<SignResult> => {
       const { account, sourceRegion: region } = scope;
       const options = {
         store: guarded!,
@@ -154,11 +175,13 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
         until,
         lookback,
         newChainAt: args['new-chain'] === true ? startAt : undefined,
+        logs: logsPrefix === undefined ? undefined : prefixLogs(guarded!, bucket, logsPrefix, digestListPrefix(scope)),
         startAt,
         concurrency: concurrencyOption ?? defaultConcurrency(store.kind === 'local'),
         now: () => now,
         warn,
-        onKeyCreated: (k: Parameters<typeof keyCreatedNotice>[1], p: Parameters<typeof keyCreatedNotice>[2]) => warn(keyCreatedNotice(keysDir, k, p)),
+        onKeyCreated: (k: Parameters<typeof keyCreatedNotice>[1], p: Parameters<typeof keyCreatedNotice>[2]) => warn(keyCreatedNotice(keysDir, k, p, dryRun)),
+        onKeyRotated: (k: Parameters<typeof keyRotatedNotice>[0], p: string, start: number) => warn(keyRotatedNotice(k, p, start, dryRun)),
         // Years of empty hours are a mistake more often than a wish (sign without --until on an old archive).
         emptyHours:
           str(args, 'until') === undefined && args.yes !== true
@@ -176,14 +199,22 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
         'out',
         r.digests === 0
           ? `${account} ${region}: nothing to sign\n`
-          : `${account} ${region}: signed ${counted(r.digests, what)} (${counted(r.logFiles, 'log file')}) from ${formatDisplay(r.from!)} to ${formatDisplay(r.to!)}\n`,
+          : `${account} ${region}: ${dryRun ? 'would sign' : 'signed'} ${counted(r.digests, what)} (${counted(r.logFiles, 'log file')}) from ${formatDisplay(r.from!)} to ${formatDisplay(r.to!)}\n`,
       );
       const backfill = (oldest: number): string =>
         command(
           ['new-chain', 'start-time', 'backfill', 'account-id', 'regions'],
           ['--account-id', account, '--regions', region, '--backfill', '--start-time', formatDisplay(hourOf(oldest))],
         );
+      if (r.takenAt !== undefined) {
+        warn(
+          `notice: another signer wrote s3://${bucket}/${r.takenAt} first: this run left the chain of ${account} ${region} to it from there ` +
+            '(nothing was overwritten; re-running sign continues after its digests)',
+        );
+      }
       for (const line of strandedWarnings(r, account, region, lookbackHours, startAt, backfill)) warn(line);
+      // The witness holds each chain's newest digest: deleting it from the archive is then visible.
+      if (witness && args.backfill !== true && r.head) await recordHead(witness, r.head, nowMicros());
       return r;
     };
     // Two runners take jobs in order; a job not yet started when one fails never starts (every such
@@ -217,6 +248,9 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
       await Promise.all(runners);
     }
     await pool?.close();
+    await keys.close();
+    // Registered keys are not rotated by the signer: say a week ahead that one needs a successor.
+    for (const line of await expiringKeyWarnings(keys, regions, until, 7 * 24 * MICROS_PER_HOUR)) err(`${line}\n`);
     progress.clear();
     return results.some((r) => r.skipped > 0) ? 1 : 0;
   };

@@ -1,5 +1,7 @@
 import { readdir } from 'node:fs/promises';
-import { TrailproofError } from '../errors.js';
+import { EXIT_FATAL, EXIT_INVALID, TrailproofError } from '../errors.js';
+import { checkWitness } from '../verifier/witness-check.js';
+import { openWitness, witnessLine } from './witness.js';
 import { parseTrailArn } from '../format/arn.js';
 import { findTrail, type TrailInfo } from '../format/trails.js';
 import { nowMicros, parseDate } from '../format/time.js';
@@ -57,6 +59,11 @@ export const VALIDATE_OPTIONS: OptionSpec[] = [
   { name: 'organization-id', value: 'ID', description: "an organization trail's id, instead of DescribeOrganization" },
   { name: 'output', value: 'text|json', description: "text is the AWS CLI's report; json is one object per line, then a summary or an error", default: 'text' },
   ...REPORT_OPTIONS,
+  {
+    name: 'witness',
+    value: 'DIR|s3://B/P',
+    description: "check the chain's newest digest against what sign --witness recorded: one more line on stderr; exit 1 when it was deleted or changed",
+  },
   {
     name: 'concurrency',
     value: 'N',
@@ -190,6 +197,9 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
   }
   if (!keys) throw new TrailproofError('argument', 'Give --public-keys FILE (the output of aws cloudtrail list-public-keys)');
 
+  const witnessText = str(args, 'witness');
+  const witness =
+    witnessText === undefined ? undefined : await openWitness(witnessText, 'read', s3 ? async () => s3! : deps.openS3 && (() => deps.openS3!(args)));
   const output = deps.output ?? createOutput();
   const report = outputMode === 'json' ? new JsonReport(output, arn.arn) : new TextReport(output, args.verbose === true, arn.arn);
   const scope = { prefix, organizationId, account, sourceRegion: str(args, 'region') || s3?.region || arn.region, homeRegion: arn.region, trailName: arn.name };
@@ -234,8 +244,15 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
         'A copy made with `aws s3 sync` keeps no S3 metadata: run `trailproof export-signatures` with the same options first (README: "Validating a real CloudTrail archive").\n',
     );
   }
+  let exitCode = summary.exitCode;
+  if (witness && exitCode !== EXIT_FATAL) {
+    // After the report, which is unchanged: one line; a deleted or changed newest digest is INVALID.
+    const result = await checkWitness(store, witness, bucket, scope, start, end);
+    output.err(witnessLine(result));
+    if (result.kind === 'chain-stops') exitCode = EXIT_INVALID;
+  }
   await output.flush();
-  return summary.exitCode;
+  return exitCode;
 }
 
 /** Behaviour §7: with neither --s3-bucket nor --trails, a root holding exactly one bucket folder. */

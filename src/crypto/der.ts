@@ -70,3 +70,28 @@ export function parsePkcs1RsaPublicKey(der: Uint8Array): RsaPublicKeyParts {
   if (n < 3n || e < 3n || (e & 1n) === 0n || e >= n) throw new DerError('not a usable RSA key');
   return { n, e, size: Math.ceil(n.toString(16).length / 2) };
 }
+
+/** rsaEncryption, 1.2.840.113549.1.1.1, as DER (OID tag, length, value). */
+const RSA_ENCRYPTION_OID = Uint8Array.of(0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01);
+
+/**
+ * The PKCS#1 RSAPublicKey inside a SubjectPublicKeyInfo (RFC 5280 §4.1; what KMS GetPublicKey
+ * returns): SEQUENCE { SEQUENCE { rsaEncryption, NULL }, BIT STRING { 0 unused bits, RSAPublicKey } },
+ * read strictly, then checked as a PKCS#1 key. Untrusted: a server's answer.
+ */
+export function pkcs1FromSpki(der: Uint8Array): Uint8Array {
+  const seq = readTlv(der, 0);
+  if (seq.tag !== 0x30 || seq.end !== der.length) throw new DerError('SubjectPublicKeyInfo: expected one SEQUENCE');
+  const alg = readTlv(der, seq.start);
+  if (alg.tag !== 0x30) throw new DerError('SubjectPublicKeyInfo: expected an AlgorithmIdentifier');
+  const oid = der.subarray(alg.start, alg.start + RSA_ENCRYPTION_OID.length);
+  if (Buffer.compare(Buffer.from(oid), Buffer.from(RSA_ENCRYPTION_OID)) !== 0) throw new DerError('SubjectPublicKeyInfo: not an RSA key (rsaEncryption)');
+  const rest = der.subarray(alg.start + RSA_ENCRYPTION_OID.length, alg.end);
+  if (!(rest.length === 2 && rest[0] === 0x05 && rest[1] === 0x00)) throw new DerError('SubjectPublicKeyInfo: rsaEncryption parameters must be NULL');
+  const bits = readTlv(der, alg.end);
+  if (bits.tag !== 0x03 || bits.end !== seq.end) throw new DerError('SubjectPublicKeyInfo: expected the key as a BIT STRING');
+  if (bits.end - bits.start < 2 || der[bits.start] !== 0) throw new DerError('SubjectPublicKeyInfo: the BIT STRING must have 0 unused bits');
+  const key = der.slice(bits.start + 1, bits.end);
+  parsePkcs1RsaPublicKey(key);
+  return key;
+}

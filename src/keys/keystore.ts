@@ -1,10 +1,14 @@
-import { generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { chmod, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TrailproofError } from '../errors.js';
 import { md5Hex } from '../crypto/hash.js';
-import { formatDisplay, MICROS_PER_HOUR, parseStrictUtc } from '../format/time.js';
+import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
 import { acquireLock, describeHolder } from '../util/lock.js';
+import type { KeyBackendRef, KeyBackends, KeySigner } from './backend.js';
+import { readKeyRecord, writeKeyRecord, writeSecret, type KeyRecord } from './key-record.js';
+import { loadFileKey, openSigner, signChecked } from './key-signers.js';
+import { chooseKey } from './rotation.js';
 import { checkPublicKeyEntry, type PublicKeyEntry } from './public-keys.js';
 
 /**
@@ -13,6 +17,10 @@ import { checkPublicKeyEntry, type PublicKeyEntry } from './public-keys.js';
  *   KEYS/<region>/<fingerprint>.json      public record (no secret): Value, validity, rotation point
  *   KEYS/<region>/<fingerprint>.key.pem   PKCS#1 PEM private key, mode 0600, never printed or logged
  *
+ * or a registered key (keys register): its private half in a PKCS#11 token or AWS KMS, named by the
+ * record's `backend` (a PIN given inline in `<fingerprint>.pin`, 0600). Registered keys are never
+ * rotated by the signer: their successor is the next registered key.
+ *
  * Default cadence, as CloudTrail's observed one: a new key every 20 days, each valid 30 days.
  */
 export const DEFAULT_VALIDITY_DAYS = 30;
@@ -20,16 +28,7 @@ export const DEFAULT_ROTATION_DAYS = 20;
 const DAY = 24 * MICROS_PER_HOUR;
 const REGION = /^[a-z]{2}(?:-[a-z0-9]+)+-\d{1,2}$/;
 
-export interface KeyRecord {
-  readonly region: string;
-  readonly fingerprint: string;
-  /** Base64 of the DER PKCS#1 RSAPublicKey. */
-  readonly value: string;
-  /** Validity window and rotation point, UTC micros. */
-  readonly validFrom: number;
-  readonly validTo: number;
-  readonly rotateAt: number;
-}
+export type { KeyRecord } from './key-record.js';
 
 function keysError(message: string): TrailproofError {
   return new TrailproofError('keys', message);
@@ -51,6 +50,10 @@ export interface KeyStoreOptions {
   readonly notify?: ((line: string) => void) | undefined;
   /** Stops a wait for a lock (an interrupt). */
   readonly signal?: AbortSignal | undefined;
+  /** How registered keys are reached (PKCS#11, KMS); without them only file keys sign. */
+  readonly backends?: KeyBackends | undefined;
+  /** `sign --dry-run`: rotations are planned in memory, and nothing is signed (a signature of zeros). */
+  readonly dryRun?: boolean | undefined;
 }
 
 /** Said about a key that signingKey created (a rotation, or a first key after a pause). */
@@ -61,6 +64,8 @@ export const LOCK_FOLDER = '.locks';
 
 export class KeyStore {
   private readonly privateCache = new Map<string, KeyObject>();
+  /** Open signers by fingerprint (a PKCS#11 session or a KMS client is opened once). */
+  private readonly signers = new Map<string, Promise<KeySigner>>();
   /** Each region's records as read once (a signer asks for every digest); create() refreshes it. */
   private readonly listed = new Map<string, Promise<readonly KeyRecord[]>>();
   /** signingKey's turn per region: two signers of one region must not both rotate. */
@@ -106,7 +111,7 @@ export class KeyStore {
     }
     const out: KeyRecord[] = [];
     for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
-      out.push(await this.readRecord(region, name));
+      out.push(await readKeyRecord(this.regionDir(region), region, name));
     }
     return out.sort((a, b) => a.validFrom - b.validFrom || a.fingerprint.localeCompare(b.fingerprint));
   }
@@ -120,31 +125,6 @@ export class KeyStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw keysError(`Cannot read key store ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
-  }
-
-  private async readRecord(region: string, name: string): Promise<KeyRecord> {
-    const path = join(this.regionDir(region), name);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await readFile(path, 'utf8'));
-    } catch {
-      throw keysError(`Key store record ${path} is not readable JSON`);
-    }
-    const r = raw as Record<string, unknown>;
-    const validFrom = typeof r.validFrom === 'string' ? parseStrictUtc(r.validFrom) : null;
-    const validTo = typeof r.validTo === 'string' ? parseStrictUtc(r.validTo) : null;
-    const rotateAt = typeof r.rotateAt === 'string' ? parseStrictUtc(r.rotateAt) : null;
-    if (validFrom === null || validTo === null || rotateAt === null || typeof r.value !== 'string' || typeof r.fingerprint !== 'string') {
-      throw keysError(`Key store record ${path} is malformed`);
-    }
-    // The same checks as a published keys file: base64 DER PKCS#1 whose MD5 is the fingerprint.
-    checkPublicKeyEntry(
-      { Value: r.value, Fingerprint: r.fingerprint, ValidityStartTime: r.validFrom, ValidityEndTime: r.validTo },
-      name,
-      path,
-    );
-    if (`${r.fingerprint}.json` !== name) throw keysError(`Key store record ${path} does not match its file name`);
-    return { region, fingerprint: r.fingerprint, value: r.value, validFrom, validTo, rotateAt };
   }
 
   /** Public entries of every region (for list-public-keys and the verifier). */
@@ -189,6 +169,7 @@ export class KeyStore {
       validFrom,
       validTo: validFrom + validityDays * DAY,
       rotateAt: validFrom + rotate * DAY,
+      backend: { type: 'file' },
     };
     const dir = this.regionDir(region);
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -196,58 +177,62 @@ export class KeyStore {
     await chmod(dir, 0o700);
     // The private key first, created 0600 from the start (never world-readable, even briefly).
     const keyPath = join(dir, `${fingerprint}.key.pem`);
-    const handle = await open(keyPath, 'wx', 0o600);
-    try {
-      await handle.writeFile(privateKey);
-    } finally {
-      await handle.close();
-    }
+    await writeSecret(keyPath, privateKey);
     await chmod(keyPath, 0o600);
-    const tmp = join(dir, `.${fingerprint}.json.tmp`);
-    const body = {
-      region,
-      fingerprint,
-      value: record.value,
-      validFrom: iso(record.validFrom),
-      validTo: iso(record.validTo),
-      rotateAt: iso(record.rotateAt),
-      note: 'Public record. The private key beside it is secret (mode 0600).',
-    };
-    await rm(tmp, { force: true });
-    const h2 = await open(tmp, 'wx', 0o644);
-    try {
-      await h2.writeFile(`${JSON.stringify(body, null, 2)}\n`);
-    } finally {
-      await h2.close();
-    }
-    await rename(tmp, join(dir, `${fingerprint}.json`));
+    await writeKeyRecord(dir, record);
     this.listed.delete(region);
     return record;
   }
 
-  /** Loads a private key for signing. Refuses keys readable by others; never echoes key material. */
+  /** Loads a file key's private half. Refuses keys readable by others; never echoes key material. */
   async privateKey(record: KeyRecord): Promise<KeyObject> {
     const cached = this.privateCache.get(record.fingerprint);
     if (cached) return cached;
-    const path = join(this.regionDir(record.region), `${record.fingerprint}.key.pem`);
-    let info;
-    try {
-      info = await lstat(path);
-    } catch {
-      throw keysError(`Private key for ${record.region} ${record.fingerprint} is missing (${path})`);
-    }
-    if (!info.isFile()) throw keysError(`Private key ${path} is not a regular file`);
-    if ((info.mode & 0o077) !== 0) throw keysError(`Private key ${path} is accessible by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
-    let key: KeyObject;
-    try {
-      key = createPrivateKey({ key: await readFile(path, 'utf8'), format: 'pem' });
-    } catch {
-      throw keysError(`Private key ${path} cannot be loaded`);
-    }
-    const der = new Uint8Array(createPublicKey(key).export({ type: 'pkcs1', format: 'der' }));
-    if (md5Hex(der) !== record.fingerprint) throw keysError(`Private key ${path} does not match its public record`);
+    const key = await loadFileKey(this.regionDir(record.region), record);
     this.privateCache.set(record.fingerprint, key);
     return key;
+  }
+
+  /** SHA256withRSA over `data` with the record's key, whatever its backend, verified before it is returned. */
+  async sign(record: KeyRecord, data: Uint8Array): Promise<Uint8Array> {
+    if (this.options.dryRun) return new Uint8Array(256);
+    let signer = this.signers.get(record.fingerprint);
+    if (!signer) {
+      signer = openSigner(this.regionDir(record.region), record, this.options.backends);
+      this.signers.set(record.fingerprint, signer);
+      signer.catch(() => this.signers.delete(record.fingerprint));
+    }
+    return signChecked(await signer, record, data);
+  }
+
+  /** Closes the open signers (PKCS#11 sessions, KMS clients). */
+  async close(): Promise<void> {
+    const open = [...this.signers.values()];
+    this.signers.clear();
+    for (const s of await Promise.allSettled(open)) if (s.status === 'fulfilled') await s.value.close?.();
+  }
+
+  /**
+   * Adds a registered key (PKCS#11 or KMS) to a region's schedule: its public record, valid from
+   * `validFrom` for `validityDays`, and the PIN (when one was given inline) in a 0600 file beside it.
+   * The signer switches to it at `validFrom` (the newest key valid then signs).
+   */
+  async register(region: string, backend: KeyBackendRef, publicDer: Uint8Array, validFrom: number, validityDays: number, pin?: string): Promise<KeyRecord> {
+    if (!Number.isInteger(validityDays) || validityDays < 1 || validityDays > 3650) throw new TrailproofError('argument', 'validity days must be 1 to 3650');
+    const fingerprint = md5Hex(publicDer);
+    if ((await this.list(region)).some((k) => k.fingerprint === fingerprint)) {
+      throw keysError(`Key ${fingerprint} is already in the ${region} schedule of ${this.dir}`);
+    }
+    const validTo = validFrom + validityDays * DAY;
+    const record: KeyRecord = { region, fingerprint, value: Buffer.from(publicDer).toString('base64'), validFrom, validTo, rotateAt: validTo, backend };
+    const dir = this.regionDir(region);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(this.dir, 0o700).catch(() => undefined);
+    await chmod(dir, 0o700);
+    if (pin !== undefined) await writeSecret(join(dir, `${fingerprint}.pin`), pin);
+    await writeKeyRecord(dir, record);
+    this.listed.delete(region);
+    return record;
   }
 
   /**
@@ -260,19 +245,10 @@ export class KeyStore {
     return turn;
   }
 
-  /** The newest key valid at `at` when it has not reached its rotation point; else the one to succeed. */
-  private async pick(region: string, at: number): Promise<{ key: KeyRecord } | { rotate: KeyRecord }> {
-    const keys = (await this.list(region)).filter((k) => k.validFrom <= at);
-    const newest = keys[keys.length - 1];
-    if (!newest) {
-      throw keysError(`No key in ${this.dir} for region ${region} valid at ${iso(at)}: create one with \`trailproof keys create --region ${region} --valid-from <time>\``);
-    }
-    return at < newest.rotateAt && at <= newest.validTo ? { key: newest } : { rotate: newest };
-  }
-
   private async pickOrRotate(region: string, at: number, validityDays: number, rotationDays: number, onCreated: KeyCreated | undefined): Promise<KeyRecord> {
-    const cached = await this.pick(region, at);
-    if ('key' in cached) return cached.key;
+    const cached = chooseKey(this.dir, region, await this.list(region), at, validityDays, rotationDays);
+    if ('use' in cached) return cached.use;
+    if (this.options.dryRun) return this.plan(region, cached.create.validFrom, validityDays, rotationDays, cached.create.predecessor, onCreated);
     // A rotation: across processes, one at a time per region, deciding on what is on disk now
     // (another signer may have made the successor since this store object read the folder).
     const lock = await acquireLock(this.lockPath(`region-${checkRegion(region)}.lock`), {
@@ -283,16 +259,27 @@ export class KeyStore {
     });
     try {
       this.listed.delete(region);
-      const now = await this.pick(region, at);
-      if ('key' in now) return now.key;
-      const newest = now.rotate;
-      // On the regular cadence the successor starts at the rotation point; after a long pause, now.
-      const onCadence = at <= newest.validTo && at < newest.rotateAt + Math.min(rotationDays, validityDays) * DAY;
-      const created = await this.create(region, onCadence ? newest.rotateAt : at, validityDays, rotationDays);
-      onCreated?.(created, newest);
+      const now = chooseKey(this.dir, region, await this.list(region), at, validityDays, rotationDays);
+      if ('use' in now) return now.use;
+      const created = await this.create(region, now.create.validFrom, validityDays, rotationDays);
+      onCreated?.(created, now.create.predecessor);
       return created;
     } finally {
       await lock.release();
     }
+  }
+
+  /** `--dry-run`: the key a rotation would create, kept in memory only (no key is made, nothing is written). */
+  private async plan(region: string, validFrom: number, validityDays: number, rotationDays: number, predecessor: KeyRecord, onCreated?: KeyCreated): Promise<KeyRecord> {
+    const planned: KeyRecord = {
+      ...predecessor,
+      fingerprint: `new key from ${formatDisplay(validFrom)}`,
+      validFrom,
+      validTo: validFrom + validityDays * DAY,
+      rotateAt: validFrom + Math.min(rotationDays, validityDays) * DAY,
+    };
+    this.listed.set(region, Promise.resolve([...(await this.list(region)), planned]));
+    onCreated?.(planned, predecessor);
+    return planned;
   }
 }

@@ -1,11 +1,11 @@
-import { digestKey, logListPrefix } from '../format/names.js';
+import { digestKey } from '../format/names.js';
 import { MICROS_PER_HOUR } from '../format/time.js';
 import { Slots } from '../util/limit.js';
 import { readChainState } from './chain.js';
 import type { PreviousDigest } from './digest-model.js';
 import { FactsBatcher, storeFactsReader } from './log-hash.js';
-import { collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
-import { deliveryTime } from './delivery.js';
+import { ChainTaken, collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
+import { cloudTrailLogs } from './log-source.js';
 import type { SignOptions, SignResult } from './sign.js';
 
 /**
@@ -31,7 +31,17 @@ export async function backfillRegion(o: BackfillOptions): Promise<SignResult> {
   let previous: PreviousDigest | null = null;
   let current: { start: number; logs: PendingLog[] } | null = null;
 
+  let takenAt: string | undefined;
   const signWindow = async (start: number, logs: PendingLog[]): Promise<void> => {
+    if (takenAt !== undefined) return;
+    try {
+      await signOne(start, logs);
+    } catch (err) {
+      if (!(err instanceof ChainTaken)) throw err;
+      takenAt = err.key; // another signer's backfill chain: this run writes no more of it
+    }
+  };
+  const signOne = async (start: number, logs: PendingLog[]): Promise<void> => {
     const end = start + MICROS_PER_HOUR;
     const objectKey = digestKey(scope, end, true);
     if (state.backfillKeys.has(objectKey)) {
@@ -46,9 +56,8 @@ export async function backfillRegion(o: BackfillOptions): Promise<SignResult> {
     );
   };
 
-  for await (const key of store.list(bucket, { prefix: logListPrefix(scope, scope.sourceRegion) })) {
-    const at = deliveryTime(key, scope);
-    if (at === undefined || at < o.from || state.referenced.has(key)) continue;
+  for await (const { key, at } of (o.logs ?? cloudTrailLogs(store, bucket, scope))(Number.NEGATIVE_INFINITY)) {
+    if (at < o.from || state.referenced.has(key)) continue;
     if (at >= until) break;
     const start = phase + Math.floor((at - phase) / MICROS_PER_HOUR) * MICROS_PER_HOUR;
     if (current && current.start !== start) {
@@ -62,5 +71,5 @@ export async function backfillRegion(o: BackfillOptions): Promise<SignResult> {
   }
   await batcher.flush();
   if (current) await signWindow(current.start, current.logs);
-  return { region: scope.sourceRegion, account: scope.account, ...result };
+  return { region: scope.sourceRegion, account: scope.account, ...result, takenAt };
 }

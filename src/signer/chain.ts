@@ -18,6 +18,8 @@ export interface ChainHead {
   /** digestEndTime of the head, UTC micros: where the next digest starts. */
   readonly end: number;
   readonly previous: PreviousDigest;
+  /** The key that signed it (a rotation notice compares the next digest's key with it). */
+  readonly fingerprint: string | undefined;
 }
 
 export interface ChainState {
@@ -88,7 +90,13 @@ export async function readChainState(
           'Restore it, or start a new chain with --new-chain --start-time T.',
       );
     }
-    head = { key: newest.key, end: endAt, previous: { bucket, key: newest.key, hashValue: sha256Hex(d.raw), signature: d.signature.toLowerCase() } };
+    const fp = get(d.json, 'digestPublicKeyFingerprint');
+    head = {
+      key: newest.key,
+      end: endAt,
+      previous: { bucket, key: newest.key, hashValue: sha256Hex(d.raw), signature: d.signature.toLowerCase() },
+      fingerprint: typeof fp === 'string' ? fp : undefined,
+    };
   }
 
   const referenced = new Set<string>();

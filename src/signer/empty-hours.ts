@@ -1,7 +1,5 @@
-import { logListPrefix, type DigestScope } from '../format/names.js';
-import { formatYmdPath, MICROS_PER_HOUR } from '../format/time.js';
-import type { ObjectStore } from '../store/types.js';
-import { deliveryTime } from './delivery.js';
+import { MICROS_PER_HOUR } from '../format/time.js';
+import type { LogSource } from './log-source.js';
 
 /**
  * How many of the hourly windows a run would sign hold no log file: the guard against signing
@@ -21,22 +19,12 @@ export interface EmptyHoursLimit {
  * Throws `limit.refuse(...)` when the windows from `windowStart` (or, when the chain has no start
  * yet, the first log's hour) to `until` hold more than `limit.max` empty ones.
  */
-export async function checkEmptyHours(
-  store: ObjectStore,
-  bucket: string,
-  scope: DigestScope,
-  windowStart: number | undefined,
-  until: number,
-  limit: EmptyHoursLimit,
-): Promise<void> {
+export async function checkEmptyHours(logs: LogSource, windowStart: number | undefined, until: number, limit: EmptyHoursLimit): Promise<void> {
   if (windowStart !== undefined && Math.floor((until - windowStart) / MICROS_PER_HOUR) <= limit.max) return;
-  const prefix = logListPrefix(scope, scope.sourceRegion);
-  const startAfter = windowStart !== undefined ? `${prefix}${formatYmdPath(windowStart - 24 * MICROS_PER_HOUR)}/` : undefined;
   let start = windowStart;
   const hours = new Set<number>();
-  for await (const key of store.list(bucket, { prefix, startAfter })) {
-    const at = deliveryTime(key, scope);
-    if (at === undefined || (start !== undefined && at < start)) continue;
+  for await (const { at } of logs(windowStart ?? Number.NEGATIVE_INFINITY)) {
+    if (start !== undefined && at < start) continue;
     start ??= Math.floor(at / MICROS_PER_HOUR) * MICROS_PER_HOUR;
     if (at >= until) break;
     hours.add(Math.floor((at - start) / MICROS_PER_HOUR));

@@ -1,15 +1,15 @@
 import { TrailproofError } from '../errors.js';
-import { logListPrefix, type DigestScope } from '../format/names.js';
-import { formatDisplay, formatYmdPath, MICROS_PER_HOUR } from '../format/time.js';
-import type { KeyCreated, KeyStore } from '../keys/keystore.js';
+import type { DigestScope } from '../format/names.js';
+import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
+import type { KeyCreated, KeyRecord, KeyStore } from '../keys/keystore.js';
 import type { ObjectStore } from '../store/types.js';
 import { Slots } from '../util/limit.js';
 import { readChainState, type ChainHead } from './chain.js';
-import { deliveryTime } from './delivery.js';
+import { cloudTrailLogs, type LogSource } from './log-source.js';
 import type { PreviousDigest } from './digest-model.js';
 import { checkEmptyHours, type EmptyHoursLimit } from './empty-hours.js';
 import { FactsBatcher, storeFactsReader } from './log-hash.js';
-import { collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
+import { ChainTaken, collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
 
 /**
  * The signer: for one account and source region, one digest per hour over contiguous windows,
@@ -40,6 +40,10 @@ export interface SignOptions {
   /** How log files are read (default: streamed through the store on this thread). */
   /** Told when a digest's signing made the region's next key (a rotation). */
   readonly onKeyCreated?: KeyCreated | undefined;
+  /** Told when a digest is signed with another key than the chain's previous digest (a rotation, at `start`). */
+  readonly onKeyRotated?: ((key: KeyRecord, previousFingerprint: string, start: number) => void) | undefined;
+  /** Where the logs are (default: CloudTrail's layout for the scope; `--logs-prefix`: any objects under a prefix). */
+  readonly logs?: LogSource | undefined;
   /** Refuse a run that would sign more empty hours than this (nothing is written then). */
   readonly emptyHours?: EmptyHoursLimit | undefined;
 }
@@ -63,6 +67,10 @@ export interface SignResult {
   readonly beyondLookback?: StrandedLogs | undefined;
   /** Logs before a new chain's start that no digest references. */
   readonly beforeNewChain?: StrandedLogs | undefined;
+  /** Another signer wrote this digest of the chain first: the run left the chain to it from there. */
+  readonly takenAt?: string | undefined;
+  /** The chain's newest digest after the run (the witness records it). */
+  readonly head?: (PreviousDigest & { readonly end: number }) | undefined;
 }
 
 /** Counts stranded logs. */
@@ -108,7 +116,8 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   }
   const horizon = head && o.newChainAt === undefined ? head.end - o.lookback : Number.NEGATIVE_INFINITY;
   const result: SignTally = { digests: 0, logFiles: 0, skipped: 0, from: null, to: null };
-  if (o.emptyHours) await checkEmptyHours(store, bucket, scope, windowStart, o.until, o.emptyHours);
+  const logSource = o.logs ?? cloudTrailLogs(store, bucket, scope);
+  if (o.emptyHours) await checkEmptyHours(logSource, windowStart, o.until, o.emptyHours);
   const beyondLookback = new Strays();
   const beforeNewChain = new Strays();
 
@@ -116,12 +125,19 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   let windows: PendingLog[][] = [];
   let chainTail: Promise<void> = Promise.resolve();
 
+  let lastKey = previous ? head?.fingerprint : undefined;
+  let headEnd = head?.end;
+  const onKeyUsed = (key: KeyRecord, start: number): void => {
+    if (lastKey !== undefined && key.fingerprint !== lastKey) o.onKeyRotated?.(key, lastKey, start);
+    lastKey = key.fingerprint;
+  };
   const signWindow = async (start: number, logs: PendingLog[]): Promise<void> => {
     const logFiles = await collectLogFiles(bucket, logs, result, o.warn);
     previous = await writeDigest(
-      { store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: start + MICROS_PER_HOUR, onKeyCreated: o.onKeyCreated },
+      { store, keys: o.keys, bucket, scope, start, previous, logFiles, keyAt: start + MICROS_PER_HOUR, onKeyCreated: o.onKeyCreated, onKeyUsed },
       result,
     );
+    headEnd = start + MICROS_PER_HOUR;
   };
 
   /** Queues windows [0, upTo) for signing, in order. */
@@ -139,11 +155,8 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   const lastEnd = (): number =>
     windowStart === undefined ? Number.NEGATIVE_INFINITY : windowStart + Math.floor((o.until - windowStart) / MICROS_PER_HOUR) * MICROS_PER_HOUR;
 
-  const prefix = logListPrefix(scope, scope.sourceRegion);
-  const startAfter = Number.isFinite(horizon) ? `${prefix}${formatYmdPath(horizon - 24 * MICROS_PER_HOUR)}/` : undefined;
-  for await (const key of store.list(bucket, { prefix, startAfter })) {
-    const at = deliveryTime(key, scope);
-    if (at === undefined || state.referenced.has(key)) continue;
+  for await (const { key, at } of logSource(horizon - 24 * MICROS_PER_HOUR)) {
+    if (state.referenced.has(key)) continue;
     if (at < horizon) {
       if (at >= horizon - 24 * MICROS_PER_HOUR) beyondLookback.add(at); // late, and too late for the chain
       continue;
@@ -171,6 +184,20 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
     flush(windows.length);
   }
   await batcher.flush();
-  await chainTail;
-  return { region: scope.sourceRegion, account: scope.account, ...result, beyondLookback: beyondLookback.result(), beforeNewChain: beforeNewChain.result() };
+  let takenAt: string | undefined;
+  try {
+    await chainTail;
+  } catch (err) {
+    if (!(err instanceof ChainTaken)) throw err;
+    takenAt = err.key;
+  }
+  return {
+    region: scope.sourceRegion,
+    account: scope.account,
+    ...result,
+    beyondLookback: beyondLookback.result(),
+    beforeNewChain: beforeNewChain.result(),
+    takenAt,
+    head: previous && headEnd !== undefined ? { ...previous, end: headEnd } : undefined,
+  };
 }

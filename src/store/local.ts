@@ -1,17 +1,17 @@
 import { closeSync, createReadStream, existsSync, statSync, type Dirent } from 'node:fs';
-import { mkdir, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { TrailproofError } from '../errors.js';
 import { isAbsent } from '../util/errno.js';
-import { noSuchBucket, StoreError } from './errors.js';
+import { noSuchBucket, objectTooLarge, StoreError } from './errors.js';
 import { FolderCache, isInside, keySegments, realOrAbsent, resolveInside, SIDECAR_SUFFIX, TMP_MARK, unreadable } from './local-paths.js';
 import { byteCompare, checkBucketName } from './names.js';
 import { readSidecar } from './sidecar.js';
-import { objectTooLarge, readWhole } from './read-whole.js';
+import { readWhole } from './read-whole.js';
 import { readLogsThrough } from './read-logs.js';
 import type { LogWorkerPool } from './workers/pool.js';
-import type { ListOptions, LogObjectRead, Metadata, ObjectRef, ObjectStore, StoredObject } from './types.js';
+import type { ListOptions, LogObjectRead, Metadata, ObjectRef, ObjectStore, PutOptions, StoredObject } from './types.js';
+import { atomicWrite, writeOnce } from './write-once.js';
 
 export { parseSidecar } from './sidecar.js';
 
@@ -163,6 +163,18 @@ export class LocalStore implements ObjectStore {
     yield* this.walk(dir, '', options.prefix, options.startAfter);
   }
 
+  /** Keys with their last-modified time (the file's mtime, UTC micros): `sign --logs-prefix`. */
+  async *listEntries(bucket: string, options: ListOptions): AsyncGenerator<{ key: string; lastModified: number }> {
+    const dir = this.bucketDir(bucket);
+    for await (const key of this.list(bucket, options)) {
+      const info = await lstat(join(dir, ...(keySegments(key) ?? []))).catch((err: unknown) => {
+        if (isAbsent(err)) return undefined; // gone since it was listed
+        throw unreadable(join(dir, key), err);
+      });
+      if (info) yield { key, lastModified: Math.round(info.mtimeMs * 1000) };
+    }
+  }
+
   /**
    * Keys in S3 order. A folder that is not there lists nothing; one that cannot be read stops the
    * run (never "no digests found"). Entries that are neither folders, sidecars nor symlinks are
@@ -196,12 +208,16 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async put(bucket: string, key: string, body: Uint8Array, metadata: Metadata = {}): Promise<void> {
+  async put(bucket: string, key: string, body: Uint8Array, metadata: Metadata = {}, options: PutOptions = {}): Promise<void> {
     const segments = keySegments(key);
     if (!segments || !safeBucketName(bucket)) {
       throw new StoreError('Other', `Refusing to write an object with an unsafe name: s3://${bucket}/${key}`);
     }
     const path = await this.writableFolder(bucket, key, segments);
+    if (options.createOnly === true) {
+      const sidecar = Object.keys(metadata).length > 0 ? Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`) : undefined;
+      return writeOnce(path, `s3://${bucket}/${key}`, body, sidecar);
+    }
     // Metadata first, then the object: a crash in between leaves no object, and a sidecar that
     // the next write replaces. Each file appears whole through a rename.
     if (Object.keys(metadata).length > 0) {
@@ -245,17 +261,6 @@ export class LocalStore implements ObjectStore {
     if (!real) return;
     await rm(real, { force: true });
     await rm(real + SIDECAR_SUFFIX, { force: true });
-  }
-}
-
-async function atomicWrite(path: string, data: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `${TMP_MARK}${randomBytes(6).toString('hex')}`);
-  try {
-    await writeFile(tmp, data, { flag: 'wx' });
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
   }
 }
 

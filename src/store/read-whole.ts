@@ -40,8 +40,3 @@ export function readWhole(folders: FolderCache, location: LocalLocation, limit: 
     closeSync(file.fd);
   }
 }
-
-/** An object over the size limit (named as `s3://bucket/key`, as on S3). */
-export function objectTooLarge(bucket: string, key: string, limit: number): StoreError {
-  return new StoreError('Other', `s3://${bucket}/${key} is larger than the ${limit} bytes trailproof reads for such an object: refusing it`);
-}

@@ -28,6 +28,10 @@ export interface ListOptions {
 export type LogObjectRead =
   { readonly kind: 'read'; readonly read: LogRead } | { readonly kind: 'missing' } | { readonly kind: 'failed'; readonly error: unknown };
 
+export interface PutOptions {
+  readonly createOnly?: boolean | undefined;
+}
+
 export interface ObjectRef {
   readonly bucket: string;
   readonly key: string;
@@ -49,8 +53,15 @@ export interface ObjectStore {
    * readLogsThrough (store/read-logs.ts) does it through `get`.
    */
   readLogs?(objects: readonly ObjectRef[], options: { readonly eventTimes: boolean }): Promise<LogObjectRead[]>;
-  /** Writes the object atomically (no reader ever sees a partial object) with its user metadata. */
-  put(bucket: string, key: string, body: Uint8Array, metadata?: Metadata): Promise<void>;
+  /**
+   * Writes the object atomically (no reader ever sees a partial object) with its user metadata.
+   * `createOnly`: write-once, the object and its metadata together or not at all; a key already
+   * there throws StoreError('Exists') and leaves it as it was (S3: `If-None-Match: *`; local: an
+   * exclusive create).
+   */
+  put(bucket: string, key: string, body: Uint8Array, metadata?: Metadata, options?: PutOptions): Promise<void>;
+  /** Keys (as `list`) with their last-modified time, UTC micros (NaN when the store did not say). */
+  listEntries?(bucket: string, options: ListOptions): AsyncIterable<{ readonly key: string; readonly lastModified: number }>;
   /** Removes an object (used by tests and the demo to tamper). */
   delete(bucket: string, key: string): Promise<void>;
   /** Where a key lives, for messages: `s3://bucket/key` whatever the store. */

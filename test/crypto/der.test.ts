@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DerError, parsePkcs1RsaPublicKey } from '../../src/crypto/der.js';
+import { DerError, parsePkcs1RsaPublicKey, pkcs1FromSpki } from '../../src/crypto/der.js';
 import { loadPkcs1PublicKey } from '../../src/crypto/rsa.js';
 
 /**
@@ -140,5 +140,28 @@ describe('parsePkcs1RsaPublicKey: rejected', () => {
     derError(der(seq(int(n), int(65536n))));
     derError(der(seq(int(n), int(1n))));
     derError(der(seq(int(n), int(n + 2n))));
+  });
+});
+
+describe('pkcs1FromSpki (KMS GetPublicKey)', () => {
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
+  const pkcs1 = new Uint8Array(publicKey.export({ type: 'pkcs1', format: 'der' }));
+
+  it('gives the PKCS#1 key inside an RSA SubjectPublicKeyInfo', () => {
+    expect(Buffer.from(pkcs1FromSpki(spki))).toEqual(Buffer.from(pkcs1));
+  });
+
+  it('refuses any other key type, a changed byte of the structure, or data after it', () => {
+    const ec = new Uint8Array(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }));
+    expect(() => pkcs1FromSpki(ec)).toThrow(DerError);
+    expect(() => pkcs1FromSpki(pkcs1)).toThrow(DerError);
+    expect(() => pkcs1FromSpki(Uint8Array.of(...spki, 0))).toThrow(DerError);
+    // Every byte of the header (up to the key's own SEQUENCE) changed in turn.
+    for (let i = 0; i < 24; i++) {
+      const bad = Uint8Array.from(spki);
+      bad[i] = bad[i]! ^ 0x01;
+      expect(() => pkcs1FromSpki(bad), `byte ${i}`).toThrow(DerError);
+    }
   });
 });

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FolderCache, SIDECAR_SUFFIX, type LocalLocation } from '../../src/store/local-paths.js';
-import { objectTooLarge, readWhole } from '../../src/store/read-whole.js';
+import { objectTooLarge } from '../../src/store/errors.js';
+import { readWhole } from '../../src/store/read-whole.js';
 import { tempDir } from '../helpers/cli.js';
 
 /** A small object read whole with its sidecar (src/store/read-whole.ts): bounded, and refused when it changes under the read. */
