@@ -19,6 +19,9 @@ function listing(keys: readonly string[], truncated: boolean, extra = ''): strin
   return `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult ${NS}><Name>b</Name><Prefix>AWSLogs%2F</Prefix><Marker></Marker><MaxKeys>1000</MaxKeys><EncodingType>url</EncodingType><IsTruncated>${truncated}</IsTruncated>${extra}${contents}</ListBucketResult>`;
 }
 
+/** The LastModified every key of `listing` has, as UTC micros. */
+const LISTED_AT = Date.UTC(2024, 4, 1) * 1000;
+
 /** Well-formed UTF-16 (a lone surrogate has no UTF-8 form and no URL encoding). */
 const key = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 });
 
@@ -27,7 +30,7 @@ describe('parseListPage', () => {
     fc.assert(
       fc.property(fc.array(key, { maxLength: 30 }), fc.boolean(), (keys, truncated) => {
         const page = parseListPage(listing(keys.map(urlEncode), truncated), 10_000);
-        expect(page).toEqual({ keys: keys.map(urlEncode), truncated, encoded: true });
+        expect(page).toEqual({ keys: keys.map(urlEncode), modified: keys.map(() => LISTED_AT), truncated, encoded: true });
         expect(page!.keys.map(decodeListedKey)).toEqual(keys);
       }),
       { numRuns: 300 },
@@ -87,8 +90,17 @@ describe('parseListPage', () => {
     expect(parseXml(`${'<a>'.repeat(8)}${'</a>'.repeat(8)}`, 100)).toBeDefined();
     expect(parseListPage(listing(['a', 'b', 'c'], false), 10)).toBeUndefined();
     // An empty listing needs no encoding type; a Contents without a Key lists nothing (as through the SDK).
-    expect(parseListPage(listing([], false).replace('<EncodingType>url</EncodingType>', ''), 100)).toEqual({ keys: [], truncated: false, encoded: false });
-    expect(parseListPage(ok.replace('<Key>a</Key>', ''), 100)).toEqual({ keys: [], truncated: false, encoded: true });
+    expect(parseListPage(listing([], false).replace('<EncodingType>url</EncodingType>', ''), 100)).toEqual({ keys: [], modified: [], truncated: false, encoded: false });
+    expect(parseListPage(ok.replace('<Key>a</Key>', ''), 100)).toEqual({ keys: [], modified: [], truncated: false, encoded: true });
+  });
+
+  it("reads each key's LastModified as UTC micros, and one it cannot read as NaN (never a made-up time)", () => {
+    const one = listing(['a'], false);
+    expect(parseListPage(one, 100)?.modified).toEqual([LISTED_AT]);
+    expect(parseListPage(one.replace('2024-05-01T00:00:00.000Z', '2024-05-01T00:00:01.5Z'), 100)?.modified).toEqual([LISTED_AT + 1_500_000]);
+    for (const bad of ['yesterday', '2024-05-01 00:00:00Z', '2024-05-01T00:00:00+01:00', ''])
+      expect(parseListPage(one.replace('2024-05-01T00:00:00.000Z', bad), 100)?.modified).toEqual([Number.NaN]);
+    expect(parseListPage(one.replace(/<LastModified>[^<]*<\/LastModified>/, ''), 100)?.modified).toEqual([Number.NaN]);
   });
 });
 
