@@ -90,7 +90,12 @@ describe('parseListPage', () => {
     expect(parseXml(`${'<a>'.repeat(8)}${'</a>'.repeat(8)}`, 100)).toBeDefined();
     expect(parseListPage(listing(['a', 'b', 'c'], false), 10)).toBeUndefined();
     // An empty listing needs no encoding type; a Contents without a Key lists nothing (as through the SDK).
-    expect(parseListPage(listing([], false).replace('<EncodingType>url</EncodingType>', ''), 100)).toEqual({ keys: [], modified: [], truncated: false, encoded: false });
+    expect(parseListPage(listing([], false).replace('<EncodingType>url</EncodingType>', ''), 100)).toEqual({
+      keys: [],
+      modified: [],
+      truncated: false,
+      encoded: false,
+    });
     expect(parseListPage(ok.replace('<Key>a</Key>', ''), 100)).toEqual({ keys: [], modified: [], truncated: false, encoded: true });
   });
 
