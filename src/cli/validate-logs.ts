@@ -20,7 +20,7 @@ import type { LogWorkerPool } from '../store/workers/pool.js';
 import { chainRef } from '../audit/types.js';
 import { TeeSink } from '../report/output.js';
 import { teeReportSink, ValidationReports } from '../report/validation.js';
-import type { RunSummary } from '../verifier/types.js';
+import type { ReportSink, RunSummary } from '../verifier/types.js';
 import { openReportFiles, REPORT_OPTIONS } from './report-files.js';
 import { EXIT_PIPE_LINE, EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
 import { formatUsage } from './help.js';
@@ -213,6 +213,19 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
     subject: arn.arn,
   });
   const extra = files.sinks.length > 0 ? new ValidationReports(new TeeSink(files.sinks), chainRef(scope), bucket, prefix) : undefined;
+  // The witness is read before the run, so that a deleted or changed newest digest is in the report's
+  // own exit code too (the JSON summary, the report files); its line still comes after the report.
+  let witnessResult: Awaited<ReturnType<typeof checkWitness>> | undefined;
+  let witnessError: unknown;
+  if (witness) {
+    try {
+      witnessResult = await checkWitness(store, witness, bucket, scope, start, end);
+    } catch (err) {
+      witnessError = err;
+    }
+  }
+  const witnessFails = witnessResult?.kind === 'chain-stops';
+  const sink = extra ? teeReportSink(report, extra) : report;
   let summary: RunSummary;
   try {
     summary = await runValidation(
@@ -227,8 +240,9 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
         readAhead: digestReadAhead(local !== undefined),
         onChainEvent: extra?.onChainEvent,
       },
-      extra ? teeReportSink(report, extra) : report,
+      witnessFails ? failingSummary(sink) : sink,
     );
+    if (witnessFails && summary.exitCode === 0) summary = { ...summary, exitCode: EXIT_INVALID };
     extra?.finish(summary);
     files.close();
   } catch (err) {
@@ -244,15 +258,23 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
         'A copy made with `aws s3 sync` keeps no S3 metadata: run `trailproof export-signatures` with the same options first (README: "Validating a real CloudTrail archive").\n',
     );
   }
-  let exitCode = summary.exitCode;
+  const exitCode = summary.exitCode;
   if (witness && exitCode !== EXIT_FATAL) {
     // After the report, which is unchanged: one line; a deleted or changed newest digest is INVALID.
-    const result = await checkWitness(store, witness, bucket, scope, start, end);
-    output.err(witnessLine(result));
-    if (result.kind === 'chain-stops') exitCode = EXIT_INVALID;
+    if (witnessError !== undefined) throw witnessError;
+    output.err(witnessLine(witnessResult!));
   }
   await output.flush();
   return exitCode;
+}
+
+/** The sink with a run's exit code at least 1 in its summary (the witness found the chain's head gone). */
+function failingSummary(sink: ReportSink): ReportSink {
+  return {
+    header: (start, end) => sink.header(start, end),
+    event: (e) => sink.event(e),
+    summary: (s) => sink.summary(s.exitCode === 0 ? { ...s, exitCode: EXIT_INVALID } : s),
+  };
 }
 
 /** Behaviour §7: with neither --s3-bucket nor --trails, a root holding exactly one bucket folder. */

@@ -130,6 +130,9 @@ describe('validate-logs and audit --witness', () => {
       const json = await validate(['--witness', witness, '--output', 'json']);
       expect(json.status).toBe(1);
       expect(json.err).toMatch(/^witness: chain-stops: /m);
+      // The JSON summary says the exit code the process gives.
+      const jsonSummary = JSON.parse(json.out.trim().split('\n').pop()!) as { exitCode: number };
+      expect(jsonSummary.exitCode).toBe(json.status);
 
       expect((await audit()).out).not.toContain('chain-stops');
       const a = await audit(['--witness', witness, '--output', 'json']);
