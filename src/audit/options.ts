@@ -1,6 +1,7 @@
 import type { PublicKeySource } from '../keys/types.js';
 import type { ObjectStore } from '../store/types.js';
 import type { DigestScope } from '../format/names.js';
+import type { ValidateOptions } from '../verifier/validate.js';
 import type { ChainMark } from './state.js';
 import type { Finding } from './types.js';
 
@@ -42,4 +43,25 @@ export interface AuditOptions {
   readonly state?: Map<string, ChainMark> | undefined;
   /** `--witness`: findings from the witness's record of each chain (witness-findings.ts). */
   readonly witness?: ((scope: DigestScope) => Promise<Finding[]>) | undefined;
+  /**
+   * A distributed audit (src/distributed/): the chains' walks are done by workers and replayed here
+   * through the same core, so that the sink gets the same calls as a local run.
+   */
+  readonly remote?: RemoteWalks | undefined;
+}
+
+/** A chain as the audit takes it: its id, scope, where its walk starts, and its newest digest stamp. */
+export interface PlannedChain {
+  readonly id: string;
+  readonly scope: DigestScope;
+  readonly start: number;
+  readonly newestStamp: string;
+}
+
+/** Where the chains' walks come from in a distributed audit. */
+export interface RemoteWalks {
+  /** Every chain the audit takes, in report order, once discovery is done (the work can start). */
+  plan(chains: readonly PlannedChain[], end: number): Promise<void>;
+  /** One chain's walk and log results, to replay in runValidation. */
+  chain(id: string): Promise<Pick<ValidateOptions, 'walk' | 'logChecker'>>;
 }

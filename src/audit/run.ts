@@ -43,6 +43,10 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
     .filter(([, c]) => selected(c, o.filters) && reachesRange(c, o.start))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const validity = await keyValidities(o.keys, o.start, o.end);
+  await o.remote?.plan(
+    chains.map(([id, c]) => ({ id, scope: c.scope, start: chainStart(o, id), newestStamp: c.newestStamp })),
+    o.end,
+  );
   const totals = { digests: { valid: 0, invalid: 0 }, logs: { valid: 0, invalid: 0 }, findings: { error: 0, warning: 0, info: 0 } as Record<Severity, number> };
   let fatal: string | null = null;
   const count = (f: Finding): void => void totals.findings[f.severity]++;
@@ -196,6 +200,7 @@ async function auditChain(o: AuditOptions, c: DiscoveredChain, validity: (fp: st
         findings.event(e);
         recorder?.chainEvent(e);
       },
+      ...(o.remote ? await o.remote.chain(chainIdOf(c.scope)) : {}),
     },
     sink,
   );

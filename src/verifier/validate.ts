@@ -5,7 +5,7 @@ import { pyStr } from '../format/json.js';
 import type { DigestScope } from '../format/names.js';
 import { formatDisplay, instantOf, parseDate, type ParsedTime } from '../format/time.js';
 import type { ObjectStore } from '../store/types.js';
-import { createLogChecker, LOG_REASON, type LogResult } from './log-check.js';
+import { createLogChecker, LOG_REASON, type LogChecker, type LogResult } from './log-check.js';
 import type { ChainEvent } from '../chain/events.js';
 import type { PublicKeySource } from '../keys/types.js';
 import type { ReportEvent, ReportSink, RunSummary } from './types.js';
@@ -27,6 +27,13 @@ export interface ValidateOptions {
   readonly onChainEvent?: ((e: ChainEvent) => void) | undefined;
   /** Digests read ahead of the one being checked (default 0). */
   readonly readAhead?: number | undefined;
+  /**
+   * Where each walk's chain events come from (default: the digest walk over `store`). A distributed
+   * audit (src/distributed/) replays here the walk its workers did, with `logChecker` giving their results.
+   */
+  readonly walk?: ((backfill: boolean) => AsyncIterable<ChainEvent>) | undefined;
+  /** Checks log files (default: createLogChecker(store)). */
+  readonly logChecker?: LogChecker | undefined;
 }
 
 /** Events in report order; checks run concurrently behind it, bounded in count and queue length. */
@@ -57,14 +64,15 @@ class OrderedQueue {
   }
 }
 
-function fatalEvent(err: unknown): ReportEvent {
+/** The report's event for what stopped the run (an unexpected error says it is a bug). */
+export function fatalEvent(err: unknown): ReportEvent {
   if (err instanceof TrailproofError) return { type: 'fatal', message: err.message };
   return { type: 'fatal', message: `internal error (a bug in trailproof, please report it): ${messageOf(err)}` };
 }
 
 /** Runs validate-logs and writes the report to `sink`. Resolves with the summary (and exit code). */
 export async function runValidation(o: ValidateOptions, sink: ReportSink): Promise<RunSummary> {
-  const checker = createLogChecker(o.store);
+  const checker = o.logChecker ?? createLogChecker(o.store);
   const concurrency = Math.max(1, o.concurrency ?? 64);
   const batch = Math.max(1, Math.min(checker.batch, concurrency));
   const slots = new Slots(concurrency);
@@ -73,6 +81,7 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
     { store: o.store, scope: o.scope, bucket: o.bucket, start: o.start, end: o.end, keys: o.keys },
     { readAhead: o.readAhead ?? 0 },
   );
+  const walk = o.walk ?? ((backfill: boolean) => walker.walk(backfill));
   let stopped = false;
 
   /** The events of a batch of a digest's log entries, in order (checked by the log checker). */
@@ -134,7 +143,7 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
     try {
       for (const backfill of [false, true]) {
         // The walk (digest reads, signature checks) runs a few digests ahead of the log checks.
-        for await (const item of prefetch(walker.walk(backfill), 4)) {
+        for await (const item of prefetch(walk(backfill), 4)) {
           if (stopped) return;
           o.onChainEvent?.(item);
           if (item.kind === 'gap') {

@@ -52,7 +52,7 @@ export async function listDigestKeys(
 }
 
 /** Finds a digest's public key, loading more keys first when the walk allows it (§6). */
-type KeyLookup = (fingerprint: string, metadata: Metadata) => Promise<PublicKeyRecord | undefined>;
+export type KeyLookup = (fingerprint: string, metadata: Metadata) => Promise<PublicKeyRecord | undefined>;
 
 export interface WalkTuning {
   /** Digests read ahead of the one being checked (0: none). Worth it where each read is a round trip. */
@@ -61,11 +61,11 @@ export interface WalkTuning {
 
 export class DigestWalker {
   private readonly listings = new Map<string, Listing>();
-  private readonly matches: (key: string) => boolean;
+  protected readonly matches: (key: string) => boolean;
 
   constructor(
-    private readonly o: WalkOptions,
-    private readonly tuning: WalkTuning = { readAhead: 0 },
+    protected readonly o: WalkOptions,
+    protected readonly tuning: WalkTuning = { readAhead: 0 },
   ) {
     this.matches = createDigestKeyMatcher(o.scope);
   }
@@ -80,7 +80,7 @@ export class DigestWalker {
     return out;
   }
 
-  private async standardLookup(): Promise<KeyLookup> {
+  protected async standardLookup(): Promise<KeyLookup> {
     const { start, end } = this.o;
     const until = end + 2 * MICROS_PER_HOUR;
     const records = await this.o.keys.list(start, until);
@@ -91,7 +91,7 @@ export class DigestWalker {
     return async (fingerprint) => keys.get(fingerprint);
   }
 
-  private backfillLookup(): KeyLookup {
+  protected backfillLookup(): KeyLookup {
     const known = new Map<string, PublicKeyRecord>();
     return async (fingerprint, metadata) => {
       const hit = known.get(fingerprint);
@@ -107,7 +107,7 @@ export class DigestWalker {
   }
 
   /** Reads one digest and judges it (§3 steps 1-9). */
-  private async verdict(place: DigestPlace, lookup: KeyLookup, preread: PrereadDigest | undefined): Promise<DigestVerdict> {
+  protected async verdict(place: DigestPlace, lookup: KeyLookup, preread: PrereadDigest | undefined): Promise<DigestVerdict> {
     const loaded = await loadDigestBytes(this.o.store, place.bucket, place.key, preread);
     if (!loaded) return { kind: 'missing' };
     const first = beforeKey(loaded.raw, loaded.metadata, place);
