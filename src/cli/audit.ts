@@ -6,13 +6,14 @@ import { TrailproofError } from '../errors.js';
 import { parseTrailArn } from '../format/arn.js';
 import { nowMicros, parseDate } from '../format/time.js';
 import { entriesSource } from '../keys/source.js';
-import { parsePublicKeysJson } from '../keys/public-keys.js';
+import { parsePublicKeysJson, type PublicKeyEntry } from '../keys/public-keys.js';
 import type { PublicKeySource } from '../keys/types.js';
 import { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
 import type { LogWorkerPool } from '../store/workers/pool.js';
 import { createOutput, type Output } from '../verifier/output.js';
 import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
+import { QUEUE_OPTIONS, startQueue } from './audit-queue.js';
 import { loadState, saveState, stateLocation } from './audit-state.js';
 import { readInputFile } from './files.js';
 import { formatUsage } from './help.js';
@@ -59,6 +60,7 @@ export const AUDIT_OPTIONS: OptionSpec[] = [
   { name: 'region', value: 'REGION', description: 'the region of the S3 and CloudTrail clients', default: 'AWS_REGION, the profile' },
   { name: 'endpoint-url', value: 'URL', description: 'an S3-compatible server (path-style addressing)', default: 'AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL' },
   { name: 'no-verify-ssl', flag: true, description: "do not check the server's TLS certificate" },
+  ...QUEUE_OPTIONS,
 ];
 
 export const AUDIT_COMMAND: CommandSpec = {
@@ -127,8 +129,10 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
   const keysFile = str(args, 'public-keys');
   const keysDir = str(args, 'keys-dir');
   if (keysFile !== undefined && keysDir !== undefined) throw usageError('give --public-keys or --keys-dir, not both');
-  if (keysFile !== undefined) keys = entriesSource(parsePublicKeysJson(await readInputFile(keysFile, 'public keys file'), keysFile));
-  if (keysDir !== undefined) keys = entriesSource(await keyStorePublicEntries(keysDir));
+  let entries: PublicKeyEntry[] | undefined;
+  if (keysFile !== undefined) entries = parsePublicKeysJson(await readInputFile(keysFile, 'public keys file'), keysFile);
+  if (keysDir !== undefined) entries = await keyStorePublicEntries(keysDir);
+  if (entries) keys = entriesSource(entries);
   if (!keys) throw new TrailproofError('argument', 'Give --public-keys FILE (the output of aws cloudtrail list-public-keys) or --keys-dir DIR');
 
   const witnessText = str(args, 'witness');
@@ -144,6 +148,22 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
   };
   const state = stateAt === undefined ? undefined : await loadState(stateAt, str(args, 's3-bucket')!, s3ForState, (line) => output.err(`${line}\n`));
 
+  const filters = { accounts, regions, trails: trails?.map((t) => ({ account: t.account, region: t.region, name: t.name })) };
+  const queue =
+    str(args, 'queue') === undefined
+      ? undefined
+      : await startQueue(args, {
+          bucket: str(args, 's3-bucket')!,
+          prefix: str(args, 's3-prefix'),
+          root,
+          entries,
+          start,
+          end,
+          filters,
+          inventory: undefined,
+          s3: s3ForState,
+          err: (line) => output.err(`${line}\n`),
+        });
   const verbose = args.verbose === true;
   const bucket = str(args, 's3-bucket')!;
   const reports = openReportFiles(args, {
@@ -167,7 +187,7 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
         keys,
         start,
         end,
-        filters: { accounts, regions, trails: trails?.map((t) => ({ account: t.account, region: t.region, name: t.name })) },
+        filters,
         failOn,
         concurrency: Math.max(1, Math.floor((concurrency ?? defaultConcurrency(root !== undefined)) / chainsAtOnce)),
         chainsAtOnce,
@@ -177,6 +197,7 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
         state,
         witness: witness && witnessFindings(store, str(args, 's3-bucket')!, witness, start, end),
         onProgress: progress && ((done, total, files) => progress(progressLine(done, total, files, Date.now() - began))),
+        remote: queue?.remote,
       },
       sink,
     );
@@ -189,6 +210,7 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
     return summary.exitCode;
   } finally {
     if (!done) reports.abort();
+    await queue?.close(done);
     await pool?.close();
     await output.flush();
   }

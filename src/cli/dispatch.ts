@@ -83,6 +83,20 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
         m.auditCommand(a, { openS3, output: createOutput(writable(io.out), writable(io.err)), progress: io.errIsTTY === true ? io.err : undefined }),
     };
   },
+  worker: async () => {
+    const m = await import('./worker.js');
+    // Stops on SIGINT or SIGTERM: the jobs in hand finish, the others stay in the queue for other workers.
+    const stop = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    return {
+      summary: m.WORKER_COMMAND.summary,
+      usage: m.WORKER_USAGE,
+      help: formatHelp([m.WORKER_COMMAND]),
+      run: (a, io) => m.workerCommand(a, { openS3, err: io.err, stop }),
+    };
+  },
   sign: async () => {
     const m = await import('./sign.js');
     return {

@@ -206,7 +206,7 @@ export interface Envelope {
 export const checkEnvelope: Check<Envelope> = object<Envelope>({
   v: literal(1),
   result: nullable(checkResult),
-  ref: nullable(object({ key: str(4096), bytes: int(0, MAX_RESULT_BYTES), sha256: str(64, /^[0-9a-f]{64}$/) })),
+  ref: nullable(object({ key: str(300, /^[a-z0-9-]{1,80}\/[a-z0-9-]{1,200}\.json$/), bytes: int(0, MAX_RESULT_BYTES), sha256: str(64, /^[0-9a-f]{64}$/) })),
 });
 
 export const parseEnvelope = (text: string): Envelope => parseChecked(text, MAX_RESULT_BYTES, checkEnvelope, 'segment result');
