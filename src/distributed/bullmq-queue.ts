@@ -100,7 +100,7 @@ export class BullJobQueue implements JobQueue {
     }
     const q = new BullJobQueue(queue, events, redisClient(o.target), o);
     events.on('completed', ({ jobId, returnvalue }) => q.completed(jobId, returnvalue));
-    events.on('failed', ({ jobId }) => void q.check([jobId]));
+    events.on('failed', ({ jobId }) => void q.check([jobId]).catch(() => undefined));
     return q;
   }
 
