@@ -150,9 +150,12 @@ export class BullJobQueue implements JobQueue {
     return new Promise((resolve, reject) => this.waiters.set(id, { resolve, reject }));
   }
 
+  /** Closes the connections; bounded, as a close can wait forever on a Redis that went away. */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await Promise.allSettled([this.events.close(), this.queue.close(), this.client.quit()]);
+    const closing = Promise.allSettled([this.events.close(), this.queue.close(), this.client.quit()]);
+    await Promise.race([closing, new Promise((r) => setTimeout(r, 3000).unref())]);
+    this.client.disconnect();
   }
 
   private completed(jobId: string, returnvalue: unknown): void {

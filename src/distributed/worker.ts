@@ -99,9 +99,11 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   worker.on('error', () => undefined);
   await worker.waitUntilReady();
   return {
+    // The jobs in hand finish first; bounded, as a close can wait forever on a Redis that went away.
     close: async () => {
-      await worker.close();
+      await Promise.race([worker.close(), new Promise((r) => setTimeout(r, 60_000).unref())]);
       await client.quit().catch(() => undefined);
+      client.disconnect();
     },
   };
 }
