@@ -78,7 +78,8 @@ export class BullJobQueue implements JobQueue {
     const queue = new Queue(QUEUE_NAME, {
       connection,
       prefix: QUEUE_PREFIX,
-      streams: { events: { maxLen: 2000 } },
+      // Long enough that a busy coordinator does not miss completions (the sweep catches what it does miss).
+      streams: { events: { maxLen: 200_000 } },
       defaultJobOptions: {
         attempts: o.attempts,
         backoff: { type: 'exponential', delay: 1000 },

@@ -126,8 +126,8 @@ describe('faults in a distributed audit', () => {
 describe('Redis restarted without persistence', () => {
   it('stops the run with a message, never a verdict', async () => {
     const redis = await startRedis({ persist: false });
+    const ws = [worker(redis.url), worker(redis.url)];
     try {
-      const ws = [worker(redis.url), worker(redis.url)];
       const run = coordinator(redis.url);
       await until('segments to be done', () => lines(ws[0]!.stderrSoFar(), 'done').length + lines(ws[1]!.stderrSoFar(), 'done').length > 100);
       await redis.kill();
@@ -136,8 +136,8 @@ describe('Redis restarted without persistence', () => {
       expect(result.status, result.err).toBe(255);
       expect(result.err).toMatch(/no longer holds this run|lost segment job/);
       expect(result.out).not.toMatch(/^Totals:/m);
-      await stop(ws);
     } finally {
+      await stop(ws);
       await redis.stop();
     }
   }, 180_000);
