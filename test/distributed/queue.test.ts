@@ -78,7 +78,7 @@ describe('audit --queue with worker processes', () => {
     }
   });
 
-  it('tampered organization: the same findings, in the same bytes; large results through --results', async () => {
+  it('tampered organization: the same findings, in the same bytes (text, JUnit, HTML); large results through --results', async () => {
     const dir = tempDir();
     try {
       const root = join(dir.path, 'root');
@@ -89,12 +89,16 @@ describe('audit --queue with worker processes', () => {
       await deleteDigest({ ...a, store }, archive.chains[5]!, 0);
       await changeByte({ ...a, store }, archive.chains[17]!.logKeys[0]!);
       await plantUnreferencedLog({ ...a, store, start: archive.start }, archive.chains[200]!, 1);
-      const local = runCli(auditArgs(root), { timeout: 300_000 });
+      const files = (who: string) => ['--junit', join(dir.path, `${who}.xml`), '--html', join(dir.path, `${who}.html`)];
+      const local = runCli([...auditArgs(root), ...files('local')], { timeout: 300_000 });
       expect(local.status).toBe(1);
       expect(local.out).toMatch(/ERROR missing-digest/);
       const results = join(dir.path, 'results');
-      const remote = await distributed([...auditArgs(root), '--results', results, '--result-inline-max', '2000']);
+      const remote = await distributed([...auditArgs(root), ...files('remote'), '--results', results, '--result-inline-max', '2000']);
       same(local, remote);
+      // The JUnit and HTML reports (audit sinks too) are the same bytes.
+      for (const ext of ['xml', 'html'])
+        expect(readFileSync(join(dir.path, `remote.${ext}`), 'utf8')).toBe(readFileSync(join(dir.path, `local.${ext}`), 'utf8'));
       // The run's results were put there (every segment result is larger than 2000 bytes) and removed at its end.
       expect(existsSync(results)).toBe(true);
       expect(readdirSync(results)).toEqual([]);
