@@ -276,3 +276,5 @@ process.stdout.write(
 process.stdout.write(
   `\n(${P.accounts} accounts x ${REGIONS.length} regions x ${P.hours} h x ${P.fph} files/h x ${P.records} records; segments of 24 h; best of ${P.repeat})\n`,
 );
+// Open handles (connections being closed) must not keep the bench alive: the exit handler stops the servers.
+process.exit(0);

@@ -102,7 +102,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     // The jobs in hand finish first; bounded, as a close can wait forever on a Redis that went away.
     close: async () => {
       await Promise.race([worker.close(), new Promise((r) => setTimeout(r, 60_000).unref())]);
-      await client.quit().catch(() => undefined);
+      // Not quit(): on a Redis that went away it waits for a reconnection that may never come.
       client.disconnect();
     },
   };
