@@ -1,14 +1,15 @@
-import { closeSync, createReadStream, existsSync, statSync, type Dirent } from 'node:fs';
-import { lstat, mkdir, readdir, realpath, rm } from 'node:fs/promises';
+import { closeSync, createReadStream, existsSync, statSync } from 'node:fs';
+import { lstat, mkdir, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TrailproofError } from '../errors.js';
 import { isAbsent } from '../util/errno.js';
 import { noSuchBucket, objectTooLarge, StoreError } from './errors.js';
-import { FolderCache, isInside, keySegments, realOrAbsent, resolveInside, SIDECAR_SUFFIX, TMP_MARK, unreadable } from './local-paths.js';
-import { byteCompare, checkBucketName } from './names.js';
+import { FolderCache, isInside, keySegments, realOrAbsent, resolveInside, SIDECAR_SUFFIX, unreadable } from './local-paths.js';
+import { checkBucketName } from './names.js';
 import { readSidecar } from './sidecar.js';
 import { readWhole } from './read-whole.js';
 import { readLogsThrough } from './read-logs.js';
+import { walkFolder } from './local-walk.js';
 import type { LogWorkerPool } from './workers/pool.js';
 import type { ListOptions, LogObjectRead, Metadata, ObjectRef, ObjectStore, PutOptions, StoredObject } from './types.js';
 import { atomicWrite, writeOnce } from './write-once.js';
@@ -156,11 +157,11 @@ export class LocalStore implements ObjectStore {
       const real = realOrAbsent(path);
       if (real === undefined) return; // nothing there: no key has that prefix
       if (real === path) {
-        yield* this.walk(path, base, options.prefix, options.startAfter);
+        yield* walkFolder(path, base, options.prefix, options.startAfter);
         return;
       }
     }
-    yield* this.walk(dir, '', options.prefix, options.startAfter);
+    yield* walkFolder(dir, '', options.prefix, options.startAfter);
   }
 
   /** Keys with their last-modified time (the file's mtime, UTC micros): `sign --logs-prefix`. */
@@ -172,39 +173,6 @@ export class LocalStore implements ObjectStore {
         throw unreadable(join(dir, key), err);
       });
       if (info) yield { key, lastModified: Math.round(info.mtimeMs * 1000) };
-    }
-  }
-
-  /**
-   * Keys in S3 order. A folder that is not there lists nothing; one that cannot be read stops the
-   * run (never "no digests found"). Entries that are neither folders, sidecars nor symlinks are
-   * keys, FIFOs and the like included: reading them then fails closed. Symlinks are not listed (they
-   * are followed only when a digest names them, and only inside the bucket).
-   */
-  private async *walk(dir: string, keyPrefix: string, prefix: string, after: string | undefined): AsyncGenerator<string> {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      if (isAbsent(err)) return;
-      throw unreadable(dir, err);
-    }
-    const items = entries
-      .filter((e) => e.isDirectory() || (!e.isSymbolicLink() && !e.name.endsWith(SIDECAR_SUFFIX) && !e.name.startsWith(TMP_MARK)))
-      .map((e) => ({ name: e.name, dir: e.isDirectory(), key: keyPrefix + e.name + (e.isDirectory() ? '/' : '') }))
-      .sort((a, b) => byteCompare(a.key, b.key));
-    for (const item of items) {
-      if (item.dir) {
-        // Only folders whose keys can start with the listing prefix.
-        if (!item.key.startsWith(prefix) && !prefix.startsWith(item.key)) continue;
-        // Skip a folder whose every key sorts before the marker.
-        if (after !== undefined && byteCompare(item.key, after) < 0 && !after.startsWith(item.key)) continue;
-        yield* this.walk(join(dir, item.name), item.key, prefix, after);
-      } else {
-        if (!item.key.startsWith(prefix)) continue;
-        if (after !== undefined && byteCompare(item.key, after) <= 0) continue;
-        yield item.key;
-      }
     }
   }
 
