@@ -3,6 +3,7 @@ import { runCli, type CliResult } from '../helpers/cli.js';
 import { startCli } from '../helpers/cli-async.js';
 import { buildOrgArchive, type OrgArchive } from '../helpers/org-archive.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { lacks } from '../helpers/system-tools.js';
 
 /**
  * Faults in a distributed audit (real redis-server, worker and coordinator processes of the built
@@ -54,7 +55,7 @@ async function stop(ws: Array<ReturnType<typeof startCli>>): Promise<void> {
   await Promise.all(ws.map((w) => w.done));
 }
 
-describe('faults in a distributed audit', () => {
+describe.skipIf(lacks('redis'))('faults in a distributed audit', () => {
   let redis: TestRedis;
   beforeAll(async () => {
     redis = await startRedis({ persist: true });
@@ -123,7 +124,7 @@ describe('faults in a distributed audit', () => {
   });
 });
 
-describe('Redis restarted without persistence', () => {
+describe.skipIf(lacks('redis'))('Redis restarted without persistence', () => {
   it('stops the run with a message, never a verdict', async () => {
     const redis = await startRedis({ persist: false });
     const ws = [worker(redis.url), worker(redis.url)];

@@ -5,6 +5,7 @@ import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { startCli } from '../helpers/cli-async.js';
 import { buildOrgArchive, changeByte, deleteDigest, plantUnreferencedLog, type OrgArchive } from '../helpers/org-archive.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { lacks } from '../helpers/system-tools.js';
 
 /**
  * The distributed audit through a real redis-server, one coordinator and two worker processes
@@ -19,6 +20,7 @@ let workers: Array<ReturnType<typeof startCli>> = [];
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'us-west-2'];
 
 beforeAll(async () => {
+  if (lacks('redis')) return;
   redis = await startRedis();
   archive = await buildOrgArchive({ accounts: 100, regions: REGIONS, hours: 2, filesPerHour: 1, organizationId: 'o-queue0test' });
   workers = [0, 1].map(() => startCli(['worker', '--queue', redis.url, '--lock-seconds', '5', '--stalled-check-seconds', '2'], { timeout: 600_000 }));
@@ -58,7 +60,7 @@ function same(local: CliResult, remote: CliResult): void {
   expect(remote.out).toBe(local.out);
 }
 
-describe('audit --queue with worker processes', () => {
+describe.skipIf(lacks('redis'))('audit --queue with worker processes', () => {
   it("clean organization (400 chains): text, JSON and the state file are the local run's", async () => {
     const dir = tempDir();
     try {

@@ -1,5 +1,8 @@
+import { toolsNotice } from './system-tools.js';
+
 /**
- * vitest globalSetup: one line saying why the real-S3 suites are skipped, instead of a list of
+ * vitest globalSetup: one line saying why the real-S3 suites are skipped (and one for suites whose
+ * Debian tools are missing: system-tools.ts), instead of a list of
  * skipped tests with no reason. The suites decide by TRAILPROOF_S3_ENDPOINT (test/s3/helpers.ts).
  */
 export const S3_ENDPOINT_VARIABLE = 'TRAILPROOF_S3_ENDPOINT';
@@ -20,4 +23,6 @@ export default function setup(): void {
   const filters = args.filter((a, i) => !a.startsWith('-') && a !== 'run' && !args[i - 1]?.startsWith('--'));
   const notice = s3SkipNotice(process.env);
   if (notice !== undefined && runsS3Suites(filters)) process.stdout.write(`${notice}\n`);
+  const tools = toolsNotice(process.env);
+  if (tools !== undefined) process.stdout.write(`${tools}\n`);
 }

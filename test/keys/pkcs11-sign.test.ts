@@ -8,6 +8,7 @@ import { LocalStore } from '../../src/store/local.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../helpers/softhsm.js';
+import { lacks } from '../helpers/system-tools.js';
 
 /**
  * Issue 14: keys in an HSM, for real, through SoftHSM2. Two keys made on a token, registered as a
@@ -32,6 +33,7 @@ const digestsOf = (): Array<Record<string, unknown>> => {
 };
 
 beforeAll(async () => {
+  if (lacks('softhsm')) return;
   dir = tempDir();
   token = createSoftHsmToken(join(dir.path, 'hsm'));
   token.generateRsa('trail-a', '0a');
@@ -58,7 +60,7 @@ beforeAll(async () => {
 
 afterAll(() => dir?.cleanup());
 
-describe('PKCS#11 keys (SoftHSM2)', () => {
+describe.skipIf(lacks('softhsm'))('PKCS#11 keys (SoftHSM2)', () => {
   it('registers a key with an inline PIN: the PIN goes to a 0600 file, never the record or the output', async () => {
     const r = await runInProcess(['keys', 'register', '--keys-dir', keys, '--region', 'us-east-1', '--pkcs11', token.uri('trail-a', 'value'), '--valid-from', '2024-05-01T00:00:00Z']);
     expect(r.err).toContain('registered key ');

@@ -5,6 +5,7 @@ import { HOUR_STATES } from '../../src/report/hours.js';
 import { openFile, outputDir, type OpenedPage } from '../helpers/browser.js';
 import { ROOT, tempDir } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
+import { lacks } from '../helpers/system-tools.js';
 import { buildReportFixture, chainLabel, type ReportFixture } from './fixture.js';
 
 /**
@@ -30,6 +31,7 @@ interface Timeline {
 type PageGlobal = { trailproofTimeline?: Timeline; getComputedStyle(e: unknown): { backgroundColor: string } };
 
 beforeAll(async () => {
+  if (lacks('chromium')) return;
   dir = tempDir();
   fx = await buildReportFixture(dir.path);
   html = join(dir.path, 'timeline.html');
@@ -53,7 +55,7 @@ async function legendColour(state: string): Promise<[number, number, number]> {
 const cell = (name: string, hour: number) =>
   opened.page.evaluate(([n, h]) => (globalThis as unknown as PageGlobal).trailproofTimeline!.cell(n as string, h as number), [name, hour] as const);
 
-describe('the HTML timeline in Chromium', () => {
+describe.skipIf(lacks('chromium'))('the HTML timeline in Chromium', () => {
   it('loads from file:// with no console error and no request; every chain is a row', async () => {
     const { page, problems } = opened;
     await page.screenshot({ path: join(SHOTS, 'loaded.png') });

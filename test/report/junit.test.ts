@@ -10,6 +10,7 @@ import { xmlSafe } from '../../src/report/xml.js';
 import { tempDir } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { parseJunit, type ParsedSuite } from '../helpers/junit-parse.js';
+import { lacks } from '../helpers/system-tools.js';
 import { buildReportFixture, chainLabel, type ReportFixture } from './fixture.js';
 
 /**
@@ -23,6 +24,7 @@ let suites: ParsedSuite[];
 let findings: Array<Record<string, unknown>>;
 
 beforeAll(async () => {
+  if (lacks('junitparser')) return;
   dir = tempDir();
   fx = await buildReportFixture(dir.path);
   const file = join(dir.path, 'audit.xml');
@@ -40,7 +42,7 @@ afterAll(() => dir?.cleanup());
 
 const failures = (s: ParsedSuite) => s.cases.flatMap((c) => c.results.filter((r) => r.tag === 'failure').map((r) => ({ c, r })));
 
-describe('audit --junit', () => {
+describe.skipIf(lacks('junitparser'))('audit --junit', () => {
   it('one testsuite per chain, its counts consistent with its test cases, the chain in its properties', () => {
     expect(suites.map((s) => s.name).sort()).toEqual(fx.chains.map(chainLabel).sort());
     for (const s of suites) {
@@ -86,7 +88,7 @@ describe('audit --junit', () => {
   });
 });
 
-describe('validate-logs --junit', () => {
+describe.skipIf(lacks('junitparser'))('validate-logs --junit', () => {
   it("one chain's verdicts; stdout and stderr byte for byte those of the run without it", async () => {
     const c = fx.chains[0]!;
     const args = [
@@ -125,7 +127,7 @@ describe('validate-logs --junit', () => {
   });
 });
 
-describe('JunitReport', () => {
+describe.skipIf(lacks('junitparser'))('JunitReport', () => {
   const chain: ChainRef = { account: '111122223333', region: 'us-east-1', trail: 't', homeRegion: 'us-east-1', organizationId: null, prefix: null };
   const summary = (findings: number) => ({
     chain,

@@ -5,6 +5,7 @@ import { runCli } from '../helpers/cli.js';
 import { startCli } from '../helpers/cli-async.js';
 import { buildOrgArchive, type OrgArchive } from '../helpers/org-archive.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { lacks } from '../helpers/system-tools.js';
 import { adminClient, createBucket, NO_S3, removeBucket, S3_ENDPOINT, uniqueBucket, uploadTree } from './helpers.js';
 
 /**
@@ -12,7 +13,7 @@ import { adminClient, createBucket, NO_S3, removeBucket, S3_ENDPOINT, uniqueBuck
  * regions uploaded, one coordinator and two worker processes reading it through S3, results
  * through an S3 prefix: the report is the local copy's, byte for byte.
  */
-describe.skipIf(NO_S3)('audit --queue on S3', () => {
+describe.skipIf(NO_S3 || lacks('redis'))('audit --queue on S3', () => {
   let admin: S3Client;
   let archive: OrgArchive;
   let redis: TestRedis;
