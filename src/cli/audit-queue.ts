@@ -47,7 +47,8 @@ export interface QueueSetup {
   readonly start: number;
   readonly end: number;
   readonly filters: unknown;
-  readonly inventory: string | undefined;
+  /** --inventory: the manifest's location (absolute path or s3://) and the sha256 of its bytes. */
+  readonly inventory: readonly [string, string] | undefined;
   /** The S3 store (for --results s3://...), opened on demand. */
   readonly s3: () => Promise<ObjectStore>;
   readonly err: (line: string) => void;

@@ -14,6 +14,7 @@ import type { LogWorkerPool } from '../store/workers/pool.js';
 import { createOutput, type Output } from '../verifier/output.js';
 import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
 import { QUEUE_OPTIONS, startQueue } from './audit-queue.js';
+import { openAuditInventory } from './audit-inventory.js';
 import { loadState, saveState, stateLocation } from './audit-state.js';
 import { readInputFile } from './files.js';
 import { formatUsage } from './help.js';
@@ -31,6 +32,12 @@ export const AUDIT_OPTIONS: OptionSpec[] = [
   { name: 'regions', value: 'R1,R2', repeat: true, description: 'only these source regions (repeatable)', default: 'all found' },
   { name: 'trail-arn', value: 'ARN', repeat: true, description: 'only this trail (repeatable); each must have digests', default: 'all found' },
   { name: 'local-root', value: 'DIR', description: 'read DIR/<bucket>/<key> (and .metadata.json sidecars) instead of S3' },
+  {
+    name: 'inventory',
+    value: 'FILE|s3://B/KEY',
+    description:
+      "the bucket's keys from this S3 Inventory report (manifest.json, CSV) instead of LIST; s3://: the report is read through the store, a FILE: its data files from the manifest's folder (README \"Distributed audit\")",
+  },
   { name: 'public-keys', value: 'FILE', orNext: true, description: 'the JSON of aws cloudtrail list-public-keys', default: 'CloudTrail ListPublicKeys' },
   { name: 'keys-dir', value: 'DIR', description: 'the public half of a trailproof key store, instead of --public-keys' },
   {
@@ -135,9 +142,9 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
   if (entries) keys = entriesSource(entries);
   if (!keys) throw new TrailproofError('argument', 'Give --public-keys FILE (the output of aws cloudtrail list-public-keys) or --keys-dir DIR');
 
+  const output = deps.output ?? createOutput();
   const witnessText = str(args, 'witness');
   const witness = witnessText === undefined ? undefined : await openWitness(witnessText, 'read', deps.openS3 && (() => deps.openS3!(args)));
-  const output = deps.output ?? createOutput();
   const stateAt = str(args, 'state') === undefined ? undefined : stateLocation(str(args, 'state')!);
   // The state's S3 object goes through the archive's store when that is S3, else a store of its own.
   let stateStore: Promise<ObjectStore> | undefined;
@@ -148,6 +155,9 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
   };
   const state = stateAt === undefined ? undefined : await loadState(stateAt, str(args, 's3-bucket')!, s3ForState, (line) => output.err(`${line}\n`));
 
+  const inventoryAt = str(args, 'inventory');
+  const inventory = inventoryAt === undefined ? undefined : await openAuditInventory(inventoryAt, store, str(args, 's3-bucket')!, end, (t) => output.err(t));
+  if (inventory) store = inventory.store;
   const filters = { accounts, regions, trails: trails?.map((t) => ({ account: t.account, region: t.region, name: t.name })) };
   const queue =
     str(args, 'queue') === undefined
@@ -160,9 +170,12 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
           start,
           end,
           filters,
-          inventory: undefined,
+          inventory: inventory && [inventory.location, inventory.sha256],
           s3: s3ForState,
           err: (line) => output.err(`${line}\n`),
+        }).catch(async (err: unknown) => {
+          await inventory?.store.close();
+          throw err;
         });
   const verbose = args.verbose === true;
   const bucket = str(args, 's3-bucket')!;
@@ -211,6 +224,7 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
   } finally {
     if (!done) reports.abort();
     await queue?.close(done);
+    await inventory?.store.close();
     await pool?.close();
     await output.flush();
   }

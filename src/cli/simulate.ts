@@ -5,7 +5,9 @@ import { generateAccounts } from '../simulate/accounts.js';
 import { shown, SIMULATE_DEFAULTS, SIMULATE_LIMITS } from '../simulate/options.js';
 import { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeInventoryReport } from '../simulate/inventory.js';
 import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec, type ParsedArgs } from './args.js';
 import { formatUsage } from './help.js';
 import { counted } from './plural.js';
@@ -44,6 +46,11 @@ export const SIMULATE_OPTIONS: OptionSpec[] = [
   { name: 'prefix', value: 'PREFIX', description: "the trail's key prefix, without slashes at either end", default: 'none' },
   { name: 'organization-id', value: 'ORG_ID', description: "an organization trail's layout, for every account: AWSLogs/<ORG_ID>/<account>/..." },
   { name: 'data-events', flag: true, description: 'also write S3 object and Lambda Invoke data events' },
+  {
+    name: 'inventory',
+    value: 'DIR',
+    description: 'also write an S3 Inventory report (CSV) of the whole bucket into DIR: manifest.json and its gzip data files, for audit --inventory',
+  },
   { name: 'gzip-level', value: '0-9', description: 'gzip compression level', default: '6' },
   {
     name: 'concurrency',
@@ -134,6 +141,18 @@ export async function simulateCommand(argv: readonly string[], deps: SimulateDep
       `${accounts.accounts ? ` for ${counted(manifest.accounts.length, 'account')}` : ''} to ${where}: ` +
       `${mb(manifest.compressedBytes)} MB gzip, ${mb(manifest.uncompressedBytes)} MB JSON${span}\n`,
   );
+  const inventoryDir = str(args, 'inventory');
+  if (inventoryDir !== undefined) {
+    await mkdir(inventoryDir, { recursive: true });
+    const made = await writeInventoryReport(
+      store,
+      { bucket: manifest.bucket, destinationBucket: `${manifest.bucket}-inventory`, creationTimestamp: Date.now() },
+      (name, bytes) => writeFile(join(inventoryDir, name), bytes),
+    );
+    (deps.out ?? ((t: string) => process.stdout.write(t)))(
+      `Wrote an S3 Inventory report of ${counted(made.keys, 'key')} (${counted(made.files, 'data file')}) to ${join(inventoryDir, 'manifest.json')}\n`,
+    );
+  }
   return 0;
 }
 

@@ -1,6 +1,9 @@
 import { TrailproofError } from '../errors.js';
 import { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
+import { openInventory } from '../store/inventory-open.js';
+import type { InventoryStore } from '../store/inventory-store.js';
+import type { StoreRef } from '../distributed/wire.js';
 import type { LogWorkerPool } from '../store/workers/pool.js';
 import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, type CommandSpec, type OptionSpec } from './args.js';
 import { formatUsage } from './help.js';
@@ -59,6 +62,17 @@ export async function workerCommand(argv: readonly string[], deps: WorkerDeps): 
     return (s3 ??= deps.openS3(args));
   };
   const locals = new Map<string, LocalStore>();
+  const inventories = new Map<string, Promise<InventoryStore>>();
+  const baseStore = async (store: StoreRef): Promise<ObjectStore> => {
+    if (store[0] === 's3') return (await openS3()).store;
+    let local = locals.get(store[1]);
+    if (!local) {
+      pool ??= startLogWorkers();
+      local = new LocalStore(store[1], { workers: pool });
+      locals.set(store[1], local);
+    }
+    return local;
+  };
   const worker = await d.startWorker({
     target,
     jobsAtOnce,
@@ -67,15 +81,18 @@ export async function workerCommand(argv: readonly string[], deps: WorkerDeps): 
     lockMs,
     stalledMs,
     maxStalled,
-    openStore: async (store): Promise<ObjectStore> => {
-      if (store[0] === 's3') return (await openS3()).store;
-      let local = locals.get(store[1]);
-      if (!local) {
-        pool ??= startLogWorkers();
-        local = new LocalStore(store[1], { workers: pool });
-        locals.set(store[1], local);
+    openStore: async (store, inventory, bucket): Promise<ObjectStore> => {
+      const base = await baseStore(store);
+      if (!inventory) return base;
+      // One pass over the report per run and worker (the run's jobs share it); its files go at the end.
+      const id = JSON.stringify([store, inventory, bucket]);
+      let opened = inventories.get(id);
+      if (!opened) {
+        opened = openInventory(inventory[0], base, bucket, inventory[1]).then((o) => o.store);
+        opened.catch(() => inventories.delete(id));
+        inventories.set(id, opened);
       }
-      return local;
+      return opened;
     },
     openResults: async (results) => (results[0] === 'local' ? d.localResults(results[1]) : d.s3Results((await openS3()).store, results[1], results[2])),
     log: args['log-jobs'] === true ? (line) => deps.err(`${line}\n`) : undefined,
@@ -83,6 +100,7 @@ export async function workerCommand(argv: readonly string[], deps: WorkerDeps): 
   deps.err(`worker: taking segments from ${target.display}, ${jobsAtOnce} at once\n`);
   await deps.stop;
   await worker.close();
+  for (const p of inventories.values()) await p.then((i) => i.close()).catch(() => undefined);
   await pool?.close();
   return 0;
 }

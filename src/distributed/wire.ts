@@ -32,8 +32,11 @@ export interface RunConfig {
   readonly run: string;
   readonly bucket: string;
   readonly store: StoreRef;
-  /** An S3 Inventory manifest (path or s3://) the workers list from instead of LIST, or null. */
-  readonly inventory: string | null;
+  /**
+   * An S3 Inventory manifest (an absolute path every worker shares, or s3://) the workers list the
+   * bucket from instead of LIST, with the sha256 of its bytes (a worker refuses another report), or null.
+   */
+  readonly inventory: readonly [string, string] | null;
   /** The public keys, as the JSON of `aws cloudtrail list-public-keys` (checked again by workers). */
   readonly keys: string;
   readonly end: number;
@@ -47,7 +50,7 @@ export const checkRunConfig: Check<RunConfig> = object<RunConfig>({
   run: str(80, RUN_ID),
   bucket: SHORT,
   store: tagged<StoreRef>({ local: tuple<['local', string]>(literal('local'), str(4096)), s3: tuple<['s3']>(literal('s3')) }),
-  inventory: nullable(str(4096)),
+  inventory: nullable(tuple<[string, string]>(str(4096), str(64, /^[0-9a-f]{64}$/))),
   keys: str(MAX_CONFIG_BYTES),
   end: TIME,
   results: nullable(

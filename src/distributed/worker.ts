@@ -26,7 +26,8 @@ export interface WorkerOptions {
   readonly lockMs: number;
   readonly stalledMs: number;
   readonly maxStalled: number;
-  readonly openStore: (store: StoreRef, inventory: string | null, bucket: string) => Promise<ObjectStore>;
+  /** The run's store; with an inventory, one whose listings of `bucket` come from it (RunConfig.inventory). */
+  readonly openStore: (store: StoreRef, inventory: readonly [string, string] | null, bucket: string) => Promise<ObjectStore>;
   readonly openResults: (results: ResultsRef) => Promise<ResultsStore>;
   /** One line per job taken and done (`--log-jobs`). */
   readonly log?: ((line: string) => void) | undefined;
