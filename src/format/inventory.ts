@@ -61,14 +61,16 @@ export function parseInventoryManifest(bytes: Uint8Array): InventoryManifest {
   const sourceBucket = text('sourceBucket');
   if (!BUCKET.test(sourceBucket)) fail('the manifest names no valid sourceBucket');
   const arn = /^arn:aws[a-z-]*:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$/.exec(text('destinationBucket'));
-  if (!arn) fail('the manifest\'s destinationBucket is not an S3 bucket ARN');
+  if (!arn) fail("the manifest's destinationBucket is not an S3 bucket ARN");
   const version = text('version');
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(version)) fail('the manifest\'s version is not a date');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(version)) fail("the manifest's version is not a date");
   const created = text('creationTimestamp');
-  if (!/^[1-9]\d{0,14}$/.test(created)) fail('the manifest\'s creationTimestamp is not milliseconds since the epoch');
+  if (!/^[1-9]\d{0,14}$/.test(created)) fail("the manifest's creationTimestamp is not milliseconds since the epoch");
   if (text('fileFormat') !== 'CSV') fail(`the fileFormat is ${JSON.stringify(o.fileFormat)}: only CSV reports are read`);
-  const columns = text('fileSchema').split(',').map((c) => c.trim());
-  if (columns.length > INVENTORY_LIMITS.columns || columns.some((c) => !COLUMN.test(c))) fail('the manifest\'s fileSchema is malformed');
+  const columns = text('fileSchema')
+    .split(',')
+    .map((c) => c.trim());
+  if (columns.length > INVENTORY_LIMITS.columns || columns.some((c) => !COLUMN.test(c))) fail("the manifest's fileSchema is malformed");
   if (new Set(columns).size !== columns.length) fail('the fileSchema names a column twice');
   for (const need of ['Bucket', 'Key']) if (!columns.includes(need)) fail(`the fileSchema has no ${need} column`);
   if (!Array.isArray(o.files) || o.files.length === 0) return fail('the manifest lists no files');
@@ -175,7 +177,8 @@ export interface RowReader {
 export function rowReader(columns: readonly string[]): RowReader {
   const at = (name: string): number => columns.indexOf(name);
   const [bucket, key, latest, marker] = [at('Bucket'), at('Key'), at('IsLatest'), at('IsDeleteMarker')];
-  const flag = (v: string | undefined): boolean => (v === 'true' ? true : v === 'false' ? false : fail('an IsLatest/IsDeleteMarker field is not true or false'));
+  const flag = (v: string | undefined): boolean =>
+    v === 'true' ? true : v === 'false' ? false : fail('an IsLatest/IsDeleteMarker field is not true or false');
   return (fields) => {
     if (latest >= 0 && !flag(fields[latest])) return undefined;
     if (marker >= 0 && flag(fields[marker])) return undefined;

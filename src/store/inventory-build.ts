@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { TrailproofError } from '../errors.js';
+import { byteCompare } from './names.js';
 import { INVENTORY_LIMITS, parseCsvLine, rowReader, type InventoryFile, type InventoryManifest } from '../format/inventory.js';
 
 /**
@@ -56,6 +57,7 @@ export interface GroupFile {
 export interface BuiltIndex {
   readonly dir: string;
   readonly groups: Map<string, GroupFile>;
+  /** Sorted (S3 order). */
   readonly loose: string[];
   readonly keys: number;
 }
@@ -109,6 +111,8 @@ async function partition(manifest: InventoryManifest, bucket: string, source: Da
     }
   }
   await flush();
+  loose.sort(byteCompare);
+  for (let i = 1; i < loose.length; i++) if (loose[i] === loose[i - 1]) listedTwice(loose[i]!);
   return { dir, groups, loose, keys };
 }
 
@@ -150,6 +154,10 @@ async function* rows(body: AsyncIterable<Uint8Array>, file: InventoryFile, colum
   if (carry.length > 0) yield parseCsvLine(decodeLine(decoder, carry, file), columns);
   if (size !== file.size) fail(`the data file ${file.key} is ${size} bytes, the manifest says ${file.size}`);
   if (md5.digest('hex') !== file.md5) fail(`the data file ${file.key} does not match its MD5checksum in the manifest`);
+}
+
+export function listedTwice(key: string): never {
+  throw new TrailproofError('input', `S3 Inventory: the report lists ${JSON.stringify(key.slice(0, 200))} twice`);
 }
 
 function decodeLine(decoder: { decode(b: Uint8Array): string }, bytes: Uint8Array, file: InventoryFile): string {

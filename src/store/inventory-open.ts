@@ -27,14 +27,16 @@ export interface OpenedInventory {
 
 export async function openInventory(location: string, store: ObjectStore, bucket: string, expectSha256?: string): Promise<OpenedInventory> {
   const s3 = location.startsWith('s3://') ? parseS3Url(location) : undefined;
-  if (location.startsWith('s3://') && !s3) throw new TrailproofError('argument', `Bad value for --inventory: ${location} (expected a file, or s3://BUCKET/KEY)`);
+  if (location.startsWith('s3://') && !s3)
+    throw new TrailproofError('argument', `Bad value for --inventory: ${location} (expected a file, or s3://BUCKET/KEY)`);
   const bytes = s3 ? await storeBytes(store, s3.bucket, s3.key) : await fileBytes(location);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (expectSha256 !== undefined && sha256 !== expectSha256) {
     throw new TrailproofError('input', `S3 Inventory: ${location} is not the manifest the run was started with (it changed)`);
   }
   const manifest = parseInventoryManifest(bytes);
-  if (manifest.sourceBucket !== bucket) throw new TrailproofError('input', `S3 Inventory: ${location} is a report of bucket ${manifest.sourceBucket}, not ${bucket}`);
+  if (manifest.sourceBucket !== bucket)
+    throw new TrailproofError('input', `S3 Inventory: ${location} is a report of bucket ${manifest.sourceBucket}, not ${bucket}`);
   const source: DataFileSource = s3
     ? async (f) => (await store.get(manifest.destinationBucket, f.key))?.body
     : async (f) => localDataFile(dirname(location), f);
@@ -56,7 +58,8 @@ async function storeBytes(store: ObjectStore, bucket: string, key: string): Prom
   try {
     for await (const chunk of obj.body) {
       size += chunk.length;
-      if (size > INVENTORY_LIMITS.manifestBytes) throw new TrailproofError('input', `S3 Inventory: ${where} is larger than ${INVENTORY_LIMITS.manifestBytes} bytes`);
+      if (size > INVENTORY_LIMITS.manifestBytes)
+        throw new TrailproofError('input', `S3 Inventory: ${where} is larger than ${INVENTORY_LIMITS.manifestBytes} bytes`);
       parts.push(Buffer.from(chunk));
     }
   } finally {
@@ -71,7 +74,8 @@ async function fileBytes(path: string): Promise<Buffer> {
     try {
       const st = await fh.stat();
       if (!st.isFile()) throw new TrailproofError('input', `S3 Inventory: ${path} is not a file`);
-      if (st.size > INVENTORY_LIMITS.manifestBytes) throw new TrailproofError('input', `S3 Inventory: ${path} is larger than ${INVENTORY_LIMITS.manifestBytes} bytes`);
+      if (st.size > INVENTORY_LIMITS.manifestBytes)
+        throw new TrailproofError('input', `S3 Inventory: ${path} is larger than ${INVENTORY_LIMITS.manifestBytes} bytes`);
       return await fh.readFile();
     } finally {
       await fh.close();

@@ -1,6 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
-import { TrailproofError } from '../errors.js';
-import { inventoryGroup, type BuiltIndex } from './inventory-build.js';
+import { inventoryGroup, listedTwice, type BuiltIndex } from './inventory-build.js';
 import { byteCompare } from './names.js';
 import type { ListOptions, ObjectStore } from './types.js';
 
@@ -30,8 +29,7 @@ export class InventoryStore implements ObjectStore {
     if (inner.getBytes) this.getBytes = (b, k, limit) => inner.getBytes!(b, k, limit);
     if (inner.readLogs) this.readLogs = (objects, options) => inner.readLogs!(objects, options);
     this.folders = [...index.groups.keys()].sort(byteCompare);
-    this.loose = [...index.loose].sort(byteCompare);
-    for (let i = 1; i < this.loose.length; i++) if (this.loose[i] === this.loose[i - 1]) duplicate(this.loose[i]!);
+    this.loose = index.loose;
   }
 
   get(bucket: string, key: string): ReturnType<ObjectStore['get']> {
@@ -110,11 +108,7 @@ export class InventoryStore implements ObjectStore {
       .filter((l) => l !== '')
       .map((l) => JSON.parse(l) as string);
     keys.sort(byteCompare);
-    for (let i = 1; i < keys.length; i++) if (keys[i] === keys[i - 1]) duplicate(keys[i]!);
+    for (let i = 1; i < keys.length; i++) if (keys[i] === keys[i - 1]) listedTwice(keys[i]!);
     return keys;
   }
-}
-
-function duplicate(key: string): never {
-  throw new TrailproofError('input', `S3 Inventory: the report lists ${JSON.stringify(key.slice(0, 200))} twice`);
 }
