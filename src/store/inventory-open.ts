@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -96,7 +95,7 @@ async function localDataFile(folder: string, file: InventoryFile): Promise<Async
       await fh.close();
       throw new TrailproofError('input', `S3 Inventory: ${path} is not a file`);
     }
-    return createReadStream('', { fd: fh.fd, autoClose: true }) as AsyncIterable<Buffer>;
+    return fh.createReadStream({ autoClose: true }) as AsyncIterable<Buffer>;
   } catch (err) {
     if (err instanceof TrailproofError) throw err;
     if (errnoCode(err) === 'ENOENT') return undefined;
