@@ -21,7 +21,7 @@ export const INVENTORY_COLUMNS = ['Bucket', 'Key'] as const;
 
 /** Writes the data files then the manifest through `write(name, bytes)`; returns how many keys. */
 export async function writeInventoryReport(
-  store: ObjectStore,
+  store: Pick<ObjectStore, 'list'>,
   o: InventoryReportOptions,
   write: (name: string, bytes: Buffer) => Promise<void>,
 ): Promise<{ keys: number; files: number }> {
