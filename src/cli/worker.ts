@@ -1,6 +1,7 @@
 import { TrailproofError } from '../errors.js';
 import { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
+import { isDigestFolder } from '../store/inventory-build.js';
 import { openInventory } from '../store/inventory-open.js';
 import type { InventoryStore } from '../store/inventory-store.js';
 import type { StoreRef } from '../distributed/wire.js';
@@ -84,11 +85,12 @@ export async function workerCommand(argv: readonly string[], deps: WorkerDeps): 
     openStore: async (store, inventory, bucket): Promise<ObjectStore> => {
       const base = await baseStore(store);
       if (!inventory) return base;
-      // One pass over the report per run and worker (the run's jobs share it); its files go at the end.
+      // One pass over the report per run and worker (the run's jobs share it), keeping the digest
+      // folders only (all a segment's walk lists); its files go when the worker stops.
       const id = JSON.stringify([store, inventory, bucket]);
       let opened = inventories.get(id);
       if (!opened) {
-        opened = openInventory(inventory[0], base, bucket, inventory[1]).then((o) => o.store);
+        opened = openInventory(inventory[0], base, bucket, { sha256: inventory[1], keep: isDigestFolder }).then((o) => o.store);
         opened.catch(() => inventories.delete(id));
         inventories.set(id, opened);
       }

@@ -60,22 +60,44 @@ export interface BuiltIndex {
   /** Sorted (S3 order). */
   readonly loose: string[];
   readonly keys: number;
+  /** Which folders were kept (undefined: all, and the loose keys). */
+  readonly keep?: ((folder: string) => boolean) | undefined;
 }
+
+/** The digest folders (what a segment's or a chain's walk lists). */
+export const isDigestFolder = (folder: string): boolean => folder.split('/').at(-3) === 'CloudTrail-Digest';
 
 /** A data file's bytes (gzip, as stored), or undefined when it is not there. */
 export type DataFileSource = (file: InventoryFile) => Promise<AsyncIterable<Uint8Array> | undefined>;
 
-export async function buildIndex(manifest: InventoryManifest, bucket: string, source: DataFileSource, tempRoot: string): Promise<BuiltIndex> {
+/**
+ * `keep`: only the folders it takes are kept (a worker keeps the digest folders, the only ones its
+ * walks list: a sixth of the keys); the loose keys are then dropped (no walk's key matcher takes a
+ * key outside a folder), and listing anything else is refused (InventoryStore).
+ */
+export async function buildIndex(
+  manifest: InventoryManifest,
+  bucket: string,
+  source: DataFileSource,
+  tempRoot: string,
+  keep?: (folder: string) => boolean,
+): Promise<BuiltIndex> {
   const dir = await mkdtemp(join(tempRoot, 'trailproof-inventory-'));
   try {
-    return await partition(manifest, bucket, source, dir);
+    return await partition(manifest, bucket, source, dir, keep);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
 }
 
-async function partition(manifest: InventoryManifest, bucket: string, source: DataFileSource, dir: string): Promise<BuiltIndex> {
+async function partition(
+  manifest: InventoryManifest,
+  bucket: string,
+  source: DataFileSource,
+  dir: string,
+  keep?: (folder: string) => boolean,
+): Promise<BuiltIndex> {
   const groups = new Map<string, GroupFile>();
   const loose: string[] = [];
   const pending = new Map<string, string[]>();
@@ -95,6 +117,7 @@ async function partition(manifest: InventoryManifest, bucket: string, source: Da
       if (!row || row.bucket !== bucket) continue;
       keys++;
       const group = inventoryGroup(row.key);
+      if (keep && (group === undefined || !keep(group))) continue;
       if (group === undefined) {
         if (loose.push(row.key) > INVENTORY_BOUNDS.looseKeys) fail(`more than ${INVENTORY_BOUNDS.looseKeys} keys lie outside AWSLogs/ folders`);
         continue;
@@ -113,7 +136,7 @@ async function partition(manifest: InventoryManifest, bucket: string, source: Da
   await flush();
   loose.sort(byteCompare);
   for (let i = 1; i < loose.length; i++) if (loose[i] === loose[i - 1]) listedTwice(loose[i]!);
-  return { dir, groups, loose, keys };
+  return { dir, groups, loose, keys, keep };
 }
 
 /** The CSV rows of one data file, streamed; its MD5 and size are checked when it ends. */

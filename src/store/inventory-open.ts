@@ -24,7 +24,13 @@ export interface OpenedInventory {
   readonly sha256: string;
 }
 
-export async function openInventory(location: string, store: ObjectStore, bucket: string, expectSha256?: string): Promise<OpenedInventory> {
+export async function openInventory(
+  location: string,
+  store: ObjectStore,
+  bucket: string,
+  o: { readonly sha256?: string; readonly keep?: (folder: string) => boolean } = {},
+): Promise<OpenedInventory> {
+  const expectSha256 = o.sha256;
   const s3 = location.startsWith('s3://') ? parseS3Url(location) : undefined;
   if (location.startsWith('s3://') && !s3)
     throw new TrailproofError('argument', `Bad value for --inventory: ${location} (expected a file, or s3://BUCKET/KEY)`);
@@ -39,7 +45,7 @@ export async function openInventory(location: string, store: ObjectStore, bucket
   const source: DataFileSource = s3
     ? async (f) => (await store.get(manifest.destinationBucket, f.key))?.body
     : async (f) => localDataFile(dirname(location), f);
-  const index = await buildIndex(manifest, bucket, source, tmpdir());
+  const index = await buildIndex(manifest, bucket, source, tmpdir(), o.keep);
   return { store: new InventoryStore(store, bucket, index), manifest, sha256 };
 }
 

@@ -1,4 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
+import { TrailproofError } from '../errors.js';
 import { inventoryGroup, listedTwice, type BuiltIndex } from './inventory-build.js';
 import { byteCompare } from './names.js';
 import type { ListOptions, ObjectStore } from './types.js';
@@ -46,6 +47,15 @@ export class InventoryStore implements ObjectStore {
 
   list(bucket: string, options: ListOptions): AsyncIterable<string> {
     if (bucket !== this.bucket) return this.inner.list(bucket, options);
+    const { keep } = this.index;
+    if (keep) {
+      // Fail closed: a listing of keys this index did not keep would read as an empty folder. A
+      // walk's prefix is a folder without its last slash: every folder it covers has its kind.
+      const holder = inventoryGroup(options.prefix) ?? inventoryGroup(`${options.prefix}/`);
+      if (holder === undefined || !keep(holder)) {
+        throw new TrailproofError('internal', `S3 Inventory: a listing of ${options.prefix} was asked of a report that kept only digest folders`);
+      }
+    }
     return this.listed(options.prefix, options.startAfter);
   }
 

@@ -99,9 +99,9 @@ describe('audit --inventory --queue with worker processes', () => {
     const store = new LocalStore(archive.root);
     const opened = await openInventory(manifest, store, archive.bucket);
     await opened.store.close();
-    const again = await openInventory(manifest, store, archive.bucket, opened.sha256);
+    const again = await openInventory(manifest, store, archive.bucket, { sha256: opened.sha256 });
     expect(again.sha256).toBe(opened.sha256);
     await again.store.close();
-    await expect(openInventory(manifest, store, archive.bucket, 'f'.repeat(64))).rejects.toThrow(/is not the manifest the run was started with/);
+    await expect(openInventory(manifest, store, archive.bucket, { sha256: 'f'.repeat(64) })).rejects.toThrow(/is not the manifest the run was started with/);
   });
 });

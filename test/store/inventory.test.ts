@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeInventoryKey, writeCsvLine, type InventoryManifest } from '../../src/format/inventory.js';
-import { buildIndex, inventoryGroup, type DataFileSource } from '../../src/store/inventory-build.js';
+import { buildIndex, inventoryGroup, isDigestFolder, type DataFileSource } from '../../src/store/inventory-build.js';
 import { InventoryStore } from '../../src/store/inventory-store.js';
 import { LocalStore } from '../../src/store/local.js';
 import { byteCompare } from '../../src/store/names.js';
@@ -153,6 +153,29 @@ describe('refused reports (the run stops)', () => {
       ).rejects.toThrow(message);
       // Nothing left behind.
       expect(readdirSync(dir.path)).toEqual([]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe('a worker keeps only the digest folders', () => {
+  it('lists them; a listing of anything else is refused, never empty', async () => {
+    const dir = tempDir();
+    try {
+      const keys = ['AWSLogs/1/CloudTrail-Digest/r/2024/a', 'AWSLogs/1/CloudTrail/r/2024/b', 'loose'];
+      const { manifest, source } = report([{ rows: keys.map((k) => row(k)) }]);
+      const index = await buildIndex(manifest, BUCKET, source, dir.path, isDigestFolder);
+      const store = new InventoryStore(new LocalStore(dir.path), BUCKET, index);
+      try {
+        expect(await all(store.list(BUCKET, { prefix: 'AWSLogs/1/CloudTrail-Digest/r/' }))).toEqual([keys[0]]);
+        // A walk's prefix: the folder without its last slash.
+        expect(await all(store.list(BUCKET, { prefix: 'AWSLogs/1/CloudTrail-Digest/r' }))).toEqual([keys[0]]);
+        expect(() => store.list(BUCKET, { prefix: 'AWSLogs/1/CloudTrail/r/' })).toThrow(/kept only digest folders/);
+        expect(() => store.list(BUCKET, { prefix: '' })).toThrow(/kept only digest folders/);
+      } finally {
+        await store.close();
+      }
     } finally {
       dir.cleanup();
     }
