@@ -34,7 +34,9 @@ export const WORKER_COMMAND: CommandSpec = {
   summary: 'Walks segments of distributed audits (audit --queue) from a Redis queue, until stopped.',
   options: WORKER_OPTIONS,
   exitCodes: [[0, 'stopped by SIGINT or SIGTERM'], EXIT_USAGE_LINE, EXIT_STOPPED_LINE],
-  about: 'A worker needs the queue URL and access to the archive: S3 credentials, or the local root the coordinator names, on a shared file system.',
+  about:
+    'A worker needs the queue URL and access to the archive: S3 credentials, or the local root the coordinator names, on a shared file system ' +
+    '(with audit --inventory, the S3 Inventory report too, read once per run: its digest folders, in a temporary folder).',
 };
 
 export const WORKER_USAGE = formatUsage(WORKER_COMMAND);

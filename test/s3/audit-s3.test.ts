@@ -1,5 +1,8 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeInventoryReport } from '../../src/simulate/inventory.js';
+import { LocalStore } from '../../src/store/local.js';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyKeyStore, TEST_KEYS } from '../../src/cli/demo.js';
@@ -101,6 +104,35 @@ describe.skipIf(NO_S3)('audit on S3', () => {
     expect(s3.status).toBe(0);
     const summary = JSON.parse(s3.out.trim().split('\n').pop()!) as { chains: number; findings: { error: number } };
     expect(summary.chains).toBe(ACCOUNTS.length * 2);
+  }, 120_000);
+
+  it("--inventory s3://...: the report read from its destination bucket on S3 gives the listing run's bytes", async () => {
+    const dest = uniqueBucket('inventory');
+    await createBucket(admin, dest);
+    try {
+      const staging = join(dir.path, 'inventory');
+      mkdirSync(staging, { recursive: true });
+      const folder = `inventory/${bucket}/trailproof`;
+      const written = await writeInventoryReport(
+        new LocalStore(root()),
+        { bucket, destinationBucket: dest, creationTimestamp: Date.now(), rowsPerFile: 20 },
+        async (name, bytes) => writeFileSync(join(staging, name), bytes),
+      );
+      expect(written.files).toBeGreaterThan(1);
+      for (const name of readdirSync(staging)) {
+        const key = name === 'manifest.json' ? `${folder}/2024-05-02T00-00Z/manifest.json` : `${folder}/data/${name}`;
+        await admin.send(new PutObjectCommand({ Bucket: dest, Key: key, Body: readFileSync(join(staging, name)) }));
+      }
+      const listed = await runCliAsync(audit(['--endpoint-url', S3_ENDPOINT!]), { timeout: 120_000 });
+      const inv = await runCliAsync(audit(['--endpoint-url', S3_ENDPOINT!], ['--inventory', `s3://${dest}/${folder}/2024-05-02T00-00Z/manifest.json`]), {
+        timeout: 120_000,
+      });
+      expect(inv.err).toBe('');
+      expect(inv.status).toBe(listed.status);
+      expect(inv.out).toBe(listed.out);
+    } finally {
+      await removeBucket(admin, dest);
+    }
   }, 120_000);
 
   it('keeps its state in an S3 object (--state s3://...): a first run starts it, a deleted newest digest is history-rewritten', async () => {
