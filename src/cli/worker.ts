@@ -1,7 +1,7 @@
 import { TrailproofError } from '../errors.js';
 import { LocalStore } from '../store/local.js';
 import type { ObjectStore } from '../store/types.js';
-import { isDigestFolder } from '../store/inventory-build.js';
+import { DIGEST_FOLDERS } from '../store/inventory-build.js';
 import { openInventory } from '../store/inventory-open.js';
 import type { InventoryStore } from '../store/inventory-store.js';
 import type { StoreRef } from '../distributed/wire.js';
@@ -92,7 +92,7 @@ export async function workerCommand(argv: readonly string[], deps: WorkerDeps): 
       const id = JSON.stringify([store, inventory, bucket]);
       let opened = inventories.get(id);
       if (!opened) {
-        opened = openInventory(inventory[0], base, bucket, { sha256: inventory[1], keep: isDigestFolder }).then((o) => o.store);
+        opened = openInventory(inventory[0], base, bucket, { sha256: inventory[1], keep: DIGEST_FOLDERS }).then((o) => o.store);
         opened.catch(() => inventories.delete(id));
         inventories.set(id, opened);
       }

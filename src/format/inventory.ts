@@ -139,21 +139,19 @@ export function writeCsvLine(fields: readonly string[]): string {
 
 /**
  * The Key column: URL-encoded as S3 Inventory writes it (Java's URLEncoder, UTF-8: letters,
- * digits and `.-*_` as they are, a space as `+`, every other byte `%XX`). Strict: any other
- * character, a bad escape or bytes that are not UTF-8 are refused.
+ * digits and `.-*_` as they are, a space as `+`, every other byte `%XX`, uppercase). Strict: any
+ * other character, a bad or needless escape, or bytes that are not UTF-8 are refused.
  */
+const NEEDLESS_ESCAPE = /%(?:3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9A]|2[0ADE])/;
+
 export function decodeInventoryKey(text: string): string {
-  if (!/^(?:[A-Za-z0-9.\-*_+]|%[0-9A-Fa-f]{2})*$/.test(text)) fail('a Key is not URL-encoded');
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 37) {
-      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(c === 43 ? 32 : c);
-  }
+  if (!/^(?:[A-Za-z0-9.\-*_+]|%[0-9A-F]{2})*$/.test(text)) fail('a Key is not URL-encoded');
+  // One encoding per key (what S3 writes): no escape of a character written as itself, no %20.
+  // It makes a literal search in the encoded key exact (inventory-build.ts' worker filter).
+  if (NEEDLESS_ESCAPE.test(text)) fail('a Key escapes a character S3 writes as itself');
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(bytes));
+    // decodeURIComponent refuses escapes that are not UTF-8 (URIError), as a fatal decoder does.
+    return decodeURIComponent(text.replaceAll('+', ' '));
   } catch {
     return fail('a Key is not UTF-8 once decoded');
   }
@@ -173,8 +171,12 @@ export interface RowReader {
   (fields: readonly string[]): { readonly bucket: string; readonly key: string } | undefined;
 }
 
-/** Reads rows of `columns`: delete markers and non-current versions are not listed by LIST, so not here either. */
-export function rowReader(columns: readonly string[]): RowReader {
+/**
+ * Reads rows of `columns`: delete markers and non-current versions are not listed by LIST, so not
+ * here either. `keyContains`: rows whose encoded Key lacks this text (letters and `-` only, which
+ * the one encoding writes as themselves) are skipped before they are decoded.
+ */
+export function rowReader(columns: readonly string[], keyContains?: string): RowReader {
   const at = (name: string): number => columns.indexOf(name);
   const [bucket, key, latest, marker] = [at('Bucket'), at('Key'), at('IsLatest'), at('IsDeleteMarker')];
   const flag = (v: string | undefined): boolean =>
@@ -182,6 +184,7 @@ export function rowReader(columns: readonly string[]): RowReader {
   return (fields) => {
     if (latest >= 0 && !flag(fields[latest])) return undefined;
     if (marker >= 0 && flag(fields[marker])) return undefined;
+    if (keyContains !== undefined && !fields[key]!.includes(keyContains)) return undefined;
     const k = decodeInventoryKey(fields[key]!);
     if (k.length === 0 || Buffer.byteLength(k) > 1024) fail('a Key is empty or longer than 1024 bytes');
     return { bucket: fields[bucket]!, key: k };

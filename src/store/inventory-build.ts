@@ -61,11 +61,17 @@ export interface BuiltIndex {
   readonly loose: string[];
   readonly keys: number;
   /** Which folders were kept (undefined: all, and the loose keys). */
-  readonly keep?: ((folder: string) => boolean) | undefined;
+  readonly keep?: FolderFilter | undefined;
+}
+
+export interface FolderFilter {
+  folder(folder: string): boolean;
+  /** Text every key of a kept folder holds (letters and `-`: the same encoded), to skip other rows undecoded. */
+  readonly literal: string;
 }
 
 /** The digest folders (what a segment's or a chain's walk lists). */
-export const isDigestFolder = (folder: string): boolean => folder.split('/').at(-3) === 'CloudTrail-Digest';
+export const DIGEST_FOLDERS: FolderFilter = { folder: (f) => f.split('/').at(-3) === 'CloudTrail-Digest', literal: 'CloudTrail-Digest' };
 
 /** A data file's bytes (gzip, as stored), or undefined when it is not there. */
 export type DataFileSource = (file: InventoryFile) => Promise<AsyncIterable<Uint8Array> | undefined>;
@@ -80,7 +86,7 @@ export async function buildIndex(
   bucket: string,
   source: DataFileSource,
   tempRoot: string,
-  keep?: (folder: string) => boolean,
+  keep?: FolderFilter,
 ): Promise<BuiltIndex> {
   const dir = await mkdtemp(join(tempRoot, 'trailproof-inventory-'));
   try {
@@ -91,13 +97,7 @@ export async function buildIndex(
   }
 }
 
-async function partition(
-  manifest: InventoryManifest,
-  bucket: string,
-  source: DataFileSource,
-  dir: string,
-  keep?: (folder: string) => boolean,
-): Promise<BuiltIndex> {
+async function partition(manifest: InventoryManifest, bucket: string, source: DataFileSource, dir: string, keep?: FolderFilter): Promise<BuiltIndex> {
   const groups = new Map<string, GroupFile>();
   const loose: string[] = [];
   const pending = new Map<string, string[]>();
@@ -108,7 +108,7 @@ async function partition(
     pending.clear();
     buffered = 0;
   };
-  const read = rowReader(manifest.columns);
+  const read = rowReader(manifest.columns, keep?.literal);
   for (const file of manifest.files) {
     const body = await source(file);
     if (!body) fail(`the data file ${file.key} is missing`);
@@ -117,7 +117,7 @@ async function partition(
       if (!row || row.bucket !== bucket) continue;
       keys++;
       const group = inventoryGroup(row.key);
-      if (keep && (group === undefined || !keep(group))) continue;
+      if (keep && (group === undefined || !keep.folder(group))) continue;
       if (group === undefined) {
         if (loose.push(row.key) > INVENTORY_BOUNDS.looseKeys) fail(`more than ${INVENTORY_BOUNDS.looseKeys} keys lie outside AWSLogs/ folders`);
         continue;

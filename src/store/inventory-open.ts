@@ -6,7 +6,7 @@ import { TrailproofError } from '../errors.js';
 import { INVENTORY_LIMITS, parseInventoryManifest, type InventoryFile, type InventoryManifest } from '../format/inventory.js';
 import { parseS3Url } from '../format/s3-url.js';
 import { errnoCode } from '../util/errno.js';
-import { buildIndex, type DataFileSource } from './inventory-build.js';
+import { buildIndex, type DataFileSource, type FolderFilter } from './inventory-build.js';
 import { InventoryStore } from './inventory-store.js';
 import type { ObjectStore } from './types.js';
 
@@ -28,7 +28,7 @@ export async function openInventory(
   location: string,
   store: ObjectStore,
   bucket: string,
-  o: { readonly sha256?: string; readonly keep?: (folder: string) => boolean } = {},
+  o: { readonly sha256?: string; readonly keep?: FolderFilter } = {},
 ): Promise<OpenedInventory> {
   const expectSha256 = o.sha256;
   const s3 = location.startsWith('s3://') ? parseS3Url(location) : undefined;

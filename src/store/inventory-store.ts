@@ -52,7 +52,7 @@ export class InventoryStore implements ObjectStore {
       // Fail closed: a listing of keys this index did not keep would read as an empty folder. A
       // walk's prefix is a folder without its last slash: every folder it covers has its kind.
       const holder = inventoryGroup(options.prefix) ?? inventoryGroup(`${options.prefix}/`);
-      if (holder === undefined || !keep(holder)) {
+      if (holder === undefined || !keep.folder(holder)) {
         throw new TrailproofError('internal', `S3 Inventory: a listing of ${options.prefix} was asked of a report that kept only digest folders`);
       }
     }

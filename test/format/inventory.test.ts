@@ -127,6 +127,12 @@ describe('refusals', () => {
     ['a cut escape', '%4'],
     ['not UTF-8', '%FF'],
     ['a space', 'a b'],
+    ['lowercase hex', 'a%2fb'],
+    ['an escaped letter', '%43loudTrail'],
+    ['an escaped digit', '%31'],
+    ['an escaped hyphen', '%2D'],
+    ['an escaped underscore', '%5F'],
+    ['a space as %20', 'a%20b'],
   ])('Key: %s', (_, text) => {
     expect(() => decodeInventoryKey(text)).toThrow(/S3 Inventory: /);
   });

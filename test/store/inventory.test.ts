@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeInventoryKey, writeCsvLine, type InventoryManifest } from '../../src/format/inventory.js';
-import { buildIndex, inventoryGroup, isDigestFolder, type DataFileSource } from '../../src/store/inventory-build.js';
+import { buildIndex, inventoryGroup, DIGEST_FOLDERS, type DataFileSource } from '../../src/store/inventory-build.js';
 import { InventoryStore } from '../../src/store/inventory-store.js';
 import { LocalStore } from '../../src/store/local.js';
 import { byteCompare } from '../../src/store/names.js';
@@ -165,7 +165,7 @@ describe('a worker keeps only the digest folders', () => {
     try {
       const keys = ['AWSLogs/1/CloudTrail-Digest/r/2024/a', 'AWSLogs/1/CloudTrail/r/2024/b', 'loose'];
       const { manifest, source } = report([{ rows: keys.map((k) => row(k)) }]);
-      const index = await buildIndex(manifest, BUCKET, source, dir.path, isDigestFolder);
+      const index = await buildIndex(manifest, BUCKET, source, dir.path, DIGEST_FOLDERS);
       const store = new InventoryStore(new LocalStore(dir.path), BUCKET, index);
       try {
         expect(await all(store.list(BUCKET, { prefix: 'AWSLogs/1/CloudTrail-Digest/r/' }))).toEqual([keys[0]]);
