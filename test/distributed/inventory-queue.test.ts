@@ -7,6 +7,7 @@ import { runCli, tempDir } from '../helpers/cli.js';
 import { startCli } from '../helpers/cli-async.js';
 import { buildOrgArchive, deleteDigest, plantUnreferencedLog, type OrgArchive } from '../helpers/org-archive.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { lacks } from '../helpers/system-tools.js';
 
 /**
  * `audit --inventory --queue`: the coordinator and the worker processes (the built CLI, a real
@@ -20,6 +21,7 @@ let dir: { path: string; cleanup: () => void };
 let workers: Array<ReturnType<typeof startCli>> = [];
 
 beforeAll(async () => {
+  if (lacks('redis')) return;
   redis = await startRedis();
   archive = await buildOrgArchive({ accounts: 4, regions: ['us-east-1', 'eu-west-1'], hours: 2, filesPerHour: 1, organizationId: 'o-invqueue0test' });
   dir = tempDir();
@@ -67,7 +69,7 @@ async function report(name: string, omit: ReadonlySet<string> = new Set()): Prom
   return join(at, 'manifest.json');
 }
 
-describe('audit --inventory --queue with worker processes', () => {
+describe.skipIf(lacks('redis'))('audit --inventory --queue with worker processes', () => {
   it("the workers list from the report: text and JSON are the local run's with the report", async () => {
     const a = { root: archive.root, bucket: archive.bucket, store: archive.store };
     await deleteDigest(a, archive.chains[3]!, 0);
