@@ -36,7 +36,7 @@ export const AUDIT_OPTIONS: OptionSpec[] = [
     name: 'inventory',
     value: 'FILE|s3://B/KEY',
     description:
-      'the bucket\'s keys from this S3 Inventory report (manifest.json, CSV) instead of LIST; s3://: the report is read through the store, a FILE: its data files from the manifest\'s folder (README "Distributed audit")',
+      'the bucket\'s keys from this S3 Inventory report (manifest.json, CSV) instead of LIST; s3://: the report is read through the store, a FILE: its data files from the manifest\'s folder (README "Listing at scale")',
   },
   { name: 'public-keys', value: 'FILE', orNext: true, description: 'the JSON of aws cloudtrail list-public-keys', default: 'CloudTrail ListPublicKeys' },
   { name: 'keys-dir', value: 'DIR', description: 'the public half of a trailproof key store, instead of --public-keys' },
