@@ -8,10 +8,11 @@ import type { ListOptions, ObjectStore } from './types.js';
  * An ObjectStore whose listings of one bucket come from an S3 Inventory report (inventory-build.ts)
  * instead of LIST; every read, write and the listings of other buckets go to the real store. A
  * listing walks the folders that can hold its prefix in S3 order, each folder's keys read from its
- * temporary file and sorted in memory when it is listed (the last few kept), merged with the keys
+ * temporary file and sorted in memory when it is listed (the last 8 kept), merged with the keys
  * outside folders: memory is a few folders' keys, never the archive's.
  */
-const CACHED_FOLDERS = 4;
+// Enough for the chains walked at once (--chains-at-once, 4), each with its digest and log folders.
+const CACHED_FOLDERS = 8;
 
 export class InventoryStore implements ObjectStore {
   readonly kind: ObjectStore['kind'];
