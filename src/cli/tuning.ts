@@ -27,9 +27,9 @@ export function digestReadAhead(local: boolean): number {
  * The local store's log workers, one thread per core, started now (their start-up overlaps the
  * first listing); undefined where the compiled workers are not there (running from sources).
  */
-export function startLogWorkers(): LogWorkerPool | undefined {
+export function startLogWorkers(threads = availableParallelism()): LogWorkerPool | undefined {
   if (!LogWorkerPool.available()) return undefined;
-  const pool = new LogWorkerPool(availableParallelism(), configureZlib());
+  const pool = new LogWorkerPool(threads, configureZlib());
   pool.start();
   return pool;
 }

@@ -19,6 +19,12 @@ export const WORKER_OPTIONS: OptionSpec[] = [
   { name: 'queue', value: 'URL', required: true, description: 'the Redis of the coordinator (trailproof audit --queue)' },
   { name: 'jobs-at-once', value: 'N', description: 'segments walked at once, 1 to 256', default: '4' },
   { name: 'concurrency', value: 'N', description: 'log files in flight per segment, 1 to 1024', default: '128 on a local root, 32 on S3' },
+  {
+    name: 'log-threads',
+    value: 'N',
+    description: 'threads hashing log files on a local root, 1 to 256; with several workers on one machine, its cores divided among them',
+    default: 'one per core',
+  },
   { name: 'lock-seconds', value: 'N', description: "a job's lock: a worker silent this long (killed, cut off) loses its job to another", default: '30' },
   { name: 'stalled-check-seconds', value: 'N', description: 'how often this worker looks for jobs whose worker died', default: '30' },
   { name: 'max-stalled', value: 'N', description: 'a job taken back this many times fails (a segment that kills its workers)', default: '3' },
@@ -58,6 +64,7 @@ export async function workerCommand(argv: readonly string[], deps: WorkerDeps): 
   const lockMs = (positiveInt(args, 'lock-seconds', 3600) ?? 30) * 1000;
   const stalledMs = (positiveInt(args, 'stalled-check-seconds', 3600) ?? 30) * 1000;
   const maxStalled = positiveInt(args, 'max-stalled', 100) ?? 3;
+  const logThreads = positiveInt(args, 'log-threads', 256);
   let pool: LogWorkerPool | undefined;
   let s3: Promise<S3Side> | undefined;
   const openS3 = (): Promise<S3Side> => {
@@ -70,7 +77,7 @@ export async function workerCommand(argv: readonly string[], deps: WorkerDeps): 
     if (store[0] === 's3') return (await openS3()).store;
     let local = locals.get(store[1]);
     if (!local) {
-      pool ??= startLogWorkers();
+      pool ??= startLogWorkers(logThreads);
       local = new LocalStore(store[1], { workers: pool });
       locals.set(store[1], local);
     }
