@@ -1,10 +1,10 @@
-import { open, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open } from 'node:fs/promises';
 import { parseState, serializeState, type ChainMark } from '../audit/state.js';
 import { TrailproofError } from '../errors.js';
 import { MAX_STATE_BYTES } from '../format/limits.js';
 import { isS3Url, parseS3Url, type S3Url } from '../format/s3-url.js';
 import type { ObjectStore } from '../store/types.js';
+import { writeAtomic } from '../util/atomic-file.js';
 import { describeFsError, isAbsent } from '../util/errno.js';
 
 /**
@@ -84,14 +84,11 @@ function tooLarge(where: string): TrailproofError {
   return new TrailproofError('input', `Cannot read state file ${where}: larger than ${MAX_STATE_BYTES >> 20} MiB`);
 }
 
-/** Written whole or not at all: a temporary file in the same folder, then a rename. */
+/** Written whole or not at all (util/atomic-file.ts). */
 async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
   try {
-    await writeFile(tmp, text, { flag: 'w', mode: 0o644 });
-    await rename(tmp, path);
+    await writeAtomic(path, text);
   } catch (err) {
-    await rm(tmp, { force: true });
     throw new TrailproofError('input', `Cannot write state file ${path}: ${describeFsError(err)}`);
   }
 }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TrailproofError } from '../errors.js';
 import type { ObjectStore } from '../store/types.js';
+import { writeAtomic } from '../util/atomic-file.js';
 import { describeFsError, isAbsent } from '../util/errno.js';
 import { MAX_RESULT_BYTES, parseEnvelope, parseResult, RUN_ID, type Envelope, type SegmentResult } from './wire.js';
 
@@ -26,19 +27,10 @@ export function localResults(dir: string): ResultsStore {
   return {
     put: async (key, bytes) => {
       const target = path(key);
-      const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
       try {
         await mkdir(dirname(target), { recursive: true });
-        const f = await open(tmp, 'wx', 0o600);
-        try {
-          await f.writeFile(bytes);
-          await f.sync();
-        } finally {
-          await f.close();
-        }
-        await rename(tmp, target);
+        await writeAtomic(target, bytes, { mode: 0o600, sync: true });
       } catch (err) {
-        await rm(tmp, { force: true });
         throw new TrailproofError('storage', `Cannot write result ${target}: ${describeFsError(err)}`);
       }
     },

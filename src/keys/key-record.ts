@@ -1,6 +1,7 @@
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TrailproofError } from '../errors.js';
+import { writeAtomic } from '../util/atomic-file.js';
 import { formatDisplay, parseStrictUtc } from '../format/time.js';
 import type { KeyBackendRef } from './backend.js';
 import { checkPublicKeyEntry } from './public-keys.js';
@@ -75,15 +76,7 @@ export async function writeKeyRecord(dir: string, record: KeyRecord): Promise<vo
     record.backend.type === 'file'
       ? 'Public record. The private key beside it is secret (mode 0600).'
       : 'Public record. The private key is in the HSM or KMS named by backend; it never leaves it.';
-  const tmp = join(dir, `.${record.fingerprint}.json.tmp`);
-  await rm(tmp, { force: true });
-  const h = await open(tmp, 'wx', 0o644);
-  try {
-    await h.writeFile(`${JSON.stringify(body, null, 2)}\n`);
-  } finally {
-    await h.close();
-  }
-  await rename(tmp, join(dir, `${record.fingerprint}.json`));
+  await writeAtomic(join(dir, `${record.fingerprint}.json`), `${JSON.stringify(body, null, 2)}\n`);
 }
 
 /** Writes a secret beside a record (a private key or a PIN), created 0600 from the start. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, lstat, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeAtomic } from '../util/atomic-file.js';
 import { StoreError } from './errors.js';
 import { SIDECAR_SUFFIX, TMP_MARK } from './local-paths.js';
 
@@ -56,14 +57,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** An object (or sidecar) that appears whole: a temporary file, then a rename over the name. */
-export async function atomicWrite(path: string, data: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `${TMP_MARK}${randomBytes(6).toString('hex')}`);
-  try {
-    await writeFile(tmp, data, { flag: 'wx' });
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+/** An object (or sidecar) that appears whole: a temporary name the listings never show, then a rename. */
+export function atomicWrite(path: string, data: Uint8Array): Promise<void> {
+  return writeAtomic(path, data, { tmpPrefix: TMP_MARK });
 }
