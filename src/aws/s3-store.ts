@@ -127,11 +127,17 @@ export class S3Store implements ObjectStore {
   }
 
   async *list(bucket: string, options: ListOptions): AsyncGenerator<string> {
-    for await (const entry of this.listEntries(bucket, options)) yield entry.key;
+    for await (const page of this.pages(bucket, options)) yield* page.keys;
   }
 
   /** Keys with their LastModified (UTC micros; NaN when the answer has none): `sign --logs-prefix`. */
   async *listEntries(bucket: string, options: ListOptions): AsyncGenerator<{ key: string; lastModified: number }> {
+    for await (const page of this.pages(bucket, options))
+      for (let i = 0; i < page.keys.length; i++) yield { key: page.keys[i]!, lastModified: page.modified[i] ?? Number.NaN };
+  }
+
+  /** The listing's pages, their keys decoded (one generator step per page, not per key). */
+  private async *pages(bucket: string, options: ListOptions): AsyncGenerator<{ keys: string[]; modified: number[] }> {
     // The bucket's first listing goes out with its GetBucketLocation, signed for the CLI's region (one
     // round trip less, issue 15); its answer is taken only if the bucket is in that region.
     checkBucketName(bucket);
@@ -150,12 +156,9 @@ export class S3Store implements ObjectStore {
         (await this.sdkListPage(bucket, region, options.prefix, marker));
       first = undefined;
       fastTried = false;
-      let last: string | undefined;
-      for (let i = 0; i < page.keys.length; i++) {
-        const key = page.keys[i]!;
-        last = page.encoded ? decodeListedKey(key) : key;
-        yield { key: last, lastModified: page.modified[i] ?? Number.NaN };
-      }
+      const keys = page.encoded ? page.keys.map(decodeListedKey) : page.keys;
+      yield { keys, modified: page.modified };
+      const last = keys[keys.length - 1];
       if (!page.truncated) return;
       // Without a Delimiter the next marker is the last key. RGW also sends NextMarker (AWS does
       // not), and does not URL-encode it: the last key is right on both.
