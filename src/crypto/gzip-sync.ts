@@ -170,7 +170,7 @@ export class MemberInflater {
    * here" (an error, a truncation, an empty first member): the caller starts over with
    * gunzipMemberFast, discarding what onChunk received.
    */
-  member(input: Buffer, onChunk: (chunk: Buffer) => void): SyncMemberStatus | undefined {
+  member(input: Buffer, onChunk: (chunk: Buffer) => void, maxOutput = Infinity): SyncMemberStatus | undefined {
     const header = parseGzipHeader(input);
     if (!header.ok || this.broken) return undefined;
     const { out, state } = this;
@@ -188,6 +188,11 @@ export class MemberInflater {
       const have = out.length - availOut;
       if (have > 0) {
         size += have;
+        // Past the bound (a gzip bomb): stop inflating now; the caller's bounded path decides.
+        if (size > maxOutput) {
+          this.handle.reset();
+          return undefined;
+        }
         onChunk(out.subarray(0, have));
       }
       inOff += inLen - availIn;
@@ -239,14 +244,44 @@ function threadInflater(): MemberInflater | undefined {
  * gunzipMemberFast. `fresh` gives a new consumer of the output for each attempt (an attempt left
  * undecided has fed its consumer part of the data). Undefined: only the streaming path can decide.
  */
-export function inflateWhole(input: Buffer, maxOutput: number, fresh: () => (chunk: Buffer) => void): SyncMemberStatus | undefined {
+export function inflateWhole(
+  input: Buffer,
+  maxOutput: number,
+  fresh: () => (chunk: Buffer) => void,
+  /** Also bound the reused inflater's output (the caller keeps it all); logs are hashed piece by piece and need no bound there. */
+  bounded = false,
+): SyncMemberStatus | undefined {
   const inflater = threadInflater();
   if (inflater) {
-    const s = inflater.member(input, fresh());
+    const s = inflater.member(input, fresh(), bounded ? maxOutput : Infinity);
     if (s) return s;
   }
   const r = gunzipMemberFast(input, maxOutput);
   if (!r) return undefined;
   fresh()(r.data);
   return { status: r.status, trailing: r.trailing, size: r.size };
+}
+
+/**
+ * inflateWhole into one buffer of at most `maxOutput` bytes (a digest read whole): undefined when
+ * it is not decided here or the output is larger (the streaming path then decides, and bounds it).
+ */
+export function inflateWholeToBuffer(input: Buffer, maxOutput: number): SyncMemberResult | undefined {
+  let parts: Buffer[] = [];
+  let total = 0;
+  const s = inflateWhole(
+    input,
+    maxOutput,
+    () => {
+      parts = [];
+      total = 0;
+      return (chunk) => {
+        total += chunk.length;
+        parts.push(Buffer.from(chunk));
+      };
+    },
+    true,
+  );
+  if (!s || total > maxOutput) return undefined;
+  return { ...s, data: s.status === 'complete' ? Buffer.concat(parts, total) : Buffer.alloc(0) };
 }

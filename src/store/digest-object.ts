@@ -1,5 +1,5 @@
 import { fromBytes, gunzipMemberToBuffer } from '../crypto/gzip.js';
-import { gunzipMemberFast } from '../crypto/gzip-sync.js';
+import { inflateWholeToBuffer } from '../crypto/gzip-sync.js';
 import { MAX_COMPRESSED_DIGEST, MAX_DIGEST_BYTES } from '../format/limits.js';
 import { StoreError } from './errors.js';
 import type { Metadata, ObjectStore } from './types.js';
@@ -24,7 +24,7 @@ export async function loadDigestBytes(
     const early = preread ? await preread : undefined;
     const got = early && early.ok ? early.object : await store.getBytes(bucket, key, MAX_COMPRESSED_DIGEST);
     if (!got) return undefined;
-    const fast = gunzipMemberFast(got.bytes, MAX_DIGEST_BYTES);
+    const fast = inflateWholeToBuffer(got.bytes, MAX_DIGEST_BYTES);
     // With bytes after the member, the fast path may have inflated them too: the stream stops exactly.
     if (fast && !fast.trailing) return { raw: fast.status === 'complete' ? fast.data : undefined, metadata: got.metadata };
     const { result, data } = await gunzipMemberToBuffer(fromBytes(got.bytes), MAX_DIGEST_BYTES);

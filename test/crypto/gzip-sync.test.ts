@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBytes, gunzipMember } from '../../src/crypto/gzip.js';
-import { gunzipMemberFast, gunzipMemberSync, inflateWhole, MemberInflater, setZlibEngineReuse } from '../../src/crypto/gzip-sync.js';
+import { gunzipMemberFast, gunzipMemberSync, inflateWhole, inflateWholeToBuffer, MemberInflater, setZlibEngineReuse } from '../../src/crypto/gzip-sync.js';
 
 /**
  * The whole-buffer gunzips against the streaming gunzipMember (the reference semantics, behaviour
@@ -33,6 +33,12 @@ function viaInflater(inflater: MemberInflater, input: Buffer): Verdict | undefin
 
 function viaFast(input: Buffer, max = 1 << 24): Verdict | undefined {
   const r = gunzipMemberFast(input, max);
+  return r && { status: r.status, trailing: r.trailing, hash: r.status === 'complete' && !r.trailing ? sha(r.data) : null };
+}
+
+/** The digest reader's path (store/digest-object.ts): the reused inflater, bounded, into one buffer. */
+function viaBuffer(input: Buffer, max = 1 << 24): Verdict | undefined {
+  const r = inflateWholeToBuffer(input, max);
   return r && { status: r.status, trailing: r.trailing, hash: r.status === 'complete' && !r.trailing ? sha(r.data) : null };
 }
 
@@ -180,6 +186,8 @@ describe('properties', () => {
         if (fast !== undefined) expect(fast).toEqual(want);
         const sync = viaSync(bytes);
         if (sync !== undefined) expect(sync).toEqual(want);
+        const whole = viaBuffer(bytes);
+        if (whole !== undefined) expect(whole).toEqual(want);
       }),
       { numRuns: 400 },
     );
@@ -231,5 +239,18 @@ describe('properties', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it('a bounded read stops at its bound (a gzip bomb is not inflated whole), and the inflater works on afterwards', () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(8 << 20));
+    expect(inflateWholeToBuffer(bomb, 64 << 10)).toBeUndefined();
+    const parts: Buffer[] = [];
+    const r = inflater.member(bomb, (c) => parts.push(Buffer.from(c)), 4096);
+    expect(r).toBeUndefined();
+    expect(parts.reduce((n, p) => n + p.length, 0)).toBeLessThanOrEqual(4096);
+    // The same engine, reset where it stopped, then inflates a whole member exactly.
+    expect(viaInflater(inflater, gz)).toEqual({ status: 'complete', trailing: false, hash: sha(TEXT) });
+    expect(inflateWholeToBuffer(gz, TEXT.length)?.data.equals(TEXT)).toBe(true);
+    expect(inflateWholeToBuffer(gz, TEXT.length - 1)).toBeUndefined();
   });
 });
