@@ -23,7 +23,7 @@ const flag = (name, dflt) => {
 const QUICK = argv.includes('--quick');
 const P = {
   segments: flag('segments', QUICK ? 2000 : 20000),
-  accounts: flag('accounts', QUICK ? 10 : 20),
+  accounts: flag('accounts', QUICK ? 10 : 50),
   hours: flag('hours', QUICK ? 12 : 24),
   fph: flag('files-per-hour', 4),
   records: flag('records-per-file', QUICK ? 50 : 100),
