@@ -47,6 +47,7 @@ const POLL_MS = 100;
 const BREAK_STALE_MS = 10_000;
 
 const held = new Map<string, string>(); // path -> token, for release on exit
+const asides = new Map<string, string>(); // a lock being released, moved aside -> token (removed on exit too)
 /** Tokens of this process's locks, held or being created (never stale to this process). */
 const ours = new Set<string>();
 const queues = new Map<string, Promise<void>>();
@@ -124,9 +125,11 @@ async function createExclusive(path: string, body: string): Promise<boolean> {
 /** Removes `path` only if it still holds `token` (moved aside first, so the check and the removal are one). */
 async function removeIfToken(path: string, token: string): Promise<void> {
   const aside = `${path}.${randomBytes(6).toString('hex')}.gone`;
+  asides.set(aside, token);
   try {
     await rename(path, aside);
   } catch {
+    asides.delete(aside);
     return;
   }
   const holder = await readHolder(aside).catch(() => null);
@@ -135,6 +138,7 @@ async function removeIfToken(path: string, token: string): Promise<void> {
     await link(aside, path).catch(() => undefined);
   }
   await unlink(aside).catch(() => undefined);
+  asides.delete(aside);
 }
 
 function holderBody(token: string, what: string): string {
@@ -173,7 +177,7 @@ function installExitHook(): void {
   exitHookInstalled = true;
   // Whatever ends the process (process.exit after an error, an interrupt): our locks go with it.
   process.on('exit', () => {
-    for (const [path, token] of held) {
+    for (const [path, token] of [...held, ...asides]) {
       try {
         const h = parseHolder(readFileSync(path, 'utf8'));
         if (h?.token === token) unlinkSync(path);
