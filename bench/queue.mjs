@@ -4,7 +4,7 @@
 // (2) throughput: `audit --queue` with 2 worker processes against the local `audit`, same archive.
 //
 //   npm run build && node bench/queue.mjs --quick     # 2,000 empty segments; 10 accounts x 2 regions x 12 h
-//   npm run build && node bench/queue.mjs             # 20,000 empty segments; 20 accounts x 2 regions x 24 h
+//   npm run build && node bench/queue.mjs             # 20,000 empty segments; 50 accounts x 2 regions x 24 h
 //
 // Options: --segments N (empty segments), --accounts N, --hours N, --files-per-hour N,
 // --records-per-file N, --repeat N (best of N, default 2). Needs /usr/bin/redis-server.
