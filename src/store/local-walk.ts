@@ -8,7 +8,8 @@ import { byteCompare } from './names.js';
  * Listing a local root (LocalStore.list): the keys under a folder in S3 order, read from the folders
  * themselves. Folders are read with blocking calls, as digests are (local.ts): a folder read from
  * the page cache costs this thread about half the CPU of a trip through the I/O thread pool, and
- * the walk never waits for one (bench/audit.mjs: the discovery walk of a whole archive).
+ * the walk never waits for one (README "Performance": the audit's CPU, and more so a distributed
+ * audit's, whose coordinator lists every folder on the cores its workers use).
  */
 
 /** A folder's entries; a folder that is not there has none; one that cannot be read stops the run. */
