@@ -149,6 +149,28 @@ describe('acquireLock', () => {
     expect(existsSync(path)).toBe(false);
   }, 120_000);
 
+  it('a process that exits in the middle of a release (an interrupt) leaves nothing in the lock folder', async () => {
+    const path = fresh();
+    // The release moves the lock aside, reads it back, then removes it: each step a turn of the event
+    // loop. The child exits at the first turn after the move (the lock's own name is gone, the moved
+    // file not yet removed); the exit hook must remove what the release had not.
+    const child = `
+      const { acquireLock } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'src', 'util', 'lock.ts')).href)});
+      const { existsSync, readdirSync } = await import('node:fs');
+      const { dirname } = await import('node:path');
+      const lock = await acquireLock(process.argv[1], { what: 't', waitMs: 0 });
+      void lock.release();
+      const poll = () => {
+        if (existsSync(process.argv[1])) return setImmediate(poll);
+        console.log(readdirSync(dirname(process.argv[1])).filter((f) => f.endsWith('.gone')).length);
+        process.exit(0);
+      };
+      poll();`;
+    // The child caught the release half-way (one moved-aside file), and the folder is empty after it.
+    expect(await startNode(['--import', TS_SOURCES, '--input-type=module', '-e', child, path])).toBe('1\n');
+    expect(readdirSync(join(path, '..')).filter((f) => !f.startsWith('.'))).toEqual([]);
+  }, 60_000);
+
   it('releaseAllLocks removes every lock this process holds', async () => {
     const a = fresh();
     const b = fresh();
