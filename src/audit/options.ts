@@ -43,6 +43,8 @@ export interface AuditOptions {
   readonly state?: Map<string, ChainMark> | undefined;
   /** `--witness`: findings from the witness's record of each chain (witness-findings.ts). */
   readonly witness?: ((scope: DigestScope) => Promise<Finding[]>) | undefined;
+  /** The chains the witness holds records of (with `witness`): one the archive lost is checked too (vanished.ts). */
+  readonly witnessedChains?: (() => AsyncIterable<DigestScope>) | undefined;
   /**
    * A distributed audit (src/distributed/): the chains' walks are done by workers and replayed here
    * through the same core, so that the sink gets the same calls as a local run.

@@ -13,6 +13,7 @@ import { logFolderFindings } from './log-findings.js';
 import { outsideFindings } from './outside-findings.js';
 import type { ChainMark } from './state.js';
 import { checkMark, nextMark } from './state-check.js';
+import { vanishedChains } from './vanished.js';
 import {
   chainRef,
   finding,
@@ -126,6 +127,25 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
     o.onProgress?.(i + 1, runs.length, totals.logs.valid + totals.logs.invalid);
     if (fatal) break;
   }
+  let vanished = 0;
+  if (fatal === null) {
+    // Chains the state or the witness recorded that this run did not audit: their digests are gone.
+    const lost = await vanishedChains(o, new Set(runs.map((r) => r.id)));
+    for (const v of lost.chains) {
+      vanished++;
+      sink.chainStart(v.chain);
+      for (const f of v.findings) {
+        sink.finding(f);
+        count(f);
+      }
+      const none = { valid: 0, invalid: 0 };
+      sink.chainEnd({ chain: v.chain, digests: none, backfillDigests: none, logs: none, findings: v.bySeverity, newestEnd: null, fatal: null });
+    }
+    for (const f of lost.other) {
+      sink.finding(f);
+      count(f);
+    }
+  }
   if (fatal === null) {
     for (const f of outsideFindings(
       found,
@@ -144,7 +164,7 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
     prefix: o.prefix ?? null,
     requestedStart: o.start,
     requestedEnd: o.end,
-    chains: runs.length,
+    chains: runs.length + vanished,
     ...totals,
     fatal,
     exitCode: fatal !== null ? EXIT_FATAL : failing > 0 ? EXIT_INVALID : 0,

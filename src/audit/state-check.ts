@@ -3,7 +3,9 @@ import { loadDigestBytes } from '../store/digest-object.js';
 import type { ObjectStore } from '../store/types.js';
 import type { ChainFindings } from './chain-findings.js';
 import type { ChainMark } from './state.js';
-import { finding, type Finding } from './types.js';
+import { chainId, classifyKey } from '../format/archive-keys.js';
+import type { DigestScope } from '../format/names.js';
+import { chainRef, finding, type Finding } from './types.js';
 
 /**
  * A chain against the state file's mark (state.ts): the recorded digest must still be there with
@@ -31,4 +33,39 @@ export async function checkMark(store: ObjectStore, mark: ChainMark, walked: Cha
 export function nextMark(walked: ChainFindings, errors: number, old: ChainMark | undefined): ChainMark | undefined {
   if (errors > 0 || !walked.newest) return old;
   return walked.newest;
+}
+
+/**
+ * The state's chains that this run did not audit although it covers them (same prefix, selected by
+ * the filters): a chain whose every digest is gone is no longer discovered, so its mark is checked
+ * here. Its recorded digest gone or changed is `history-rewritten` (still there as verified: the
+ * chain ends before this run's window, no finding); a mark whose key is not a digest key of its
+ * chain is said too. The marks stay as they were, so the finding stays until the history is
+ * restored or the mark removed.
+ */
+export async function unauditedMarkFindings(
+  store: ObjectStore,
+  state: ReadonlyMap<string, ChainMark>,
+  audited: ReadonlySet<string>,
+  covers: (scope: DigestScope) => boolean,
+): Promise<Finding[]> {
+  const out: Finding[] = [];
+  for (const [id, mark] of [...state].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (audited.has(id)) continue;
+    const k = classifyKey(mark.key);
+    const s3 = `s3://${mark.bucket}/${mark.key}`;
+    if (k.kind !== 'digest' || chainId(k.scope) !== id) {
+      out.push(finding('history-rewritten', null, `the state's chain ${id} names ${s3}, which is not a digest of that chain`, { s3 }));
+      continue;
+    }
+    if (!covers(k.scope)) continue;
+    // Still there as verified: the chain simply ends before this run's window.
+    const loaded = await loadDigestBytes(store, mark.bucket, mark.key, undefined);
+    const what = !loaded ? 'is gone' : !loaded.raw || sha256Hex(loaded.raw) !== mark.sha256 ? 'has changed' : undefined;
+    if (what)
+      out.push(
+        finding('history-rewritten', chainRef(k.scope), `the digest a previous run verified, ${s3}, ${what}, and the run found no digest of its chain`, { s3 }),
+      );
+  }
+  return out;
 }

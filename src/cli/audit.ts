@@ -2,6 +2,7 @@ import { AuditJsonReport, AuditTextReport } from '../audit/reports.js';
 import { runAudit } from '../audit/run.js';
 import { witnessFindings } from '../audit/witness-findings.js';
 import { openWitness } from './witness.js';
+import { witnessedChains } from '../verifier/witness-check.js';
 import { TrailproofError } from '../errors.js';
 import { parseTrailArn } from '../format/arn.js';
 import { nowMicros, parseDate } from '../format/time.js';
@@ -209,6 +210,7 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
         records: reports.records,
         state,
         witness: witness && witnessFindings(store, str(args, 's3-bucket')!, witness, start, end),
+        witnessedChains: witness && (() => witnessedChains(witness, str(args, 's3-bucket')!, str(args, 's3-prefix'), start, end)),
         onProgress: progress && ((done, total, files) => progress(progressLine(done, total, files, Date.now() - began))),
         remote: queue?.remote,
       },

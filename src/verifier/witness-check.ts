@@ -1,4 +1,5 @@
 import { sha256Hex } from '../crypto/hash.js';
+import { chainId, classifyKey } from '../format/archive-keys.js';
 import { createDigestKeyMatcher, digestKeyStamp, digestListPrefix, isBackfillKey, type DigestScope } from '../format/names.js';
 import { formatDisplay, formatYmdPath, MICROS_PER_HOUR, parseDate } from '../format/time.js';
 import { MAX_WITNESS_RECORD, parseWitnessRecord, WITNESS_SUFFIX, type WitnessRecord } from '../format/witness.js';
@@ -53,6 +54,50 @@ export async function newestWitnessed(w: WitnessSource, bucket: string, scope: D
   if (record.bucket !== bucket || record.key !== expectKey)
     throw new StoreError('Other', `The witness record ${newest.name} in ${w.where} names another digest`);
   return record;
+}
+
+/**
+ * Every chain a witness holds records of for an archive bucket (under `prefix`, or all), with a
+ * record in a day folder of [start - 1 day, end + 1 day] (newestWitnessed then applies the exact
+ * window): a skip-scan, one listing to find each digest folder (account, region) and one of that
+ * folder's days in the window, whatever the number of records.
+ */
+export async function* witnessedChains(w: WitnessSource, bucket: string, prefix: string | undefined, start: number, end: number): AsyncGenerator<DigestScope> {
+  const wbucket = w.bucketFor(bucket);
+  const base = w.prefixFor(bucket);
+  const listPrefix = `${base}${prefix ? `${prefix}/AWSLogs/` : ''}`;
+  const lastDay = formatYmdPath(end + 24 * MICROS_PER_HOUR);
+  const seen = new Set<string>();
+  const digestOf = (name: string) => (name.endsWith(WITNESS_SUFFIX) ? classifyKey(name.slice(base.length, -WITNESS_SUFFIX.length)) : undefined);
+  let after: string | undefined;
+  try {
+    for (;;) {
+      let folder: string | undefined;
+      for await (const name of w.store.list(wbucket, { prefix: listPrefix, startAfter: after })) {
+        const k = digestOf(name);
+        if (k?.kind === 'digest') {
+          folder = `${base}${digestListPrefix(k.scope)}/`;
+          break;
+        }
+      }
+      if (folder === undefined) return;
+      for await (const name of w.store.list(wbucket, { prefix: folder, startAfter: `${folder}${formatYmdPath(start - 24 * MICROS_PER_HOUR)}/` })) {
+        if (name.slice(folder.length, folder.length + 10) > lastDay) break;
+        const k = digestOf(name);
+        if (k?.kind !== 'digest' || k.backfill) continue;
+        const id = chainId(k.scope);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        yield k.scope;
+      }
+      // Past every key of this folder (no key of a folder sorts after its prefix and U+10FFFF).
+      after = `${folder}\u{10FFFF}`;
+    }
+  } catch (err) {
+    // A local witness with no folder for this bucket has recorded nothing for it.
+    if (err instanceof StoreError && err.kind === 'NoSuchBucket' && w.store.kind === 'local') return;
+    throw err;
+  }
 }
 
 /** Compares the archive with the witness for one chain. */

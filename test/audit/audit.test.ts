@@ -62,16 +62,25 @@ beforeEach(() => {
 class Collect implements AuditSink {
   readonly findings: Finding[] = [];
   readonly events = new Map<string, ReportEvent[]>();
+  /** Each chain block: its chain, and the findings given inside it. */
+  readonly blocks: Array<{ chain: ChainRef; findings: string[] }> = [];
+  private open: { chain: ChainRef; findings: string[] } | undefined;
   header(): void {}
-  chainStart(): void {}
+  chainStart(chain: ChainRef): void {
+    this.open = { chain, findings: [] };
+  }
   event(chain: ChainRef, e: ReportEvent): void {
     const id = `${chain.account}/${chain.region}`;
     this.events.set(id, [...(this.events.get(id) ?? []), e]);
   }
   finding(f: Finding): void {
     this.findings.push(f);
+    this.open?.findings.push(f.code);
   }
-  chainEnd(): void {}
+  chainEnd(): void {
+    if (this.open) this.blocks.push(this.open);
+    this.open = undefined;
+  }
   summary(): void {}
 }
 
@@ -185,6 +194,28 @@ describe('--state', () => {
     const { sink } = await audit({ state });
     expect(codes(sink.findings)).toContain('history-rewritten');
     writeFileSync(newest, bytes);
+  });
+
+  it('a chain whose every digest was deleted after a run recorded it is history-rewritten, not silently gone', async () => {
+    const state = new Map<string, ChainMark>();
+    await audit({ state });
+    expect(state.size).toBe(ACCOUNTS.length * REGIONS.length);
+    // The whole CloudTrail-Digest folder of one account and region: discovery no longer finds the chain.
+    rmSync(join(root, BUCKET, 'AWSLogs', ACCOUNTS[1]!, 'CloudTrail-Digest', 'eu-west-1'), { recursive: true });
+    const { sink, summary } = await audit({ state });
+    const rewritten = sink.findings.filter((f) => f.code === 'history-rewritten');
+    expect(rewritten).toHaveLength(1);
+    expect(rewritten[0]).toMatchObject({ severity: 'error', chain: { account: ACCOUNTS[1], region: 'eu-west-1', trail: 'org' } });
+    expect(rewritten[0]!.message).toMatch(/is gone, and the run found no digest of its chain$/);
+    expect(summary.exitCode).toBe(1);
+    // Reported as a chain block of its own (the reports built per chain, JUnit and HTML, show it), after the others.
+    expect(sink.blocks.at(-1)).toEqual({ chain: rewritten[0]!.chain, findings: ['history-rewritten'] });
+    expect(summary.chains).toBe(ACCOUNTS.length * REGIONS.length);
+    // Its mark stays: the next run says it again.
+    expect(state.size).toBe(ACCOUNTS.length * REGIONS.length);
+    // A run filtered to other accounts does not speak of it.
+    const other = await audit({ state: new Map(state), filters: { accounts: [ACCOUNTS[0]!] } });
+    expect(other.sink.findings.filter((f) => f.code === 'history-rewritten')).toEqual([]);
   });
 
   it('new digests after the recorded one must link back to it', async () => {

@@ -4,6 +4,7 @@ import {
   GetObjectCommand,
   GetObjectRetentionCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
   PutObjectLockConfigurationCommand,
@@ -180,6 +181,31 @@ describe.skipIf(NO_S3)('write-once digests on S3', () => {
       expect(gone.out).toContain('12/12 digest files valid'); // the AWS CLI's report cannot see the deletion
       expect(gone.err).toMatch(/^witness: chain-stops: the witness recorded s3:\/\/\S+_20240501T130000Z\.json\.gz .* but the archive does not have it/);
       expect(gone.status).toBe(1);
+      // Every digest of the chain deleted: the audit no longer discovers it; the witness still names it.
+      const digests = await admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `AWSLogs/${ACCOUNT}/CloudTrail-Digest/` }));
+      for (const o of digests.Contents ?? []) await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key! }));
+      const audited = await s3([
+        'audit',
+        '--s3-bucket',
+        bucket,
+        '--start-time',
+        '2024-05-01T00:00:00Z',
+        '--end-time',
+        '2024-05-01T13:00:00Z',
+        '--public-keys',
+        join(dir.path, 'keys.json'),
+        '--witness',
+        `s3://${witnessBucket}/trail-heads`,
+        '--output',
+        'json',
+      ]);
+      const findings = audited.out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((o) => o.kind === 'finding' && o.code === 'chain-stops');
+      expect(findings).toEqual([expect.objectContaining({ severity: 'error', account: ACCOUNT, trail: 'race', s3: `s3://${bucket}/${newest}` })]);
+      expect(audited.status).toBe(1);
       const versions = await admin.send(new ListObjectVersionsCommand({ Bucket: witnessBucket }));
       const locked = versions.Versions?.[0];
       const retention = await admin.send(new GetObjectRetentionCommand({ Bucket: witnessBucket, Key: locked!.Key!, VersionId: locked!.VersionId! }));

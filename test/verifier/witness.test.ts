@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyKeyStore, TEST_KEYS } from '../../src/cli/demo.js';
@@ -177,6 +177,33 @@ describe('validate-logs and audit --witness', () => {
       expect(r.status).toBe(255);
     } finally {
       writeFileSync(record, saved);
+    }
+  });
+
+  it('report a chain whose every digest and log is gone (discovery no longer finds it) as chain-stops from the witness', async () => {
+    const account = join(root, BUCKET, 'AWSLogs', ACCOUNT);
+    const saved = join(dir.path, 'saved-account');
+    cpSync(account, saved, { recursive: true });
+    rmSync(account, { recursive: true });
+    try {
+      const plain = await audit(['--output', 'json']);
+      expect(plain.status).toBe(0); // nothing left to find: no chain, no log folder
+      const a = await audit(['--witness', witness, '--output', 'json']);
+      const records = a.out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const findings = records.filter((o) => o.kind === 'finding');
+      expect(findings).toEqual([expect.objectContaining({ code: 'chain-stops', severity: 'error', account: ACCOUNT, region: 'us-east-1', trail: 'wit' })]);
+      expect(String(findings[0]!.message)).toMatch(/but the archive does not have it/);
+      // Its own chain record, with the error counted, and the summary's exit code 1.
+      expect(records.filter((o) => o.kind === 'chain')).toEqual([expect.objectContaining({ account: ACCOUNT, findings: { error: 1, warning: 0, info: 0 } })]);
+      expect(a.status).toBe(1);
+      // Another account's audit (--accounts) does not speak of it.
+      const other = await audit(['--witness', witness, '--accounts', '999988887777']);
+      expect(other.out).not.toContain('chain-stops');
+    } finally {
+      cpSync(saved, account, { recursive: true });
     }
   });
 });

@@ -1,0 +1,64 @@
+import { chainId } from '../format/archive-keys.js';
+import type { DigestScope } from '../format/names.js';
+import type { AuditOptions } from './options.js';
+import { selected } from './scope.js';
+import { unauditedMarkFindings } from './state-check.js';
+import type { ChainRef, Finding, Severity } from './types.js';
+
+/**
+ * Chains the archive lost: recorded by the state file (`--state`) or by a witness (`--witness`) and
+ * covered by this run (its prefix, its filters), but not audited, because their digests are gone
+ * and discovery no longer finds them. Each is checked against its record: gone or changed is an
+ * error (`history-rewritten`, `chain-stops`), and the chain is reported as a chain block of its own,
+ * after the audited ones, so that every report (text, JSON, JUnit, HTML) shows it.
+ */
+export interface VanishedChain {
+  readonly chain: ChainRef;
+  readonly findings: readonly Finding[];
+  readonly bySeverity: Record<Severity, number>;
+}
+
+export async function vanishedChains(o: AuditOptions, audited: ReadonlySet<string>): Promise<{ chains: VanishedChain[]; other: Finding[] }> {
+  const covers = (scope: DigestScope): boolean =>
+    (o.prefix === undefined || scope.prefix === o.prefix) && selected({ scope, newestStamp: '', oldestStamp: '' }, o.filters);
+  const byChain = new Map<string, { chain: ChainRef; findings: Finding[] }>();
+  const other: Finding[] = [];
+  const add = (id: string, f: Finding): void => {
+    if (f.chain === null) {
+      other.push(f);
+      return;
+    }
+    const entry = byChain.get(id) ?? { chain: f.chain, findings: [] };
+    entry.findings.push(f);
+    byChain.set(id, entry);
+  };
+  if (o.state) {
+    for (const f of await unauditedMarkFindings(o.store, o.state, audited, covers)) add(f.chain ? chainIdOf(f.chain) : '', f);
+  }
+  if (o.witness && o.witnessedChains) {
+    for await (const scope of o.witnessedChains()) {
+      const id = chainId(scope);
+      if (audited.has(id) || !covers(scope)) continue;
+      for (const f of await o.witness(scope)) add(id, f);
+    }
+  }
+  const chains = [...byChain.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, { chain, findings }]): VanishedChain => {
+      const bySeverity: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+      for (const f of findings) bySeverity[f.severity]++;
+      return { chain, findings, bySeverity };
+    });
+  return { chains, other };
+}
+
+function chainIdOf(c: ChainRef): string {
+  return chainId({
+    prefix: c.prefix ?? undefined,
+    organizationId: c.organizationId ?? undefined,
+    account: c.account,
+    sourceRegion: c.region,
+    homeRegion: c.homeRegion,
+    trailName: c.trail,
+  });
+}
