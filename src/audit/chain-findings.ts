@@ -2,9 +2,9 @@ import { sha256Hex } from '../crypto/hash.js';
 import { TagSet } from '../crypto/tag-set.js';
 import type { ChainEvent } from '../chain/events.js';
 import { stampTime } from '../chain/machine.js';
-import { digestKey, type DigestScope } from '../format/names.js';
+import { digestKey } from '../format/names.js';
 import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
-import { finding, type ChainRef, type Finding } from './types.js';
+import { finding, scopeOfRef, type ChainRef, type Finding } from './types.js';
 
 /**
  * The findings the AWS CLI misses in one chain's walk (pure: fed the walk's events in walk order,
@@ -150,7 +150,7 @@ export class ChainFindings {
     // names a digest after its end time, and hourly digests end where the next one starts).
     for (let end = to; end > from; end -= MICROS_PER_HOUR) {
       const start = Math.max(end - MICROS_PER_HOUR, from);
-      const key = this.bucket === undefined ? undefined : digestKey(scopeOf(this.chainRef), end);
+      const key = this.bucket === undefined ? undefined : digestKey(scopeOfRef(this.chainRef), end);
       const s3 = key === undefined ? undefined : `s3://${this.bucket}/${key}`;
       this.add('missing-digest', `no digest covers ${formatDisplay(start)} to ${formatDisplay(end)} (${why})${s3 ? `: ${s3} is not there` : ''}`, {
         s3,
@@ -203,15 +203,4 @@ function safePrevious<T>(f: () => T | null): T | null {
   } catch {
     return null;
   }
-}
-
-function scopeOf(c: ChainRef): DigestScope {
-  return {
-    prefix: c.prefix ?? undefined,
-    organizationId: c.organizationId ?? undefined,
-    account: c.account,
-    sourceRegion: c.region,
-    homeRegion: c.homeRegion,
-    trailName: c.trail,
-  };
 }

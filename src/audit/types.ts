@@ -143,6 +143,18 @@ export function chainRef(scope: DigestScope): ChainRef {
   };
 }
 
+/** The scope a chain reference names (chainRef's inverse). */
+export function scopeOfRef(c: ChainRef): DigestScope {
+  return {
+    prefix: c.prefix ?? undefined,
+    organizationId: c.organizationId ?? undefined,
+    account: c.account,
+    sourceRegion: c.region,
+    homeRegion: c.homeRegion,
+    trailName: c.trail,
+  };
+}
+
 export function finding(
   code: FindingCode,
   chain: ChainRef | null,

@@ -3,7 +3,7 @@ import type { DigestScope } from '../format/names.js';
 import type { AuditOptions } from './options.js';
 import { selected } from './scope.js';
 import { unauditedMarkFindings } from './state-check.js';
-import type { ChainRef, Finding, Severity } from './types.js';
+import { scopeOfRef, type ChainRef, type Finding, type Severity } from './types.js';
 
 /**
  * Chains the archive lost: recorded by the state file (`--state`) or by a witness (`--witness`) and
@@ -33,7 +33,7 @@ export async function vanishedChains(o: AuditOptions, audited: ReadonlySet<strin
     byChain.set(id, entry);
   };
   if (o.state) {
-    for (const f of await unauditedMarkFindings(o.store, o.state, audited, covers)) add(f.chain ? chainIdOf(f.chain) : '', f);
+    for (const f of await unauditedMarkFindings(o.store, o.state, audited, covers)) add(f.chain ? chainId(scopeOfRef(f.chain)) : '', f);
   }
   if (o.witness && o.witnessedChains) {
     for await (const scope of o.witnessedChains()) {
@@ -50,15 +50,4 @@ export async function vanishedChains(o: AuditOptions, audited: ReadonlySet<strin
       return { chain, findings, bySeverity };
     });
   return { chains, other };
-}
-
-function chainIdOf(c: ChainRef): string {
-  return chainId({
-    prefix: c.prefix ?? undefined,
-    organizationId: c.organizationId ?? undefined,
-    account: c.account,
-    sourceRegion: c.region,
-    homeRegion: c.homeRegion,
-    trailName: c.trail,
-  });
 }
