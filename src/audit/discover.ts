@@ -1,6 +1,6 @@
 import { chainId, classifyKey } from '../format/archive-keys.js';
 import { digestKeyStamp, type DigestScope } from '../format/names.js';
-import { formatStamp } from '../format/time.js';
+import { formatStamp, MICROS_PER_HOUR } from '../format/time.js';
 import type { ObjectStore } from '../store/types.js';
 
 /**
@@ -79,4 +79,12 @@ function matchesPrefix(k: { prefix?: string | undefined; scope?: DigestScope }, 
 /** Does the chain have digests from the audited start on (else it ended before the range)? */
 export function reachesRange(c: DiscoveredChain, start: number): boolean {
   return c.newestStamp >= formatStamp(start);
+}
+
+/**
+ * Does the chain begin after the window (its oldest digest stamped more than 2 hours after the end:
+ * CloudTrail delivers a digest about an hour after the hour it covers)? Then it has nothing in it.
+ */
+export function beginsAfter(c: DiscoveredChain, end: number): boolean {
+  return c.oldestStamp > formatStamp(end + 2 * MICROS_PER_HOUR);
 }

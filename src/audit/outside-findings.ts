@@ -2,7 +2,7 @@ import { formatDisplay } from '../format/time.js';
 import type { Discovery, DiscoveredChain } from './discover.js';
 import { UNEXPECTED_NAMED } from './discover.js';
 import type { AuditOptions } from './options.js';
-import { folderOf, trailMatches } from './scope.js';
+import { folderOf, selected, trailMatches } from './scope.js';
 import { finding, type Finding } from './types.js';
 
 /** Findings outside the chains: unexpected objects, log folders without any chain, requested scopes with none. */
@@ -18,7 +18,9 @@ export function outsideFindings(found: Discovery, o: AuditOptions, audited: Disc
     );
   }
   const withChain = new Set(audited.map(folderOf));
-  const allChains = new Set([...found.chains.values()].map(folderOf));
+  // Folders of chains the filters leave out are not this run's; a chain in scope that ended before
+  // the window (or begins after it) does not account for logs delivered in it.
+  const allChains = new Set([...found.chains.values()].filter((c) => !selected(c, o.filters)).map(folderOf));
   for (const [id, folder] of found.logFolders) {
     const logs = found.logsInRange.get(id) ?? 0;
     if (logs === 0 || withChain.has(id) || allChains.has(id)) continue;

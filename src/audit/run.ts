@@ -6,7 +6,7 @@ import { runValidation } from '../verifier/validate.js';
 import { chainId as chainIdOf } from '../format/archive-keys.js';
 import { ChainFindings, type KeyValidity } from './chain-findings.js';
 import { DigestRecorder } from './digest-records.js';
-import { discover, reachesRange, type DiscoveredChain } from './discover.js';
+import { beginsAfter, discover, reachesRange, type DiscoveredChain } from './discover.js';
 import type { AuditOptions } from './options.js';
 import { folderOf, selected } from './scope.js';
 import { logFolderFindings } from './log-findings.js';
@@ -40,9 +40,11 @@ const KEY_LOOKBACK = 400 * 24 * MICROS_PER_HOUR;
 export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditSummary> {
   sink.header(o.bucket, o.prefix, o.start, o.end);
   const found = await discover(o.store, o.bucket, o.prefix, o.start, o.end);
-  const chains = [...found.chains.entries()]
-    .filter(([, c]) => selected(c, o.filters) && reachesRange(c, o.start))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // The chains in scope: walked when their digests reach the window; ended before it, they are
+  // reported without a walk (vanished.ts); begun after it, they have nothing in it.
+  const inScope = [...found.chains.entries()].filter(([, c]) => selected(c, o.filters)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const chains = inScope.filter(([, c]) => reachesRange(c, o.start) && !beginsAfter(c, o.end));
+  const ended = inScope.filter(([, c]) => !reachesRange(c, o.start)).map(([, c]) => c);
   const validity = await keyValidities(o.keys, o.start, o.end);
   await o.remote?.plan(
     chains.map(([id, c]) => ({ id, scope: c.scope, start: chainStart(o, id), newestStamp: c.newestStamp })),
@@ -130,7 +132,7 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   let vanished = 0;
   if (fatal === null) {
     // Chains the state or the witness recorded that this run did not audit: their digests are gone.
-    const lost = await vanishedChains(o, new Set(runs.map((r) => r.id)));
+    const lost = await vanishedChains(o, new Set(runs.map((r) => r.id)), ended, found);
     for (const v of lost.chains) {
       vanished++;
       sink.chainStart(v.chain);

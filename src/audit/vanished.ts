@@ -1,9 +1,11 @@
 import { chainId } from '../format/archive-keys.js';
 import type { DigestScope } from '../format/names.js';
 import type { AuditOptions } from './options.js';
-import { selected } from './scope.js';
+import type { DiscoveredChain, Discovery } from './discover.js';
+import { folderOf, selected } from './scope.js';
 import { unauditedMarkFindings } from './state-check.js';
-import { scopeOfRef, type ChainRef, type Finding, type Severity } from './types.js';
+import { chainRef, finding, scopeOfRef, type ChainRef, type Finding, type Severity } from './types.js';
+import { formatDisplay, parseDate } from '../format/time.js';
 
 /**
  * Chains the archive lost: recorded by the state file (`--state`) or by a witness (`--witness`) and
@@ -18,7 +20,12 @@ export interface VanishedChain {
   readonly bySeverity: Record<Severity, number>;
 }
 
-export async function vanishedChains(o: AuditOptions, audited: ReadonlySet<string>): Promise<{ chains: VanishedChain[]; other: Finding[] }> {
+export async function vanishedChains(
+  o: AuditOptions,
+  audited: ReadonlySet<string>,
+  ended: readonly DiscoveredChain[],
+  found: Pick<Discovery, 'logsInRange'>,
+): Promise<{ chains: VanishedChain[]; other: Finding[] }> {
   const covers = (scope: DigestScope): boolean =>
     (o.prefix === undefined || scope.prefix === o.prefix) && selected({ scope, newestStamp: '', oldestStamp: '' }, o.filters);
   const byChain = new Map<string, { chain: ChainRef; findings: Finding[] }>();
@@ -32,6 +39,7 @@ export async function vanishedChains(o: AuditOptions, audited: ReadonlySet<strin
     entry.findings.push(f);
     byChain.set(id, entry);
   };
+  for (const c of ended) add(chainId(c.scope), endedFinding(c, found.logsInRange.get(folderOf(c)) ?? 0, o.start, o.end));
   if (o.state) {
     for (const f of await unauditedMarkFindings(o.store, o.state, audited, covers)) add(f.chain ? chainId(scopeOfRef(f.chain)) : '', f);
   }
@@ -50,4 +58,32 @@ export async function vanishedChains(o: AuditOptions, audited: ReadonlySet<strin
       return { chain, findings, bySeverity };
     });
   return { chains, other };
+}
+
+/**
+ * A chain in scope whose newest digest is before the window: it stops before it (`chain-stops`, as
+ * for a chain that stops inside it), saying whether its log folder got logs in the window (its
+ * newest digests were probably deleted; those logs are also `no-digests`) or not (logging stopped).
+ */
+function endedFinding(c: DiscoveredChain, logs: number, start: number, end: number): Finding {
+  let ended: number | undefined;
+  try {
+    ended = parseDate(c.newestStamp).clock;
+  } catch {
+    ended = undefined;
+  }
+  const at = ended === undefined ? c.newestStamp : formatDisplay(ended);
+  const why =
+    logs > 0
+      ? `${logs} log file(s) of its folder were delivered in the window: its newest digests were probably deleted`
+      : 'no log file of its folder was delivered in the window: logging was probably stopped';
+  return finding(
+    'chain-stops',
+    chainRef(c.scope),
+    `the chain's newest digest is stamped ${at}, before the audited window (${formatDisplay(start)} to ${formatDisplay(end)}); ${why}`,
+    {
+      ...(ended === undefined ? {} : { from: ended }),
+      to: end,
+    },
+  );
 }

@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -91,6 +91,12 @@ async function audit(extra: Partial<AuditOptions> = {}): Promise<{ sink: Collect
 }
 
 const codes = (fs: Finding[]) => fs.map((f) => f.code).sort();
+/** Deletes the files of a folder tree whose name passes `drop`. */
+function rmFolderFiles(dir: string, drop: (name: string) => boolean): void {
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && drop(e.name)) rmSync(join(e.parentPath, e.name));
+  }
+}
 const path = (key: string) => join(root, BUCKET, key);
 const digestPath = (account: string, region: string, hour: number) => path(digestKey(scope(account, region), START + hour * H));
 
@@ -154,6 +160,37 @@ describe('planted tampering: each gives its finding, once', () => {
     expect(stops).toHaveLength(1);
     expect(stops[0]!.message).toMatch(/log file\(s\) were delivered after it: its newest digests were probably deleted/);
     expect(sink.findings.filter((f) => f.code === 'unreferenced-log').length).toBeGreaterThan(0);
+  });
+
+  it('every digest of a chain in the window deleted, older ones kept: chain-stops for the chain and no-digests for its logs (was silent)', async () => {
+    for (let h = 4; h <= HOURS; h++) rmSync(digestPath(B, 'eu-west-1', h));
+    const { sink, summary } = await audit({ start: START + 4 * H });
+    const mine = sink.findings.filter((f) => f.chain?.account === B && f.chain.region === 'eu-west-1');
+    expect(mine.map((f) => [f.code, f.severity])).toEqual([['chain-stops', 'warning']]);
+    expect(mine[0]!.message).toMatch(/stamped 2024-05-01T03:00:00Z, before the audited window .*log file\(s\) of its folder were delivered in the window/);
+    // The chain is a report block of its own.
+    expect(sink.blocks.at(-1)).toEqual({ chain: mine[0]!.chain, findings: ['chain-stops'] });
+    const logs = sink.findings.filter((f) => f.code === 'no-digests');
+    expect(logs).toHaveLength(1);
+    expect(logs[0]!.message).toMatch(new RegExp(`^\\d+ log files of ${B} eu-west-1 in range, and no digest of any trail for them$`));
+    expect(summary.exitCode).toBe(1);
+  });
+
+  it('a chain that ended before the window with no log in it (logging stopped): one chain-stops warning, exit 0', async () => {
+    for (let h = 4; h <= HOURS; h++) rmSync(digestPath(B, 'eu-west-1', h));
+    rmFolderFiles(join(root, BUCKET, 'AWSLogs', B, 'CloudTrail', 'eu-west-1'), (name) => name > `${B}_CloudTrail_eu-west-1_20240501T0300Z`);
+    const { sink, summary } = await audit({ start: START + 4 * H });
+    expect(sink.findings.map((f) => [f.code, f.chain?.account, f.chain?.region])).toEqual([['chain-stops', B, 'eu-west-1']]);
+    expect(sink.findings[0]!.message).toMatch(/no log file of its folder was delivered in the window: logging was probably stopped$/);
+    expect(summary.exitCode).toBe(0);
+  });
+
+  it('a chain that begins after the window with no log in it (a trail made later): nothing about it', async () => {
+    for (let h = 1; h <= 3; h++) rmSync(digestPath(B, 'eu-west-1', h));
+    rmFolderFiles(join(root, BUCKET, 'AWSLogs', B, 'CloudTrail', 'eu-west-1'), (name) => name < `${B}_CloudTrail_eu-west-1_20240501T0300Z`);
+    const { sink } = await audit({ end: START + H });
+    expect(sink.findings.filter((f) => f.chain?.account === B && f.chain.region === 'eu-west-1')).toEqual([]);
+    expect(sink.findings.filter((f) => f.code === 'no-digests')).toEqual([]);
   });
 
   it('a changed log: log-invalid', async () => {
