@@ -46,5 +46,10 @@ export function outsideFindings(found: Discovery, o: AuditOptions, audited: Disc
     if (audited.some((c) => trailMatches(t, c.scope))) continue;
     out.push(finding('no-digests', null, `no digest of trail arn:aws:cloudtrail:${t.region}:${t.account}:trail/${t.name} in range`));
   }
+  // Nothing walked at all (a mistyped bucket, prefix or window): a run that checked nothing fails.
+  if (audited.length === 0 && !out.some((f) => f.code === 'no-digests')) {
+    const where = `s3://${o.bucket}${o.prefix ? `/${o.prefix}` : ''}`;
+    out.push(finding('no-digests', null, `no digest of any chain under ${where} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}: nothing was checked`));
+  }
   return out;
 }

@@ -122,6 +122,16 @@ describe('a clean archive', () => {
     }
   });
 
+  it('a run that walks no chain at all (a wrong prefix, a window before the archive) is no-digests, exit 1', async () => {
+    for (const extra of [{ prefix: 'not-the-prefix' }, { start: START - 48 * H, end: START - 24 * H }]) {
+      const { sink, summary } = await audit(extra);
+      expect(sink.findings.map((f) => [f.code, f.severity, f.chain])).toEqual([['no-digests', 'error', null]]);
+      expect(sink.findings[0]!.message).toMatch(/^no digest of any chain under s3:\/\/audit-bucket.* nothing was checked$/);
+      expect(summary.chains).toBe(0);
+      expect(summary.exitCode).toBe(1);
+    }
+  });
+
   it('--accounts and --regions narrow it; a requested account without digests is no-digests', async () => {
     const { summary, sink } = await audit({ filters: { accounts: [ACCOUNTS[0]!, '999999999999'], regions: ['eu-west-1'] } });
     expect(summary.chains).toBe(1);

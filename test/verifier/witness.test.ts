@@ -186,14 +186,17 @@ describe('validate-logs and audit --witness', () => {
     cpSync(account, saved, { recursive: true });
     rmSync(account, { recursive: true });
     try {
+      // Without the witness, only that the run checked nothing (no chain, no log folder is left).
       const plain = await audit(['--output', 'json']);
-      expect(plain.status).toBe(0); // nothing left to find: no chain, no log folder
+      expect(plain.status).toBe(1);
+      expect(plain.out).toMatch(/"code":"no-digests".*nothing was checked/);
+      expect(plain.out).not.toContain('chain-stops');
       const a = await audit(['--witness', witness, '--output', 'json']);
       const records = a.out
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>);
-      const findings = records.filter((o) => o.kind === 'finding');
+      const findings = records.filter((o) => o.kind === 'finding' && o.code !== 'no-digests');
       expect(findings).toEqual([expect.objectContaining({ code: 'chain-stops', severity: 'error', account: ACCOUNT, region: 'us-east-1', trail: 'wit' })]);
       expect(String(findings[0]!.message)).toMatch(/but the archive does not have it/);
       // Its own chain record, with the error counted, and the summary's exit code 1.
