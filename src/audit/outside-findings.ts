@@ -49,7 +49,9 @@ export function outsideFindings(found: Discovery, o: AuditOptions, audited: Disc
   // Nothing walked at all (a mistyped bucket, prefix or window): a run that checked nothing fails.
   if (audited.length === 0 && !out.some((f) => f.code === 'no-digests')) {
     const where = `s3://${o.bucket}${o.prefix ? `/${o.prefix}` : ''}`;
-    out.push(finding('no-digests', null, `no digest of any chain under ${where} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}: nothing was checked`));
+    out.push(
+      finding('no-digests', null, `no digest of any chain under ${where} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}: nothing was checked`),
+    );
   }
   return out;
 }
