@@ -44,14 +44,15 @@ export function classifyKey(key: string): ArchiveKey {
   const [account, type, region, y, m, d, file, ...rest] = parts;
   if (rest.length > 0 || file === undefined || !ACCOUNT.test(account!) || !REGION.test(region!)) return { kind: 'other' };
   if (![y, m, d].every((p, i) => DATE_PARTS[i]!.test(p!))) return { kind: 'other' };
-  if (type === 'CloudTrail') return logKind(file, prefix, organizationId, account!, region!);
+  if (type === 'CloudTrail') return logKind(file, prefix, organizationId, account!, region!, `${y}${m}${d}`);
   if (type === 'CloudTrail-Digest') return digestKind(key, file, prefix, organizationId, account!, region!);
   return { kind: 'other' };
 }
 
-function logKind(file: string, prefix: string | undefined, organizationId: string | undefined, account: string, region: string): ArchiveKey {
+function logKind(file: string, prefix: string | undefined, organizationId: string | undefined, account: string, region: string, day: string): ArchiveKey {
   const m = LOG_FILE.exec(file);
-  if (!m || m[1] !== account || m[2] !== region) return { kind: 'other' };
+  // CloudTrail delivers a log into the folder of its delivery day: one elsewhere is not as delivered.
+  if (!m || m[1] !== account || m[2] !== region || !m[3]!.startsWith(day)) return { kind: 'other' };
   const delivered = minuteStampOf(m[3]!);
   if (delivered === undefined) return { kind: 'other' };
   return { kind: 'log', prefix, organizationId, account, region, delivered };

@@ -1,5 +1,5 @@
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runAudit, type AuditOptions } from '../../src/audit/run.js';
@@ -150,6 +150,14 @@ describe('planted tampering: each gives its finding, once', () => {
     expect(codes(sink.findings)).toEqual(['unreferenced-log']);
     expect(sink.findings[0]!.s3).toBe(`s3://${BUCKET}/${key}`);
     expect(summary.exitCode).toBe(1);
+  });
+
+  it("a log copied into another day's folder than its stamp's: unexpected-object naming it", async () => {
+    const key = logKey({ account: A }, 'us-east-1', START + 3 * H + 7 * 60e6, 'MisplacedLogAbCd').replace('/2024/05/01/', '/2024/04/30/');
+    mkdirSync(dirname(path(key)), { recursive: true });
+    writeFileSync(path(key), gzipSync('{"Records":[]}'));
+    const { sink } = await audit();
+    expect(sink.findings.map((f) => [f.code, f.s3])).toEqual([['unexpected-object', `s3://${BUCKET}/${key}`]]);
   });
 
   it('two digests deleted in a row: both hours are missing digests (validate-logs names only one)', async () => {

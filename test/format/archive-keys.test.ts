@@ -60,6 +60,9 @@ describe('classifyKey', () => {
       l.replace('111122223333_CloudTrail', '444455556666_CloudTrail'),
       l.replace('AbCdEfGhIjKlMnOp', 'short'),
       `${l}/extra`,
+      // A log in another day's folder than its delivery stamp's (CloudTrail never does that).
+      l.replace('/2024/05/01/', '/2024/05/02/'),
+      l.replace('/2024/05/01/', '/2023/05/01/'),
     ]) {
       expect(classifyKey(k), k).toEqual({ kind: 'other' });
     }
