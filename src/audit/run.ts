@@ -131,7 +131,7 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   }
   let vanished = 0;
   if (fatal === null) {
-    // Chains the state or the witness recorded that this run did not audit: their digests are gone.
+    // Chains in scope not walked: ended before the window, or recorded (state, witness) and gone.
     const lost = await vanishedChains(o, new Set(runs.map((r) => r.id)), ended, found);
     for (const v of lost.chains) {
       vanished++;

@@ -8,11 +8,12 @@ import { chainRef, finding, scopeOfRef, type ChainRef, type Finding, type Severi
 import { formatDisplay, parseDate } from '../format/time.js';
 
 /**
- * Chains the archive lost: recorded by the state file (`--state`) or by a witness (`--witness`) and
- * covered by this run (its prefix, its filters), but not audited, because their digests are gone
- * and discovery no longer finds them. Each is checked against its record: gone or changed is an
- * error (`history-rewritten`, `chain-stops`), and the chain is reported as a chain block of its own,
- * after the audited ones, so that every report (text, JSON, JUnit, HTML) shows it.
+ * Chains in the run's scope (its prefix, its filters) that are not walked: those that ended before
+ * the window (discovered, their newest digest earlier: `chain-stops`), and those the archive lost,
+ * recorded by the state file (`--state`) or a witness (`--witness`) but no longer discovered because
+ * their digests are gone. A lost chain is checked against its record: gone or changed is an error
+ * (`history-rewritten`, `chain-stops`). Each is reported as a chain block of its own, after the
+ * walked ones, so that every report (text, JSON, JUnit, HTML) shows it.
  */
 export interface VanishedChain {
   readonly chain: ChainRef;
