@@ -30,16 +30,12 @@ export function outsideFindings(found: Discovery, o: AuditOptions, audited: Disc
       finding('no-digests', null, `${logs} log files of ${folder.account} ${folder.region} in range, and no digest of any trail for them`, { count: logs }),
     );
   }
-  for (const account of o.filters?.accounts ?? []) {
+  // Each requested account in each requested region; requested regions alone: each region.
+  for (const account of o.filters?.accounts ?? (o.filters?.regions ? [undefined] : [])) {
     for (const region of o.filters?.regions ?? [undefined]) {
-      if (audited.some((c) => c.scope.account === account && (region === undefined || c.scope.sourceRegion === region))) continue;
-      out.push(
-        finding(
-          'no-digests',
-          null,
-          `no digest for account ${account}${region ? ` in ${region}` : ''} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}`,
-        ),
-      );
+      if (audited.some((c) => (account === undefined || c.scope.account === account) && (region === undefined || c.scope.sourceRegion === region))) continue;
+      const what = account === undefined ? `in region ${region}` : `for account ${account}${region ? ` in ${region}` : ''}`;
+      out.push(finding('no-digests', null, `no digest ${what} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}`));
     }
   }
   for (const t of o.filters?.trails ?? []) {

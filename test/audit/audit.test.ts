@@ -138,6 +138,15 @@ describe('a clean archive', () => {
     expect(codes(sink.findings)).toEqual(['no-digests']);
     expect(sink.findings[0]!.message).toContain('999999999999');
   });
+
+  it('--regions alone: a requested region without digests is no-digests, the others are audited', async () => {
+    const { summary, sink } = await audit({ filters: { regions: ['eu-west-1', 'ap-south-1'] } });
+    expect(summary.chains).toBe(ACCOUNTS.length);
+    expect(sink.findings.map((f) => [f.code, f.message])).toEqual([
+      ['no-digests', 'no digest in region ap-south-1 from 2024-05-01T00:00:00Z to 2024-05-01T08:00:00Z'],
+    ]);
+    expect(summary.exitCode).toBe(1);
+  });
 });
 
 describe('planted tampering: each gives its finding, once', () => {
