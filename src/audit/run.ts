@@ -132,7 +132,7 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   let vanished = 0;
   if (fatal === null) {
     // Chains in scope not walked: ended before the window, or recorded (state, witness) and gone.
-    const lost = await vanishedChains(o, new Set(runs.map((r) => r.id)), ended, found);
+    const lost = await vanishedChains(o, new Set(runs.map((r) => r.id)), ended, found, new Set(lastOfFolder.keys()));
     for (const v of lost.chains) {
       vanished++;
       sink.chainStart(v.chain);

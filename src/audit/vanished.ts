@@ -26,6 +26,7 @@ export async function vanishedChains(
   audited: ReadonlySet<string>,
   ended: readonly DiscoveredChain[],
   found: Pick<Discovery, 'logsInRange'>,
+  walkedFolders: ReadonlySet<string>,
 ): Promise<{ chains: VanishedChain[]; other: Finding[] }> {
   const covers = (scope: DigestScope): boolean =>
     (o.prefix === undefined || scope.prefix === o.prefix) && selected({ scope, newestStamp: '', oldestStamp: '' }, o.filters);
@@ -40,7 +41,11 @@ export async function vanishedChains(
     entry.findings.push(f);
     byChain.set(id, entry);
   };
-  for (const c of ended) add(chainId(c.scope), endedFinding(c, found.logsInRange.get(folderOf(c)) ?? 0, o.start, o.end));
+  for (const c of ended) {
+    // A folder shared with a walked chain (another trail): its logs are that chain's to account for.
+    const logs = walkedFolders.has(folderOf(c)) ? null : (found.logsInRange.get(folderOf(c)) ?? 0);
+    add(chainId(c.scope), endedFinding(c, logs, o.start, o.end));
+  }
   if (o.state) {
     for (const f of await unauditedMarkFindings(o.store, o.state, audited, covers)) add(f.chain ? chainId(scopeOfRef(f.chain)) : '', f);
   }
@@ -66,7 +71,7 @@ export async function vanishedChains(
  * for a chain that stops inside it), saying whether its log folder got logs in the window (its
  * newest digests were probably deleted; those logs are also `no-digests`) or not (logging stopped).
  */
-function endedFinding(c: DiscoveredChain, logs: number, start: number, end: number): Finding {
+function endedFinding(c: DiscoveredChain, logs: number | null, start: number, end: number): Finding {
   let ended: number | undefined;
   try {
     ended = parseDate(c.newestStamp).clock;
@@ -75,9 +80,11 @@ function endedFinding(c: DiscoveredChain, logs: number, start: number, end: numb
   }
   const at = ended === undefined ? c.newestStamp : formatDisplay(ended);
   const why =
-    logs > 0
-      ? `${logs} log file(s) of its folder were delivered in the window: its newest digests were probably deleted`
-      : 'no log file of its folder was delivered in the window: logging was probably stopped';
+    logs === null
+      ? 'its log folder is shared with a chain walked in the window (another trail), whose logs cannot be told from its own'
+      : logs > 0
+        ? `${logs} log file(s) of its folder were delivered in the window: its newest digests were probably deleted`
+        : 'no log file of its folder was delivered in the window: logging was probably stopped';
   return finding(
     'chain-stops',
     chainRef(c.scope),
