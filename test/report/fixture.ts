@@ -31,6 +31,27 @@ export interface ReportFixture {
 
 export const chainLabel = (c: ArchiveChain) => `${c.scope.account} ${c.scope.sourceRegion} ${c.scope.trailName}`;
 
+/** validate-logs' arguments (without the command name) for one chain of the tampered copy. */
+export function validateArgs(fx: ReportFixture, c: ArchiveChain): string[] {
+  const a = fx.archive;
+  return [
+    '--trail-arn',
+    c.trailArn,
+    '--s3-bucket',
+    a.bucket,
+    '--region',
+    c.scope.sourceRegion,
+    '--local-root',
+    fx.root,
+    '--keys-dir',
+    a.keysDir,
+    '--start-time',
+    a.startTime,
+    '--end-time',
+    a.endTime,
+  ];
+}
+
 export async function buildReportFixture(dir: string): Promise<ReportFixture> {
   const archive = await buildOrgArchive({ accounts: 2, regions: ['us-east-1', 'eu-west-1'], hours: 8, dir: join(dir, 'org') });
   const root = join(dir, 'tampered');

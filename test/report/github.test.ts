@@ -9,7 +9,7 @@ import { GithubReport, MAX_ANNOTATIONS } from '../../src/report/github.js';
 import { memoryReport } from '../../src/report/output.js';
 import { memoryOutput } from '../../src/verifier/output.js';
 import { runCli, tempDir } from '../helpers/cli.js';
-import { buildReportFixture, type ReportFixture } from './fixture.js';
+import { buildReportFixture, validateArgs, type ReportFixture } from './fixture.js';
 
 /**
  * GitHub Actions: with GITHUB_ACTIONS=true, at most 10 annotations (errors first) on stderr and a
@@ -60,23 +60,7 @@ describe('audit under GitHub Actions', () => {
 
   it('spawned: GITHUB_ACTIONS from the environment; validate-logs stdout unchanged, its annotations after its stderr', () => {
     const c = fx.chains[0]!;
-    const args = [
-      'validate-logs',
-      '--trail-arn',
-      c.trailArn,
-      '--s3-bucket',
-      fx.archive.bucket,
-      '--region',
-      c.scope.sourceRegion,
-      '--local-root',
-      fx.root,
-      '--keys-dir',
-      fx.archive.keysDir,
-      '--start-time',
-      fx.archive.startTime,
-      '--end-time',
-      fx.archive.endTime,
-    ];
+    const args = ['validate-logs', ...validateArgs(fx, c)];
     const summaryFile = join(dir.path, 'validate-summary.md');
     const plain = runCli(args, { env: { GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '' } });
     const gh = runCli(args, { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile } });
@@ -99,25 +83,7 @@ describe('audit under GitHub Actions', () => {
     const c = fx.chains[3]!;
     const output = memoryOutput();
     const summaryFile = join(dir.path, 'untouched.md');
-    const status = await validateLogsCommand(
-      [
-        '--trail-arn',
-        c.trailArn,
-        '--s3-bucket',
-        fx.archive.bucket,
-        '--region',
-        c.scope.sourceRegion,
-        '--local-root',
-        fx.root,
-        '--keys-dir',
-        fx.archive.keysDir,
-        '--start-time',
-        fx.archive.startTime,
-        '--end-time',
-        fx.archive.endTime,
-      ],
-      { output, env: { GITHUB_ACTIONS: 'false', GITHUB_STEP_SUMMARY: summaryFile } },
-    );
+    const status = await validateLogsCommand(validateArgs(fx, c), { output, env: { GITHUB_ACTIONS: 'false', GITHUB_STEP_SUMMARY: summaryFile } });
     expect(status).toBe(0);
     expect(output.stderr).toBe('');
     expect(() => readFileSync(summaryFile)).toThrow(/ENOENT/);

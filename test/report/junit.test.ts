@@ -11,7 +11,7 @@ import { tempDir } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { parseJunit, type ParsedSuite } from '../helpers/junit-parse.js';
 import { lacks } from '../helpers/system-tools.js';
-import { buildReportFixture, chainLabel, type ReportFixture } from './fixture.js';
+import { buildReportFixture, validateArgs, chainLabel, type ReportFixture } from './fixture.js';
 
 /**
  * `--junit FILE`, read back by a real JUnit consumer (Debian's python3-junitparser): one testsuite
@@ -91,23 +91,7 @@ describe.skipIf(lacks('junitparser'))('audit --junit', () => {
 describe.skipIf(lacks('junitparser'))('validate-logs --junit', () => {
   it("one chain's verdicts; stdout and stderr byte for byte those of the run without it", async () => {
     const c = fx.chains[0]!;
-    const args = [
-      'validate-logs',
-      '--trail-arn',
-      c.trailArn,
-      '--s3-bucket',
-      fx.archive.bucket,
-      '--region',
-      c.scope.sourceRegion,
-      '--local-root',
-      fx.root,
-      '--keys-dir',
-      fx.archive.keysDir,
-      '--start-time',
-      fx.archive.startTime,
-      '--end-time',
-      fx.archive.endTime,
-    ];
+    const args = ['validate-logs', ...validateArgs(fx, c)];
     const file = join(dir.path, 'validate.xml');
     const plain = await runInProcess(args, { timeoutMs: 120_000 });
     const withJunit = await runInProcess([...args, '--junit', file], { timeoutMs: 120_000 });
