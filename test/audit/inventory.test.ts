@@ -6,7 +6,15 @@ import { writeInventoryReport } from '../../src/simulate/inventory.js';
 import { LocalStore } from '../../src/store/local.js';
 import { tempDir } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
-import { addUnexpectedObject, buildOrgArchive, changeByte, deleteDigest, plantUnreferencedLog, type OrgArchive } from '../helpers/org-archive.js';
+import {
+  addUnexpectedObject,
+  buildOrgArchive,
+  changeByte,
+  deleteDigest,
+  plantUnreferencedLog,
+  type OrgArchive,
+  localAuditArgs,
+} from '../helpers/org-archive.js';
 
 /**
  * `audit --inventory`: the keys from an S3 Inventory report instead of LIST give the same report,
@@ -32,21 +40,7 @@ afterAll(() => {
   work?.cleanup();
 });
 
-const auditArgs = (root: string, extra: string[] = []) => [
-  'audit',
-  '--s3-bucket',
-  archive.bucket,
-  '--local-root',
-  root,
-  '--keys-dir',
-  archive.keysDir,
-  '--start-time',
-  archive.startTime,
-  '--end-time',
-  archive.endTime,
-  '--verbose',
-  ...extra,
-];
+const auditArgs = (root: string, extra: string[] = []) => [...localAuditArgs(archive, root), '--verbose', ...extra];
 
 /** A report of `root`'s bucket in `dir` (manifest.json and data files, as simulate --inventory writes it). */
 async function inventoryOf(root: string, dir: string, o: { createdMs?: number; rowsPerFile?: number } = {}): Promise<string> {

@@ -5,7 +5,7 @@ import { writeInventoryReport } from '../../src/simulate/inventory.js';
 import { LocalStore } from '../../src/store/local.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { startCli } from '../helpers/cli-async.js';
-import { buildOrgArchive, deleteDigest, plantUnreferencedLog, type OrgArchive } from '../helpers/org-archive.js';
+import { buildOrgArchive, deleteDigest, plantUnreferencedLog, localAuditArgs, type OrgArchive } from '../helpers/org-archive.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { lacks } from '../helpers/system-tools.js';
 
@@ -36,21 +36,7 @@ afterAll(async () => {
   dir?.cleanup();
 }, 60_000);
 
-const auditArgs = (extra: string[] = []) => [
-  'audit',
-  '--s3-bucket',
-  archive.bucket,
-  '--local-root',
-  archive.root,
-  '--keys-dir',
-  archive.keysDir,
-  '--start-time',
-  archive.startTime,
-  '--end-time',
-  archive.endTime,
-  '--verbose',
-  ...extra,
-];
+const auditArgs = (extra: string[] = []) => [...localAuditArgs(archive), '--verbose', ...extra];
 
 /** A report of the bucket without the keys `omit` (a report older than those objects). */
 async function report(name: string, omit: ReadonlySet<string> = new Set()): Promise<string> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { startCli } from '../helpers/cli-async.js';
-import { buildOrgArchive, changeByte, deleteDigest, plantUnreferencedLog, type OrgArchive } from '../helpers/org-archive.js';
+import { buildOrgArchive, changeByte, deleteDigest, plantUnreferencedLog, localAuditArgs, type OrgArchive } from '../helpers/org-archive.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { lacks } from '../helpers/system-tools.js';
 
@@ -33,21 +33,7 @@ afterAll(async () => {
   archive?.cleanup();
 }, 60_000);
 
-const auditArgs = (root: string, extra: string[] = []) => [
-  'audit',
-  '--s3-bucket',
-  archive.bucket,
-  '--local-root',
-  root,
-  '--keys-dir',
-  archive.keysDir,
-  '--start-time',
-  archive.startTime,
-  '--end-time',
-  archive.endTime,
-  '--verbose',
-  ...extra,
-];
+const auditArgs = (root: string, extra: string[] = []) => [...localAuditArgs(archive, root), '--verbose', ...extra];
 
 async function distributed(args: string[]): Promise<CliResult> {
   const run = startCli([...args, '--queue', redis.url, '--segment-hours', '1', '--queue-check-ms', '300'], { timeout: 300_000 });

@@ -267,6 +267,23 @@ export async function buildOrgArchive(o: OrgArchiveOptions): Promise<OrgArchive>
 }
 
 /** The bytes of an archive object (tests and tamper helpers). */
+/** `trailproof audit` over the whole archive (or a copy at `root`) on a local root, its window, no report options. */
+export function localAuditArgs(archive: Pick<OrgArchive, 'bucket' | 'root' | 'keysDir' | 'startTime' | 'endTime'>, root = archive.root): string[] {
+  return [
+    'audit',
+    '--s3-bucket',
+    archive.bucket,
+    '--local-root',
+    root,
+    '--keys-dir',
+    archive.keysDir,
+    '--start-time',
+    archive.startTime,
+    '--end-time',
+    archive.endTime,
+  ];
+}
+
 export function objectPath(archive: Pick<OrgArchive, 'root' | 'bucket'>, key: string): string {
   return join(archive.root, archive.bucket, ...key.split('/'));
 }

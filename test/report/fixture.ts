@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { MICROS_PER_HOUR } from '../../src/format/time.js';
 import { LocalStore } from '../../src/store/local.js';
 import { runInProcess } from '../helpers/in-process.js';
-import { buildOrgArchive, changeByte, deleteDigest, plantUnreferencedLog, type ArchiveChain, type OrgArchive } from '../helpers/org-archive.js';
+import { buildOrgArchive, changeByte, deleteDigest, plantUnreferencedLog, type ArchiveChain, localAuditArgs, type OrgArchive } from '../helpers/org-archive.js';
 
 /**
  * A small organization with planted tampering for the report tests: 2 accounts x 2 regions, 8
@@ -63,19 +63,7 @@ export async function buildReportFixture(dir: string): Promise<ReportFixture> {
   const log = chains[1]!.logKeys[Math.floor(chains[1]!.logKeys.length / 2)]!;
   await changeByte(a, log);
   await plantUnreferencedLog(a, chains[2]!, 1);
-  const args = [
-    'audit',
-    '--s3-bucket',
-    archive.bucket,
-    '--local-root',
-    root,
-    '--keys-dir',
-    archive.keysDir,
-    '--start-time',
-    archive.startTime,
-    '--end-time',
-    archive.endTime,
-  ];
+  const args = localAuditArgs(archive, root);
   const json = await runInProcess([...args, '--output', 'json', '--verbose'], { timeoutMs: 120_000 });
   const records = json.out
     .trim()
