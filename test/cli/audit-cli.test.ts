@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { demoAuditArgs, runCli, tempDir } from '../helpers/cli.js';
 import { STACK_FRAME } from '../helpers/trail-builder.js';
 
 /**
@@ -8,19 +8,7 @@ import { STACK_FRAME } from '../helpers/trail-builder.js';
  * changed and one digest deleted by the demo itself.
  */
 let dir: { path: string; cleanup: () => void };
-const base = () => [
-  'audit',
-  '--s3-bucket',
-  'trailproof-demo-bucket',
-  '--local-root',
-  join(dir.path, 'd', 'root'),
-  '--keys-dir',
-  join(dir.path, 'd', 'keys'),
-  '--start-time',
-  '2024-05-01T00:00:00Z',
-  '--end-time',
-  '2024-05-01T06:00:00Z',
-];
+const base = () => demoAuditArgs(join(dir.path, 'd'));
 
 beforeAll(() => {
   dir = tempDir();

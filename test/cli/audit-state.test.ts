@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseS3Url } from '../../src/format/s3-url.js';
 import { MAX_STATE_BYTES } from '../../src/format/limits.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { demoAuditArgs, runCli, tempDir } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
 
 /**
@@ -12,21 +12,7 @@ import { runInProcess } from '../helpers/in-process.js';
  * fail-closed. The S3 object itself is tested against the real server (test/s3/audit-s3.test.ts).
  */
 let dir: { path: string; cleanup: () => void };
-const audit = (state: string) => [
-  'audit',
-  '--s3-bucket',
-  'trailproof-demo-bucket',
-  '--local-root',
-  join(dir.path, 'd', 'root'),
-  '--keys-dir',
-  join(dir.path, 'd', 'keys'),
-  '--start-time',
-  '2024-05-01T00:00:00Z',
-  '--end-time',
-  '2024-05-01T06:00:00Z',
-  '--state',
-  state,
-];
+const audit = (state: string) => [...demoAuditArgs(join(dir.path, 'd')), '--state', state];
 
 beforeAll(() => {
   dir = tempDir();

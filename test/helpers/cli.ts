@@ -36,3 +36,20 @@ export function tempDir(prefix = 'trailproof-'): { path: string; cleanup: () => 
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
+
+/** `trailproof audit` over the folder `trailproof demo DIR` leaves (its bucket, root, keys and six hours). */
+export function demoAuditArgs(demoDir: string): string[] {
+  return [
+    'audit',
+    '--s3-bucket',
+    'trailproof-demo-bucket',
+    '--local-root',
+    join(demoDir, 'root'),
+    '--keys-dir',
+    join(demoDir, 'keys'),
+    '--start-time',
+    '2024-05-01T00:00:00Z',
+    '--end-time',
+    '2024-05-01T06:00:00Z',
+  ];
+}
