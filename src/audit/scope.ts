@@ -11,7 +11,7 @@ export function trailMatches(t: { account: string; region: string; name: string 
   return (s.organizationId !== undefined || t.account === s.account) && t.region === s.homeRegion && t.name === s.trailName;
 }
 
-export function selected(c: DiscoveredChain, f: AuditFilters | undefined): boolean {
+export function selected(c: Pick<DiscoveredChain, 'scope'>, f: AuditFilters | undefined): boolean {
   const s = c.scope;
   if (f?.accounts && !f.accounts.includes(s.account)) return false;
   if (f?.regions && !f.regions.includes(s.sourceRegion)) return false;

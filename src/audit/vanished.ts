@@ -28,8 +28,7 @@ export async function vanishedChains(
   found: Pick<Discovery, 'logsInRange'>,
   walkedFolders: ReadonlySet<string>,
 ): Promise<{ chains: VanishedChain[]; other: Finding[] }> {
-  const covers = (scope: DigestScope): boolean =>
-    (o.prefix === undefined || scope.prefix === o.prefix) && selected({ scope, newestStamp: '', oldestStamp: '' }, o.filters);
+  const covers = (scope: DigestScope): boolean => (o.prefix === undefined || scope.prefix === o.prefix) && selected({ scope }, o.filters);
   const byChain = new Map<string, { chain: ChainRef; findings: Finding[] }>();
   const other: Finding[] = [];
   const add = (id: string, f: Finding): void => {
