@@ -143,17 +143,14 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
       const none = { valid: 0, invalid: 0 };
       sink.chainEnd({ chain: v.chain, digests: none, backfillDigests: none, logs: none, findings: v.bySeverity, newestEnd: null, fatal: null });
     }
-    for (const f of lost.other) {
-      sink.finding(f);
-      count(f);
-    }
-  }
-  if (fatal === null) {
-    for (const f of outsideFindings(
-      found,
-      o,
-      chains.map(([, c]) => c),
-    )) {
+    for (const f of [
+      ...lost.other,
+      ...outsideFindings(
+        found,
+        o,
+        chains.map(([, c]) => c),
+      ),
+    ]) {
       sink.finding(f);
       count(f);
     }
