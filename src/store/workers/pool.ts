@@ -8,9 +8,10 @@ import { fromWire, type WireResult, type WireTask } from './wire.js';
 /**
  * The local store's log workers (worker.ts), `size` threads started on first use (an empty run
  * never pays for them). The caller bounds the tasks in flight; each worker works through its own
- * queue. Tasks are sent in batches: everything asked for in one turn of the event loop goes to the
- * least busy workers in one message each, and each worker answers a batch with one message, so
- * the main thread's cost per file stays small whatever the number of files.
+ * queue. Tasks are sent in batches: everything asked for in one turn of the event loop (or the
+ * first SEND_AT tasks of it) goes to the least busy workers in one message each, and each worker
+ * answers a batch with one message, so the main thread's cost per file stays small whatever the
+ * number of files.
  *
  * The workers run the compiled worker.js next to this file: there is none when running from the
  * TypeScript sources (tests), and `available()` says so; the local store then reads in-process.
@@ -23,6 +24,12 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
  */
 const BUSY_ENOUGH = 64;
 const MAX_BATCH = 256;
+/**
+ * A batch this large goes at once, without waiting for the event loop to turn: a walk that runs
+ * long in promise callbacks (blocking reads, signature checks) would otherwise leave the workers
+ * idle until it stops, and the workers would take turns with it instead of running beside it.
+ */
+const SEND_AT = 32;
 
 interface Task {
   readonly id: number;
@@ -110,6 +117,10 @@ export class LogWorkerPool {
     this.waiting.set(id, { done, fail, slot });
     w.pending++;
     w.batch.push({ id, bucketReal, key, eventTimes });
+    if (w.batch.length >= SEND_AT) {
+      this.send(w, true);
+      return;
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
