@@ -35,18 +35,48 @@ const DATE_PARTS = [/^\d{4}$/, /^\d{2}$/, /^\d{2}$/];
 const DIGEST_STAMP = /^\d{8}T\d{6}Z$/;
 const LOG_FILE = /^(\d{12})_CloudTrail_([a-z0-9-]+)_(\d{8}T\d{4})Z_[A-Za-z0-9]{16}\.json\.gz$/;
 
+/** What a key's folder says (the same for every key in it): the last folder read is remembered. */
+type FolderHead =
+  | { readonly kind: 'outside' }
+  | { readonly kind: 'other' }
+  | {
+      readonly kind: 'log' | 'digest';
+      readonly prefix: string | undefined;
+      readonly organizationId: string | undefined;
+      readonly account: string;
+      readonly region: string;
+      readonly day: string;
+    };
+
+let lastFolder: { readonly folder: string; readonly head: FolderHead } | undefined;
+
+function folderHead(folder: string): FolderHead {
+  const at = folder.startsWith('AWSLogs/') ? 0 : folder.indexOf('/AWSLogs/') + 1;
+  if (at === 0 && !folder.startsWith('AWSLogs/')) return { kind: 'outside' };
+  const prefix = at === 0 ? undefined : folder.slice(0, at - 1);
+  const parts = folder.slice(at + 'AWSLogs/'.length, -1).split('/');
+  if (parts.length === 1 && parts[0] === '') return { kind: 'other' };
+  const organizationId = ORG.test(parts[0]!) ? parts.shift() : undefined;
+  if (parts.length !== 6) return { kind: 'other' };
+  const [account, type, region, y, m, d] = parts as [string, string, string, string, string, string];
+  if (!ACCOUNT.test(account) || !REGION.test(region)) return { kind: 'other' };
+  if (![y, m, d].every((p, i) => DATE_PARTS[i]!.test(p))) return { kind: 'other' };
+  const kind = type === 'CloudTrail' ? 'log' : type === 'CloudTrail-Digest' ? 'digest' : undefined;
+  if (!kind) return { kind: 'other' };
+  return { kind, prefix, organizationId, account, region, day: `${y}${m}${d}` };
+}
+
 export function classifyKey(key: string): ArchiveKey {
-  const at = key.startsWith('AWSLogs/') ? 0 : key.indexOf('/AWSLogs/') + 1;
-  if (at === 0 && !key.startsWith('AWSLogs/')) return { kind: 'outside' };
-  const prefix = at === 0 ? undefined : key.slice(0, at - 1);
-  const parts = key.slice(at + 'AWSLogs/'.length).split('/');
-  const organizationId = parts[0] !== undefined && ORG.test(parts[0]) ? parts.shift() : undefined;
-  const [account, type, region, y, m, d, file, ...rest] = parts;
-  if (rest.length > 0 || file === undefined || !ACCOUNT.test(account!) || !REGION.test(region!)) return { kind: 'other' };
-  if (![y, m, d].every((p, i) => DATE_PARTS[i]!.test(p!))) return { kind: 'other' };
-  if (type === 'CloudTrail') return logKind(file, prefix, organizationId, account!, region!, `${y}${m}${d}`);
-  if (type === 'CloudTrail-Digest') return digestKind(key, file, prefix, organizationId, account!, region!);
-  return { kind: 'other' };
+  const cut = key.lastIndexOf('/');
+  if (cut < 0) return { kind: 'outside' };
+  const folder = key.slice(0, cut + 1);
+  if (lastFolder?.folder !== folder) lastFolder = { folder, head: folderHead(folder) };
+  const head = lastFolder.head;
+  if (head.kind === 'outside') return { kind: 'outside' };
+  if (head.kind === 'other') return { kind: 'other' };
+  const file = key.slice(cut + 1);
+  if (head.kind === 'log') return logKind(file, head.prefix, head.organizationId, head.account, head.region, head.day);
+  return digestKind(key, file, head.prefix, head.organizationId, head.account, head.region);
 }
 
 function logKind(file: string, prefix: string | undefined, organizationId: string | undefined, account: string, region: string, day: string): ArchiveKey {

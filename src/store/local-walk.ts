@@ -2,7 +2,7 @@ import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { isAbsent } from '../util/errno.js';
 import { SIDECAR_SUFFIX, TMP_MARK, unreadable } from './local-paths.js';
-import { byteCompare } from './names.js';
+import { byteCompare, sortByteOrder } from './names.js';
 
 /**
  * Listing a local root (LocalStore.list): the keys under a folder in S3 order, read from the folders
@@ -33,17 +33,18 @@ export async function* walkFolder(dir: string, keyPrefix: string, prefix: string
 }
 
 function* walk(dir: string, keyPrefix: string, prefix: string, after: string | undefined): Generator<string> {
-  const items = readFolder(dir)
-    .filter((e) => e.isDirectory() || (!e.isSymbolicLink() && !e.name.endsWith(SIDECAR_SUFFIX) && !e.name.startsWith(TMP_MARK)))
-    .map((e) => ({ name: e.name, dir: e.isDirectory(), key: keyPrefix + e.name + (e.isDirectory() ? '/' : '') }))
-    .sort((a, b) => byteCompare(a.key, b.key))
-    .filter((item) =>
-      item.dir
-        ? // Only folders whose keys can start with the listing prefix, and not all before the marker.
-          (item.key.startsWith(prefix) || prefix.startsWith(item.key)) &&
-          !(after !== undefined && byteCompare(item.key, after) < 0 && !after.startsWith(item.key))
-        : item.key.startsWith(prefix) && !(after !== undefined && byteCompare(item.key, after) <= 0),
-    );
+  const items: Array<{ name: string; dir: boolean; key: string }> = [];
+  for (const e of readFolder(dir)) {
+    const isDir = e.isDirectory();
+    if (!isDir && (e.isSymbolicLink() || e.name.endsWith(SIDECAR_SUFFIX) || e.name.startsWith(TMP_MARK))) continue;
+    const key = keyPrefix + e.name + (isDir ? '/' : '');
+    const keep = isDir
+      ? // Only folders whose keys can start with the listing prefix, and not all before the marker.
+        (key.startsWith(prefix) || prefix.startsWith(key)) && !(after !== undefined && byteCompare(key, after) < 0 && !after.startsWith(key))
+      : key.startsWith(prefix) && !(after !== undefined && byteCompare(key, after) <= 0);
+    if (keep) items.push({ name: e.name, dir: isDir, key });
+  }
+  sortByteOrder(items, (item) => item.key);
   for (const item of items) {
     if (item.dir) yield* walk(join(dir, item.name), item.key, prefix, after);
     else yield item.key;

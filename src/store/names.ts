@@ -25,6 +25,16 @@ const ASTRAL_OR_HIGH = /[\uD800-\uFFFF]/;
  * S3's key order: UTF-8 bytes. For text without surrogates or U+E000..U+FFFF, UTF-16 code unit
  * order is the same, so only such keys pay for an encoding.
  */
+/** Sorts in S3's key order (byteCompare), comparing plain code units when no text needs more. */
+export function sortByteOrder<T>(items: T[], text: (item: T) => string): T[] {
+  if (items.some((item) => ASTRAL_OR_HIGH.test(text(item)))) return items.sort((a, b) => byteCompare(text(a), text(b)));
+  return items.sort((a, b) => {
+    const x = text(a);
+    const y = text(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
 export function byteCompare(a: string, b: string): number {
   if (!ASTRAL_OR_HIGH.test(a) && !ASTRAL_OR_HIGH.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));

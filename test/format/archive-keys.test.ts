@@ -77,6 +77,40 @@ describe('classifyKey', () => {
     );
   });
 
+  it('classifies a key the same whatever was classified before it (the folder it remembers)', () => {
+    // Keys of few folders, mixed: digest and log folders, with and without an organization or prefix.
+    const folder = fc.constantFrom(
+      'AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/',
+      'AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/05/01/',
+      'p/AWSLogs/o-abcdefghij/111122223333/CloudTrail/eu-west-3/2024/05/01/',
+      'AWSLogs/o-abcdefghij/',
+      'AWSLogs/',
+      'other/',
+      '',
+    );
+    const file = fc.constantFrom(
+      '111122223333_CloudTrail_us-east-1_20240501T0105Z_AbCdEfGhIjKlMnOp.json.gz',
+      '111122223333_CloudTrail_eu-west-3_20240501T2359Z_AbCdEfGhIjKlMnOp.json.gz',
+      '111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20240501T010000Z.json.gz',
+      '111122223333',
+      'o-abcdefghij',
+      '',
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(folder, file), { minLength: 1, maxLength: 12 }), (pairs) => {
+        const keys = pairs.map(([d, f]) => d + f);
+        const inOrder = keys.map((k) => classifyKey(k));
+        const alone = keys.map((k) => {
+          classifyKey('AWSLogs/999999999999/CloudTrail/us-west-2/2020/01/01/x'); // another folder first
+          return classifyKey(k);
+        });
+        expect([...keys].reverse().map((k) => classifyKey(k))).toEqual([...inOrder].reverse());
+        expect(alone).toEqual(inOrder);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('gives distinct chains distinct ids', () => {
     fc.assert(
       fc.property(scopeArb, scopeArb, (a, b) => {
