@@ -5,7 +5,7 @@ import { TrailproofError } from '../errors.js';
 import { formatPublicKeysJson, type PublicKeyEntry } from '../keys/public-keys.js';
 import type { ObjectStore } from '../store/types.js';
 import { positiveInt, str, type ParsedArgs, type OptionSpec } from './args.js';
-import { parseS3Url } from '../format/s3-url.js';
+import { isS3Url, parseS3Folder } from '../format/s3-url.js';
 
 /**
  * `audit --queue redis://HOST:PORT/DB`: the run as a coordinator (src/distributed/). Only the
@@ -69,11 +69,12 @@ export async function startQueue(args: ParsedArgs, s: QueueSetup): Promise<Queue
   let resultsRef: readonly ['local', string] | readonly ['s3', string, string] | null = null;
   let results = null;
   if (resultsArg !== undefined) {
-    if (resultsArg.startsWith('s3://')) {
-      const at = parseS3Url(resultsArg.replace(/\/+$/, ''));
-      if (!at) throw new TrailproofError('argument', `Bad value for --results: ${resultsArg} (expected a folder, or s3://BUCKET/PREFIX)`);
-      resultsRef = ['s3', at.bucket, at.key];
-      results = d.s3Results(await s.s3(), at.bucket, at.key);
+    if (isS3Url(resultsArg)) {
+      const at = parseS3Folder(resultsArg);
+      if (!at || at.prefix === '') throw new TrailproofError('argument', `Bad value for --results: ${resultsArg} (expected a folder, or s3://BUCKET/PREFIX)`);
+      const prefix = at.prefix.slice(0, -1);
+      resultsRef = ['s3', at.bucket, prefix];
+      results = d.s3Results(await s.s3(), at.bucket, prefix);
     } else {
       resultsRef = ['local', resolve(resultsArg)];
       results = d.localResults(resolve(resultsArg));

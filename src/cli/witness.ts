@@ -1,7 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { TrailproofError } from '../errors.js';
 import { LocalStore } from '../store/local.js';
-import { checkBucketName } from '../store/names.js';
+import { isS3Url, parseS3Folder } from '../format/s3-url.js';
 import type { ObjectStore } from '../store/types.js';
 import type { WitnessSource } from '../store/witness-source.js';
 import type { WitnessResult } from '../verifier/witness-check.js';
@@ -13,12 +13,10 @@ import { describeFsError } from '../util/errno.js';
  * said as such, never read as "no record".
  */
 export async function openWitness(text: string, mode: 'read' | 'write', openS3: (() => Promise<{ store: ObjectStore }>) | undefined): Promise<WitnessSource> {
-  const s3 = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(text);
-  if (s3) {
-    const bucket = s3[1]!;
-    checkBucketName(bucket);
-    let prefix = s3[2] ?? '';
-    if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
+  if (isS3Url(text)) {
+    const at = parseS3Folder(text);
+    if (!at) throw new TrailproofError('argument', `Bad value for --witness: ${text} (expected a folder, or s3://BUCKET[/PREFIX])`);
+    const { bucket, prefix } = at;
     if (!openS3) throw new TrailproofError('argument', 'An S3 witness needs S3, which is not available in this build');
     const { store } = await openS3();
     return { store, where: text, bucketFor: () => bucket, prefixFor: (archive) => `${prefix}${archive}/` };

@@ -167,6 +167,10 @@ describe('validate-logs and audit --witness', () => {
     const missing = await validate(['--witness', join(dir.path, 'nope')]);
     expect(missing.status).toBe(255);
     expect(missing.err).toMatch(/The witness folder .*nope/);
+    // An S3 location that is not one (a bucket name S3 refuses) is said as such, never read.
+    const bad = await validate(['--witness', 's3://Not_A_Bucket/heads']);
+    expect(bad.err).toBe('\nBad value for --witness: s3://Not_A_Bucket/heads (expected a folder, or s3://BUCKET[/PREFIX])\n');
+    expect(bad.status).toBe(255);
     const folder = join(witness, BUCKET, 'AWSLogs', ACCOUNT, 'CloudTrail-Digest', 'us-east-1', '2024', '05', '01');
     const record = join(folder, `${ACCOUNT}_CloudTrail-Digest_us-east-1_wit_us-east-1_20240501T060000Z.json.gz.witness.json`);
     const saved = readFileSync(record);
