@@ -1,4 +1,4 @@
-import { closeSync, constants as fsConstants, fstatSync, openSync, realpathSync, type Stats } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, realpathSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { describeFsError, errnoCode, isAbsent } from '../util/errno.js';
 import { StoreError } from './errors.js';
@@ -116,6 +116,23 @@ export function openRegular(path: string): { fd: number; size: number } | 'symli
   closeSync(fd);
   if (info.isDirectory()) return undefined;
   throw notRegular(path, info);
+}
+
+/**
+ * A file opened by openRegular, read whole: the size fstat gave and one byte more, to see a file
+ * that grows while it is read. That one is refused: it is being written, and what was read is not
+ * the object (nor its metadata).
+ */
+export function readOpened(file: { readonly fd: number; readonly size: number; readonly path: string }): Buffer {
+  const bytes = Buffer.allocUnsafe(file.size + 1);
+  let off = 0;
+  while (off < bytes.length) {
+    const n = readSync(file.fd, bytes, off, bytes.length - off, off);
+    if (n === 0) break;
+    off += n;
+  }
+  if (off > file.size) throw new StoreError('Other', `Cannot read ${file.path}: it changed while it was read`);
+  return bytes.subarray(0, off);
 }
 
 /**

@@ -1,7 +1,6 @@
-import { closeSync, readSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { TrailproofError } from '../errors.js';
-import { StoreError } from './errors.js';
-import { unreadable, type FolderCache, type LocalLocation } from './local-paths.js';
+import { readOpened, unreadable, type FolderCache, type LocalLocation } from './local-paths.js';
 import { NO_SIDECAR, readSidecar } from './sidecar.js';
 import type { Metadata } from './types.js';
 
@@ -22,17 +21,9 @@ export function readWhole(folders: FolderCache, location: LocalLocation, limit: 
   if (!file) return undefined;
   try {
     if (file.size > limit) throw tooLarge();
-    // One byte more than fstat said, to see a file that grows while it is read.
-    const bytes = Buffer.allocUnsafe(file.size + 1);
-    let off = 0;
-    while (off < bytes.length) {
-      const n = readSync(file.fd, bytes, off, bytes.length - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    if (off > file.size) throw new StoreError('Other', `Cannot read ${file.path}: it changed while it was read`);
+    const bytes = readOpened(file);
     const metadata = readSidecar(location, folders);
-    return { bytes: bytes.subarray(0, off), metadata, sidecar: metadata !== NO_SIDECAR };
+    return { bytes, metadata, sidecar: metadata !== NO_SIDECAR };
   } catch (err) {
     if (err instanceof TrailproofError) throw err;
     throw unreadable(file.path, err);

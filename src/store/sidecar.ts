@@ -1,7 +1,7 @@
-import { closeSync, readSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { TrailproofError } from '../errors.js';
 import { StoreError } from './errors.js';
-import { unreadable, type FolderCache, type LocalLocation } from './local-paths.js';
+import { readOpened, unreadable, type FolderCache, type LocalLocation } from './local-paths.js';
 import type { Metadata } from './types.js';
 
 /**
@@ -34,44 +34,18 @@ export function parseSidecar(text: string): Metadata {
 /** No sidecar file at all (as opposed to one without the expected fields). */
 export const NO_SIDECAR: Metadata = Object.freeze({});
 
-/** An object's metadata sidecar: none (absent, outside the bucket, a folder) is no metadata; unreadable or oversized stops the run. */
+/** An object's metadata sidecar: none (absent, outside the bucket, a folder) is no metadata; unreadable, oversized or growing while read stops the run. */
 export function readSidecar(location: LocalLocation, folders: FolderCache): Metadata {
   const file = folders.openSidecar(location);
   if (file === undefined) return NO_SIDECAR;
   const real = file.path;
   try {
-    const tooLarge = () => new StoreError('Other', `Cannot read ${real}: a metadata sidecar larger than ${MAX_SIDECAR} bytes`);
-    if (file.size > MAX_SIDECAR) throw tooLarge();
-    // The size fstat gave, and one byte more: a sidecar that grew past the limit since is refused too.
-    const bytes = Buffer.allocUnsafe(file.size + 1);
-    let off = 0;
-    while (off < bytes.length) {
-      const n = readSync(file.fd, bytes, off, bytes.length - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    if (off > MAX_SIDECAR) throw tooLarge();
-    if (off > file.size) return parseSidecar(readGrown(file.fd, bytes.subarray(0, off), tooLarge));
-    return parseSidecar(bytes.toString('utf8', 0, off));
+    if (file.size > MAX_SIDECAR) throw new StoreError('Other', `Cannot read ${real}: a metadata sidecar larger than ${MAX_SIDECAR} bytes`);
+    return parseSidecar(readOpened(file).toString('utf8'));
   } catch (err) {
     if (err instanceof TrailproofError) throw err;
     throw unreadable(real, err);
   } finally {
     closeSync(file.fd);
   }
-}
-
-/** The rest of a sidecar that grew while it was read (it is being rewritten): read on, up to the limit. */
-function readGrown(fd: number, head: Buffer, tooLarge: () => Error): string {
-  const parts = [head];
-  let total = head.length;
-  for (;;) {
-    const chunk = Buffer.allocUnsafe(64 * 1024);
-    const n = readSync(fd, chunk, 0, chunk.length, total);
-    if (n === 0) break;
-    total += n;
-    if (total > MAX_SIDECAR) throw tooLarge();
-    parts.push(chunk.subarray(0, n));
-  }
-  return Buffer.concat(parts).toString('utf8');
 }
