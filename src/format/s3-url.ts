@@ -37,7 +37,9 @@ export function parseS3Folder(text: string): S3Folder | undefined {
   const m = S3_FOLDER.exec(text);
   if (!m) return undefined;
   const bucket = m[1]!;
-  const path = (m[2] ?? '').replace(/\/+$/, '');
-  if (bucket.includes('..') || path.startsWith('/') || path.includes('//')) return undefined;
+  // One trailing slash may end the prefix; any other empty segment is refused (S3 would keep it).
+  const given = m[2] ?? '';
+  const path = given.endsWith('/') ? given.slice(0, -1) : given;
+  if (bucket.includes('..') || given.startsWith('/') || path.endsWith('/') || path.includes('//')) return undefined;
   return { bucket, prefix: path === '' ? '' : `${path}/` };
 }

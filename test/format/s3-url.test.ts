@@ -25,6 +25,8 @@ describe('parseS3Folder', () => {
       's3://b/p',
       's3://bucket..name/p',
       's3://bucket//p',
+      's3://bucket//',
+      's3://bucket/p//',
       's3://bucket/a//b',
       's3://bucket/a\nb',
       's3://bucket/a\u0000',
