@@ -30,6 +30,9 @@ export interface Discovery {
   readonly logsInRange: Map<string, number>;
   readonly unexpected: string[];
   unexpectedCount: number;
+  /** Symbolic links under `AWSLogs/` in a local copy (S3 has none): the first ones, and how many. */
+  readonly links: string[];
+  linkCount: number;
 }
 
 export const UNEXPECTED_NAMED = 100;
@@ -40,9 +43,14 @@ export function logFolderId(f: LogFolder): string {
 
 /** Every key under `[prefix/]AWSLogs/` (or the whole bucket without prefix, where prefixes are read from the keys). */
 export async function discover(store: ObjectStore, bucket: string, prefix: string | undefined, start: number, end: number): Promise<Discovery> {
-  const out: Discovery = { chains: new Map(), logFolders: new Map(), logsInRange: new Map(), unexpected: [], unexpectedCount: 0 };
+  const out: Discovery = { chains: new Map(), logFolders: new Map(), logsInRange: new Map(), unexpected: [], unexpectedCount: 0, links: [], linkCount: 0 };
   const listPrefix = prefix ? `${prefix}/AWSLogs/` : '';
-  for await (const key of store.list(bucket, { prefix: listPrefix })) {
+  const onLink = (key: string): void => {
+    if (!key.startsWith('AWSLogs/') && !key.includes('/AWSLogs/')) return;
+    out.linkCount++;
+    if (out.links.length < UNEXPECTED_NAMED) out.links.push(key);
+  };
+  for await (const key of store.list(bucket, { prefix: listPrefix, onLink })) {
     const k = classifyKey(key);
     if (k.kind === 'outside') continue;
     if (k.kind === 'other' || (prefix !== undefined && !matchesPrefix(k, prefix))) {

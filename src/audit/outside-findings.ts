@@ -17,6 +17,22 @@ export function outsideFindings(found: Discovery, o: AuditOptions, audited: Disc
       }),
     );
   }
+  for (const key of found.links)
+    out.push(
+      finding(
+        'symlinked-object',
+        null,
+        `s3://${o.bucket}/${key} is a symbolic link in the local copy: S3 has none, so it was made after the download, and what it points to is not audited`,
+        { s3: `s3://${o.bucket}/${key}` },
+      ),
+    );
+  if (found.linkCount > UNEXPECTED_NAMED) {
+    out.push(
+      finding('symlinked-object', null, `${found.linkCount - UNEXPECTED_NAMED} more symbolic links under AWSLogs/`, {
+        count: found.linkCount - UNEXPECTED_NAMED,
+      }),
+    );
+  }
   const withChain = new Set(audited.map(folderOf));
   // Folders of chains the filters leave out are not this run's; a chain in scope that ended before
   // the window (or begins after it) does not account for logs delivered in it.

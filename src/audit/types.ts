@@ -32,6 +32,8 @@ export const FINDING_SEVERITY = {
   'no-digests': 'error',
   /** An object under AWSLogs/ that is neither a log, a digest nor a sidecar. */
   'unexpected-object': 'info',
+  /** A symbolic link under AWSLogs/ in a local copy: S3 has none, and what it points to is not audited. */
+  'symlinked-object': 'error',
   /** Log files that could not be checked: their digest is missing or invalid. */
   'unchecked-logs': 'error',
   /** The digest a previous run verified (--state) changed or vanished, or the new digests do not link back to it. */

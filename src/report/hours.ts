@@ -34,6 +34,7 @@ export function findingState(code: FindingCode): HourState | null {
       return 'gap';
     case 'unchecked-logs':
     case 'unexpected-object':
+    case 'symlinked-object':
       return null;
   }
 }

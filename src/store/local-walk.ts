@@ -26,27 +26,39 @@ function readFolder(dir: string): Dirent[] {
  * Keys in S3 order. A folder that is not there lists nothing; one that cannot be read stops the
  * run (never "no digests found"). Entries that are neither folders, sidecars nor symlinks are
  * keys, FIFOs and the like included: reading them then fails closed. Symlinks are not listed (they
- * are followed only when a digest names them, and only inside the bucket).
+ * are followed only when a digest names them, and only inside the bucket); `onLink` hears them.
  */
-export async function* walkFolder(dir: string, keyPrefix: string, prefix: string, after: string | undefined): AsyncGenerator<string> {
-  yield* walk(dir, keyPrefix, prefix, after);
+export async function* walkFolder(
+  dir: string,
+  keyPrefix: string,
+  prefix: string,
+  after: string | undefined,
+  onLink?: (key: string) => void,
+): AsyncGenerator<string> {
+  yield* walk(dir, keyPrefix, prefix, after, onLink);
 }
 
-function* walk(dir: string, keyPrefix: string, prefix: string, after: string | undefined): Generator<string> {
-  const items: Array<{ name: string; dir: boolean; key: string }> = [];
+function* walk(dir: string, keyPrefix: string, prefix: string, after: string | undefined, onLink: ((key: string) => void) | undefined): Generator<string> {
+  const items: Array<{ name: string; dir: boolean; link: boolean; key: string }> = [];
   for (const e of readFolder(dir)) {
+    if (e.isSymbolicLink()) {
+      const key = keyPrefix + e.name;
+      if (onLink && key.startsWith(prefix) && !(after !== undefined && byteCompare(key, after) <= 0)) items.push({ name: e.name, dir: false, link: true, key });
+      continue;
+    }
     const isDir = e.isDirectory();
-    if (!isDir && (e.isSymbolicLink() || e.name.endsWith(SIDECAR_SUFFIX) || e.name.startsWith(TMP_MARK))) continue;
+    if (!isDir && (e.name.endsWith(SIDECAR_SUFFIX) || e.name.startsWith(TMP_MARK))) continue;
     const key = keyPrefix + e.name + (isDir ? '/' : '');
     const keep = isDir
       ? // Only folders whose keys can start with the listing prefix, and not all before the marker.
         (key.startsWith(prefix) || prefix.startsWith(key)) && !(after !== undefined && byteCompare(key, after) < 0 && !after.startsWith(key))
       : key.startsWith(prefix) && !(after !== undefined && byteCompare(key, after) <= 0);
-    if (keep) items.push({ name: e.name, dir: isDir, key });
+    if (keep) items.push({ name: e.name, dir: isDir, link: false, key });
   }
   sortByteOrder(items, (item) => item.key);
   for (const item of items) {
-    if (item.dir) yield* walk(join(dir, item.name), item.key, prefix, after);
+    if (item.link) onLink!(item.key);
+    else if (item.dir) yield* walk(join(dir, item.name), item.key, prefix, after, onLink);
     else yield item.key;
   }
 }

@@ -157,11 +157,11 @@ export class LocalStore implements ObjectStore {
       const real = realOrAbsent(path);
       if (real === undefined) return; // nothing there: no key has that prefix
       if (real === path) {
-        yield* walkFolder(path, base, options.prefix, options.startAfter);
+        yield* walkFolder(path, base, options.prefix, options.startAfter, options.onLink);
         return;
       }
     }
-    yield* walkFolder(dir, '', options.prefix, options.startAfter);
+    yield* walkFolder(dir, '', options.prefix, options.startAfter, options.onLink);
   }
 
   /** Keys with their last-modified time (the file's mtime, UTC micros): `sign --logs-prefix`. */

@@ -22,6 +22,11 @@ export interface ListOptions {
   readonly prefix: string;
   /** List keys strictly after this one (S3's Marker / StartAfter). */
   readonly startAfter?: string | undefined;
+  /**
+   * A local root's listing skips symbolic links (S3 has none: a link was made in the copy). This
+   * hears the key of each one it skips in the listed range, a link to a folder included.
+   */
+  readonly onLink?: ((key: string) => void) | undefined;
 }
 
 /** What reading one log object gave (readLogs): its read, nothing there, or what stops the run. */

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -167,6 +167,25 @@ describe('planted tampering: each gives its finding, once', () => {
     writeFileSync(path(key), gzipSync('{"Records":[]}'));
     const { sink } = await audit();
     expect(sink.findings.map((f) => [f.code, f.s3])).toEqual([['unexpected-object', `s3://${BUCKET}/${key}`]]);
+  });
+
+  it('symbolic links in a local copy (a planted log, a day folder of planted logs): symlinked-object naming each, logs not read', async () => {
+    // S3 has no links: a link under AWSLogs/ was made in the copy, and a SIEM reading the copy would read what it points to.
+    const outside = join(dir.path, 'elsewhere');
+    mkdirSync(join(outside, 'day'), { recursive: true });
+    writeFileSync(join(outside, 'planted.json.gz'), gzipSync('{"Records":[]}'));
+    const log = logKey({ account: A }, 'us-east-1', START + 3 * H + 7 * 60e6, 'LinkedLogAbCdEfG');
+    symlinkSync(join(outside, 'planted.json.gz'), path(log));
+    const day = logKey({ account: A }, 'eu-west-1', START, 'x').replace(/\/2024\/05\/01\/.*$/, '/2024/05/02');
+    symlinkSync(join(outside, 'day'), path(day));
+    const { sink, summary } = await audit();
+    expect(sink.findings.map((f) => [f.code, f.severity, f.s3]).sort()).toEqual(
+      [
+        ['symlinked-object', 'error', `s3://${BUCKET}/${day}`],
+        ['symlinked-object', 'error', `s3://${BUCKET}/${log}`],
+      ].sort(),
+    );
+    expect(summary.exitCode).toBe(1);
   });
 
   it('two digests deleted in a row: both hours are missing digests (validate-logs names only one)', async () => {

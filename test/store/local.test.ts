@@ -113,6 +113,24 @@ describe('list', () => {
     symlinkSync(join(root, 'other', 'secret'), join(root, 'bkt', 'link'));
     expect(await list('bkt')).toEqual(['real/k']);
   });
+
+  it('tells onLink every symbolic link it skips in the listed range (files and folders), in key order', async () => {
+    put('other', 'secret/s', 'secret');
+    put('bkt', 'p/real/k', 'x');
+    symlinkSync(join(root, 'other', 'secret'), join(root, 'bkt', 'p', 'dir-link'));
+    symlinkSync(join(root, 'bkt', 'p', 'real', 'k'), join(root, 'bkt', 'p', 'real', 'a-file-link'));
+    symlinkSync(join(root, 'other', 'secret', 's'), join(root, 'bkt', 'q-link'));
+    const heard = async (prefix: string, startAfter?: string): Promise<string[]> => {
+      const links: string[] = [];
+      for await (const _ of store.list('bkt', { prefix, startAfter, onLink: (k) => links.push(k) }));
+      return links;
+    };
+    expect(await heard('')).toEqual(['p/dir-link', 'p/real/a-file-link', 'q-link']);
+    expect(await heard('p/')).toEqual(['p/dir-link', 'p/real/a-file-link']);
+    expect(await heard('p/real/')).toEqual(['p/real/a-file-link']);
+    expect(await heard('', 'p/dir-link')).toEqual(['p/real/a-file-link', 'q-link']);
+    expect(await list('bkt')).toEqual(['p/real/k']);
+  });
 });
 
 describe('get', () => {
