@@ -15,6 +15,16 @@ import { StoreError } from './errors.js';
  */
 export const SIDECAR_SUFFIX = '.metadata.json';
 export const TMP_MARK = '.trailproof-tmp-';
+/**
+ * Our own temporary files are TMP_MARK and 12 hex digits (write-once.ts, util/atomic-file.ts): only
+ * those are not objects. Any other name, `.trailproof-tmp-x.json.gz` included, is an object like
+ * any other (listed, read, and reported by the audit when it is not CloudTrail's).
+ */
+const TMP_NAME = new RegExp(`^${TMP_MARK.replace(/[.]/g, '\\.')}[0-9a-f]{12}$`);
+
+export function isTemporaryName(name: string): boolean {
+  return TMP_NAME.test(name);
+}
 
 export interface LocalLocation {
   readonly bucketReal: string;
@@ -27,7 +37,7 @@ export function keySegments(key: string): string[] | undefined {
   const parts = key.split('/');
   if (parts.some((p) => p === '' || p === '.' || p === '..')) return undefined;
   const last = parts[parts.length - 1]!;
-  if (last.endsWith(SIDECAR_SUFFIX) || last.startsWith(TMP_MARK)) return undefined;
+  if (last.endsWith(SIDECAR_SUFFIX) || isTemporaryName(last)) return undefined;
   return parts;
 }
 

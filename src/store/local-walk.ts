@@ -1,7 +1,7 @@
 import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { isAbsent } from '../util/errno.js';
-import { SIDECAR_SUFFIX, TMP_MARK, unreadable } from './local-paths.js';
+import { isTemporaryName, SIDECAR_SUFFIX, unreadable } from './local-paths.js';
 import { byteCompare, sortByteOrder } from './names.js';
 
 /**
@@ -47,7 +47,7 @@ function* walk(dir: string, keyPrefix: string, prefix: string, after: string | u
       continue;
     }
     const isDir = e.isDirectory();
-    if (!isDir && (e.name.endsWith(SIDECAR_SUFFIX) || e.name.startsWith(TMP_MARK))) continue;
+    if (!isDir && (e.name.endsWith(SIDECAR_SUFFIX) || isTemporaryName(e.name))) continue;
     const key = keyPrefix + e.name + (isDir ? '/' : '');
     const keep = isDir
       ? // Only folders whose keys can start with the listing prefix, and not all before the marker.

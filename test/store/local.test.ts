@@ -84,6 +84,12 @@ describe('list', () => {
     expect(await list('bkt')).toEqual(['k/obj.json.gz']);
   });
 
+  it('lists and reads a file named like a temporary that is not one of ours (a planted .trailproof-tmp-x.json.gz)', async () => {
+    for (const name of ['.trailproof-tmp-x.json.gz', '.trailproof-tmp-0123456789AB', '.trailproof-tmp-0123456789abc']) put('bkt', `k/${name}`, 'x');
+    expect(await list('bkt')).toEqual(['k/.trailproof-tmp-0123456789AB', 'k/.trailproof-tmp-0123456789abc', 'k/.trailproof-tmp-x.json.gz']);
+    expect(await store.get('bkt', 'k/.trailproof-tmp-x.json.gz')).toBeDefined();
+  });
+
   it('a missing bucket folder is NoSuchBucket', async () => {
     const err = await storeError(list('nope'));
     expect(err.kind).toBe('NoSuchBucket');
