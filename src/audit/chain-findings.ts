@@ -40,6 +40,8 @@ export class ChainFindings {
   readonly findings: Finding[] = [];
   /** `bucket/key` of every log a valid digest references (as tags: 16 bytes each, not ~200). */
   readonly referenced = new TagSet();
+  /** `bucket/key` of every digest the walk judged (valid, invalid or missing): digest-coverage.ts. */
+  private readonly walked = new TagSet();
   /** Windows [from, to) whose digest is missing or invalid: their logs are unchecked. */
   readonly unchecked: Array<{ from: number; to: number; digest: string }> = [];
   newestEnd: number | null = null;
@@ -60,6 +62,7 @@ export class ChainFindings {
 
   event(e: ChainEvent): void {
     if (e.kind === 'gap') return; // read from the digests themselves (null previous links)
+    this.walked.add(`${e.bucket}/${e.key}`);
     const s3 = `s3://${e.bucket}/${e.key}`;
     if (e.kind === 'invalid') {
       const end = this.safeStamp(e.key);
@@ -108,6 +111,11 @@ export class ChainFindings {
       key: e.key,
       s3,
     });
+  }
+
+  /** Did the walk judge this digest? */
+  judged(bucket: string, key: string): boolean {
+    return this.walked.has(`${bucket}/${key}`);
   }
 
   /** The walk is over: hours below the oldest digest that a link still claims. */

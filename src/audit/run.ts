@@ -10,6 +10,7 @@ import { beginsAfter, discover, reachesRange, type DiscoveredChain } from './dis
 import type { AuditOptions } from './options.js';
 import { folderOf, selected } from './scope.js';
 import { logFolderFindings } from './log-findings.js';
+import { unwalkedDigests } from './digest-coverage.js';
 import { outsideFindings } from './outside-findings.js';
 import type { ChainMark } from './state.js';
 import { checkMark, nextMark } from './state-check.js';
@@ -90,6 +91,7 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
     for (const r of records) sink.record?.(chain, r);
     const mark = o.state?.get(id);
     const all = [...findings.findings, ...(mark && summary.fatal === null ? await checkMark(o.store, mark, findings) : [])];
+    if (summary.fatal === null) all.push(...(await unwalkedDigests(o.store, o.bucket, c, findings, chain, chainStart(o, id), o.end)));
     if (o.witness && summary.fatal === null) all.push(...(await o.witness(c.scope)));
     // Nothing new since the mark: the chain is as recent as its mark (chain-stops and pending read it).
     if (mark && findings.newestEnd === null) findings.newestEnd = mark.end;

@@ -34,6 +34,8 @@ export const FINDING_SEVERITY = {
   'unexpected-object': 'info',
   /** A symbolic link under AWSLogs/ in a local copy: S3 has none, and what it points to is not audited. */
   'symlinked-object': 'error',
+  /** A digest of the chain in the range that the walk never read (no link leads to it, or a key before it ended the listing). */
+  'digest-not-walked': 'error',
   /** Log files that could not be checked: their digest is missing or invalid. */
   'unchecked-logs': 'error',
   /** The digest a previous run verified (--state) changed or vanished, or the new digests do not link back to it. */

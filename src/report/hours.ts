@@ -15,6 +15,7 @@ export const STATE: Record<HourState, number> = Object.fromEntries(HOUR_STATES.m
 export function findingState(code: FindingCode): HourState | null {
   switch (code) {
     case 'digest-invalid':
+    case 'digest-not-walked':
     case 'log-invalid':
     case 'previous-hash-mismatch':
     case 'key-not-valid-at-signing':
