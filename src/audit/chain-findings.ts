@@ -80,6 +80,9 @@ export class ChainFindings {
     // writes one value, and a digest that says otherwise was not written by it.
     if (e.algorithm !== 'SHA256withRSA')
       this.add('digest-invalid', `digest ${s3}: signature-algorithm is ${JSON.stringify(e.algorithm)}, not "SHA256withRSA"`, { s3 });
+    // validate-logs reads the first gzip member only; a tool that reads every member sees more.
+    if (e.trailing)
+      this.add('digest-trailing-data', `digest ${s3} has bytes after its gzip member: CloudTrail writes one member, and what follows is not signed`, { s3 });
     for (const entry of safeEntries(() => d.logEntries(s3))) {
       if (typeof entry.s3Bucket === 'string' && typeof entry.s3Object === 'string') this.referenced.add(`${entry.s3Bucket}/${entry.s3Object}`);
     }

@@ -34,6 +34,8 @@ export const FINDING_SEVERITY = {
   'unexpected-object': 'info',
   /** A symbolic link under AWSLogs/ in a local copy: S3 has none, and what it points to is not audited. */
   'symlinked-object': 'error',
+  /** A valid digest whose object has bytes after its gzip member (validate-logs ignores them; gunzip shows them). */
+  'digest-trailing-data': 'error',
   /** A digest of the chain in the range that the walk never read (no link leads to it, or a key before it ended the listing). */
   'digest-not-walked': 'error',
   /** Log files that could not be checked: their digest is missing or invalid. */

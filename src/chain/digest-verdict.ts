@@ -26,6 +26,8 @@ export type DigestVerdict =
       /** The metadata signature (hex) that verified, and the metadata's signature-algorithm. */
       readonly signature: string;
       readonly algorithm: string;
+      /** Bytes follow the gzip member (ignored, as by the reference: §3.2; the audit reports them). */
+      readonly trailing?: boolean;
     }
   | { readonly kind: 'missing' }
   | { readonly kind: 'invalid'; readonly reason: string };

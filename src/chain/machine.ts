@@ -99,7 +99,18 @@ export function step(s: ChainState, verdict: DigestVerdict, where: string): { st
   }
   const { digest } = verdict;
   const lastStart = verdict.startClock;
-  const events: ChainEvent[] = [{ kind: 'valid', backfill, bucket, key, digest, signature: verdict.signature, algorithm: verdict.algorithm }];
+  const events: ChainEvent[] = [
+    {
+      kind: 'valid',
+      backfill,
+      bucket,
+      key,
+      digest,
+      signature: verdict.signature,
+      algorithm: verdict.algorithm,
+      ...(verdict.trailing ? { trailing: true } : {}),
+    },
+  ];
   const previous = digest.previous(where);
   if (previous === null) {
     // §3.10: the chain ended; an older listed digest means a gap between the two.

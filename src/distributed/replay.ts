@@ -4,7 +4,7 @@ import { Digest } from '../format/digest.js';
 import type { LogChecker, LogResult } from '../verifier/log-check.js';
 import type { ValidateOptions } from '../verifier/validate.js';
 import type { Joined, JoinedPart } from './join.js';
-import type { ItemWire, LogWire } from './wire.js';
+import { isValidItem, type ItemWire, type LogWire } from './wire.js';
 
 /**
  * A joined walk replayed into runValidation on the coordinator: the walk's chain events (each
@@ -15,7 +15,7 @@ import type { ItemWire, LogWire } from './wire.js';
 export function replay(joined: Extract<Joined, { kind: 'joined' }>): Required<Pick<ValidateOptions, 'walk' | 'logChecker'>> {
   const parts = [joined.standard, joined.backfill];
   const logs: LogWire[] = [];
-  for (const part of parts) for (const item of part?.items ?? []) if (item[0] === 'v') logs.push(...item[6]);
+  for (const part of parts) for (const item of part?.items ?? []) if (isValidItem(item)) logs.push(...item[6]);
   let next = 0;
   const logChecker: LogChecker = {
     batch: 64,
@@ -48,5 +48,14 @@ function event(item: ItemWire, backfill: boolean): ChainEvent {
   if (item[0] === 'i') return { kind: 'invalid', backfill, bucket: item[1], key: item[2], reason: item[3] };
   const parsed = Digest.parse(Buffer.from(item[3], 'base64'));
   if (parsed.kind !== 'digest') throw new TrailproofError('internal', `a worker sent digest s3://${item[1]}/${item[2]} as valid, and it does not parse`);
-  return { kind: 'valid', backfill, bucket: item[1], key: item[2], digest: parsed.digest, signature: item[4], algorithm: item[5] };
+  return {
+    kind: 'valid',
+    backfill,
+    bucket: item[1],
+    key: item[2],
+    digest: parsed.digest,
+    signature: item[4],
+    algorithm: item[5],
+    ...(item[0] === 'w' ? { trailing: true } : {}),
+  };
 }

@@ -7,7 +7,7 @@ import type { ReportEvent, ReportSink } from '../verifier/types.js';
 import { fatalEvent, runValidation } from '../verifier/validate.js';
 import { DigestWalker } from '../verifier/walk.js';
 import { Irregular, SegmentWalker, type Exit } from './segment-walk.js';
-import { entryFromWire, type EndWire, type ItemWire, type LogWire, type PartWire, type SegmentJob, type SegmentResult } from './wire.js';
+import { entryFromWire, isValidItem, type EndWire, type ItemWire, type LogWire, type PartWire, type SegmentJob, type SegmentResult } from './wire.js';
 
 /**
  * A worker's side of one job: the segment (or whole chain) walked by the validate-logs core, with
@@ -151,19 +151,19 @@ async function recordPart(ctx: SegmentContext, job: SegmentJob, walk: (backfill:
   );
   const kept = items.slice(0, reported);
   const flat = kept.map(({ wire, batches }): ItemWire => {
-    if (wire[0] !== 'v') return wire;
+    if (!isValidItem(wire)) return wire;
     const logs = (batches ?? []).flatMap((b) => b ?? []);
     const stop = logs.findIndex((l) => Array.isArray(l));
     return [...wire.slice(0, 6), stop >= 0 ? logs.slice(0, stop + 1) : logs] as unknown as ItemWire;
   });
   if (fatal === null) return { items: flat, end: ['done'] };
   const last = flat[flat.length - 1];
-  const fromLogs = last !== undefined && last[0] === 'v' && last[6].some((l) => Array.isArray(l));
+  const fromLogs = last !== undefined && isValidItem(last) && last[6].some((l) => Array.isArray(l));
   return { items: flat, end: ['fatal', fatal, fromLogs ? 'logs' : 'walk'] };
 }
 
 function itemWire(e: ChainEvent): ItemWire {
   if (e.kind === 'gap') return ['g', e.from, e.to];
   if (e.kind === 'invalid') return ['i', e.bucket, e.key, e.reason];
-  return ['v', e.bucket, e.key, e.digest.raw.toString('base64'), e.signature, e.algorithm, []];
+  return [e.trailing ? 'w' : 'v', e.bucket, e.key, e.digest.raw.toString('base64'), e.signature, e.algorithm, []];
 }

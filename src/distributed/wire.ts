@@ -130,8 +130,16 @@ export type LogWire = true | string | readonly ['f', string];
 export type ItemWire =
   | readonly ['g', number, number]
   | readonly ['i', string, string, string]
-  /** bucket, key, the digest's bytes (base64), metadata signature, signature-algorithm, its logs' results. */
-  | readonly ['v', string, string, string, string, string, LogWire[]];
+  /**
+   * A valid digest: bucket, key, the digest's bytes (base64), metadata signature, signature-algorithm,
+   * its logs' results; 'w' when the object has bytes after its gzip member (ChainEvent `trailing`).
+   */
+  | ValidItemWire;
+export type ValidItemWire = readonly ['v' | 'w', string, string, string, string, string, LogWire[]];
+
+export function isValidItem(item: ItemWire): item is ValidItemWire {
+  return item[0] === 'v' || item[0] === 'w';
+}
 
 /** How a part ended: an exit (segment-walk.ts), what stopped it, or an irregular chain. */
 export type EndWire =
@@ -166,16 +174,21 @@ const checkLog: Check<LogWire> = (v, path) => {
 const checkItem: Check<ItemWire> = tagged<ItemWire>({
   g: tuple<['g', number, number]>(literal('g'), TIME, TIME),
   i: tuple<['i', string, string, string]>(literal('i'), KEY, KEY, TEXT),
-  v: tuple<['v', string, string, string, string, string, LogWire[]]>(
-    literal('v'),
+  v: validItem('v'),
+  w: validItem('w'),
+});
+
+function validItem(tag: 'v' | 'w'): Check<ValidItemWire> {
+  return tuple<['v' | 'w', string, string, string, string, string, LogWire[]]>(
+    literal(tag),
     KEY,
     KEY,
     str(Math.ceil(MAX_DIGEST_BYTES / 3) * 4 + 4, BASE64),
     TEXT,
     TEXT,
     array(1_000_000, checkLog),
-  ),
-});
+  );
+}
 
 const checkEnd: Check<EndWire> = tagged<EndWire>({
   done: tuple<['done']>(literal('done')),

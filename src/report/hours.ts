@@ -16,6 +16,7 @@ export function findingState(code: FindingCode): HourState | null {
   switch (code) {
     case 'digest-invalid':
     case 'digest-not-walked':
+    case 'digest-trailing-data':
     case 'log-invalid':
     case 'previous-hash-mismatch':
     case 'key-not-valid-at-signing':

@@ -18,7 +18,7 @@ export async function loadDigestBytes(
   bucket: string,
   key: string,
   preread: PrereadDigest | undefined,
-): Promise<{ raw: Buffer | undefined; metadata: Metadata } | undefined> {
+): Promise<{ raw: Buffer | undefined; metadata: Metadata; trailing: boolean } | undefined> {
   if (store.getBytes) {
     // A read made ahead is used when it worked; whatever went wrong with it, the object is read again here.
     const early = preread ? await preread : undefined;
@@ -26,10 +26,10 @@ export async function loadDigestBytes(
     if (!got) return undefined;
     const fast = inflateWholeToBuffer(got.bytes, MAX_DIGEST_BYTES);
     // With bytes after the member, the fast path may have inflated them too: the stream stops exactly.
-    if (fast && !fast.trailing) return { raw: fast.status === 'complete' ? fast.data : undefined, metadata: got.metadata };
+    if (fast && !fast.trailing) return { raw: fast.status === 'complete' ? fast.data : undefined, metadata: got.metadata, trailing: false };
     const { result, data } = await gunzipMemberToBuffer(fromBytes(got.bytes), MAX_DIGEST_BYTES);
     if (result.size > MAX_DIGEST_BYTES) throw digestTooLarge(bucket, key);
-    return { raw: result.status === 'complete' ? data : undefined, metadata: got.metadata };
+    return { raw: result.status === 'complete' ? data : undefined, metadata: got.metadata, trailing: result.trailing };
   }
   const object = await store.get(bucket, key);
   if (!object) return undefined;
@@ -37,7 +37,7 @@ export async function loadDigestBytes(
     if (object.size !== undefined && object.size > MAX_COMPRESSED_DIGEST) throw digestTooLarge(bucket, key);
     const { result, data } = await gunzipMemberToBuffer(object.body, MAX_DIGEST_BYTES);
     if (result.size > MAX_DIGEST_BYTES) throw digestTooLarge(bucket, key);
-    return { raw: result.status === 'complete' ? data : undefined, metadata: object.metadata };
+    return { raw: result.status === 'complete' ? data : undefined, metadata: object.metadata, trailing: result.trailing };
   } finally {
     await object.close();
   }

@@ -119,7 +119,8 @@ export class DigestWalker {
       if (err instanceof DigestFieldError) return { kind: 'invalid', reason: err.message };
       throw err;
     }
-    return withKey(first, record && (() => record.load()), loaded.metadata, place);
+    const verdict = withKey(first, record && (() => record.load()), loaded.metadata, place);
+    return verdict.kind === 'valid' && loaded.trailing ? { ...verdict, trailing: true } : verdict;
   }
 
   async *walk(backfill: boolean): AsyncGenerator<ChainEvent> {

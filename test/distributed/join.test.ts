@@ -1,4 +1,5 @@
-import { cpSync, readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditJsonReport, AuditTextReport } from '../../src/audit/reports.js';
@@ -93,7 +94,8 @@ function copy(): { root: string; store: LocalStore; cleanup: () => void } {
 }
 
 type Tamper = (a: { root: string; bucket: string; store: LocalStore }, c: ArchiveChain) => Promise<unknown> | unknown;
-const CASES: Array<[string, Tamper]> = [
+/** Each: what is done, and (beyond any ERROR or WARNING) the finding code the report must show. */
+const CASES: Array<[string, Tamper, string?]> = [
   ['a digest deleted on a seam (the oldest of a segment)', (a, c) => deleteDigest(a, c, 3)],
   ['a digest deleted inside a segment', (a, c) => deleteDigest(a, c, 4)],
   ['the earlier of two deleted', (a, c) => deleteEarlierOfTwo(a, c, 2)],
@@ -104,6 +106,17 @@ const CASES: Array<[string, Tamper]> = [
   ['an unreferenced log', (a, c) => plantUnreferencedLog({ ...a, start: archive.start }, c, 2)],
   ['a digest moved', (a, c) => moveObject(a, c.digestKeys[3]!)],
   ['a digest folder removed', (a, c) => removeDigestFolder(a, c)],
+  // Beyond validate-logs: a forged gzip member after a valid digest, and a digest no link leads to.
+  [
+    'a gzip member appended to a digest',
+    (a, c) => appendFileSync(join(a.root, a.bucket, c.digestKeys[4]!), gzipSync('{"forged":true}')),
+    'digest-trailing-data',
+  ],
+  [
+    'a digest planted off the links',
+    (a, c) => writeFileSync(join(a.root, a.bucket, c.digestKeys[4]!.replace(/T(\d\d)0000Z/, 'T$13000Z')), gzipSync('{}')),
+    'digest-not-walked',
+  ],
 ];
 
 describe('distributed audit = local audit, byte for byte', () => {
@@ -117,13 +130,14 @@ describe('distributed audit = local audit, byte for byte', () => {
     expect(d.added).toBe(archive.chains.length * 3);
   });
 
-  for (const [name, tamper] of CASES) {
+  for (const [name, tamper, code] of CASES) {
     it(name, async () => {
       const c = copy();
       try {
         await tamper({ root: c.root, bucket: archive.bucket, store: c.store }, archive.chains[1]!);
         const local = await same(c.root, 3);
         expect(local.text).toMatch(/ERROR|WARNING/);
+        if (code) expect(local.text).toContain(code);
         await same(c.root, 1);
       } finally {
         c.cleanup();
