@@ -6,6 +6,7 @@ import { formatPublicKeysJson, type PublicKeyEntry } from '../keys/public-keys.j
 import type { ObjectStore } from '../store/types.js';
 import { positiveInt, str, type ParsedArgs, type OptionSpec } from './args.js';
 import { isS3Url, parseS3Folder } from '../format/s3-url.js';
+import { WIRE_VERSION } from '../distributed/wire.js';
 
 /**
  * `audit --queue redis://HOST:PORT/DB`: the run as a coordinator (src/distributed/). Only the
@@ -82,7 +83,7 @@ export async function startQueue(args: ParsedArgs, s: QueueSetup): Promise<Queue
   }
   const keys = formatPublicKeysJson(s.entries);
   const config = {
-    v: 1 as const,
+    v: WIRE_VERSION as typeof WIRE_VERSION,
     bucket: s.bucket,
     store: s.root === undefined ? (['s3'] as const) : (['local', resolve(s.root)] as const),
     inventory: s.inventory ?? null,

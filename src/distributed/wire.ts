@@ -12,7 +12,12 @@ import { array, int, literal, nullable, object, parseChecked, str, tagged, tuple
  *   exact bytes, so that the coordinator replays the same core on the same input) with its log
  *   results, the newest listed key, and how the walk left the segment.
  */
-export const WIRE_VERSION = 1;
+/**
+ * The run settings' version, which every worker checks before anything else: a worker and a
+ * coordinator of different versions refuse each other's runs. 2: valid digests with bytes after
+ * their gzip member travel as 'w' (a worker of version 1 would drop that, and the finding with it).
+ */
+export const WIRE_VERSION = 2;
 /** Results larger than this are refused unread. */
 export const MAX_RESULT_BYTES = 256 << 20;
 export const MAX_CONFIG_BYTES = 32 << 20;
@@ -28,7 +33,7 @@ export type StoreRef = readonly ['local', string] | readonly ['s3'];
 export type ResultsRef = readonly ['local', string] | readonly ['s3', string, string];
 
 export interface RunConfig {
-  readonly v: 1;
+  readonly v: typeof WIRE_VERSION;
   readonly run: string;
   readonly bucket: string;
   readonly store: StoreRef;
@@ -46,7 +51,7 @@ export interface RunConfig {
 }
 
 export const checkRunConfig: Check<RunConfig> = object<RunConfig>({
-  v: literal(1),
+  v: literal(WIRE_VERSION),
   run: str(80, RUN_ID),
   bucket: SHORT,
   store: tagged<StoreRef>({ local: tuple<['local', string]>(literal('local'), str(4096)), s3: tuple<['s3']>(literal('s3')) }),

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseRedisUrl } from '../../src/distributed/redis-url.js';
 import { SchemaError } from '../../src/distributed/schema.js';
-import { checkJob, checkResult, parseEnvelope, type SegmentResult } from '../../src/distributed/wire.js';
+import { checkJob, checkResult, checkRunConfig, parseEnvelope, WIRE_VERSION, type SegmentResult } from '../../src/distributed/wire.js';
 
 /** Queue messages are hostile input: exact shapes round-trip; anything else is refused with a SchemaError. */
 const key = fc.string({ maxLength: 40 });
@@ -73,6 +73,12 @@ describe('segment results', () => {
     const ref = (k: string) => JSON.stringify({ v: 1, result: null, ref: { key: k, bytes: 1, sha256: '0'.repeat(64) } });
     expect(parseEnvelope(ref('run-1/job-1.json')).ref?.key).toBe('run-1/job-1.json');
     for (const k of ['../../etc/passwd', '/abs/x.json', 'run/../x.json', 'run-1/job 1.json']) expect(() => parseEnvelope(ref(k))).toThrow(SchemaError);
+  });
+
+  it('run settings of another version are refused (a worker and a coordinator of different versions never mix)', () => {
+    const config = { v: WIRE_VERSION, run: 'r-1', bucket: 'b', store: ['s3'], inventory: null, keys: '[]', end: 0, results: null, inlineMax: 1 };
+    expect(checkRunConfig(config, '')).toEqual(config);
+    for (const v of [WIRE_VERSION - 1, WIRE_VERSION + 1]) expect(() => checkRunConfig({ ...config, v }, '')).toThrow(SchemaError);
   });
 
   it('jobs: unbounded strings are refused', () => {
