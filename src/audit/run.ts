@@ -202,6 +202,18 @@ async function auditChain(o: AuditOptions, c: DiscoveredChain, validity: (fp: st
     event: (e: ReportEvent) => {
       if (e.type === 'log' && !e.valid)
         logFindings.push(finding('log-invalid', chain, `log s3://${e.bucket}/${e.key}: ${e.reason}`, { s3: `s3://${e.bucket}/${e.key}` }));
+      // validate-logs (as the reference) hashes a member cut before its trailer as far as it goes.
+      if (e.type === 'log' && e.valid && e.truncated)
+        logFindings.push(
+          finding(
+            'log-truncated',
+            chain,
+            `log s3://${e.bucket}/${e.key} ends before its gzip trailer: its content matches the digest, but the object is not as delivered, and gzip readers reject it`,
+            {
+              s3: `s3://${e.bucket}/${e.key}`,
+            },
+          ),
+        );
       if (o.verbose) events.push(e);
       recorder?.reportEvent(e);
     },

@@ -12,6 +12,8 @@ export const FINDING_SEVERITY = {
   'digest-invalid': 'error',
   /** A log file validate-logs reports INVALID. */
   'log-invalid': 'error',
+  /** A log validate-logs reports valid whose gzip member ends before its trailer (CRC-32 and size). */
+  'log-truncated': 'error',
   /** An hour of a chain with no digest: a digest a link points to is gone, or hours between linked digests have none. */
   'missing-digest': 'error',
   /** A log object in a chain's log folder, delivered in the audited range, that no valid digest references. */

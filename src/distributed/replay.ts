@@ -26,6 +26,7 @@ export function replay(joined: Extract<Joined, { kind: 'joined' }>): Required<Pi
         if (l === undefined) throw new TrailproofError('internal', 'a worker sent fewer log results than its digests list');
         if (l === true) out.push({ valid: true });
         else if (typeof l === 'string') out.push({ valid: false, reason: l });
+        else if (l[0] === 't') out.push({ valid: true, truncated: true });
         else {
           out.push({ fatal: new TrailproofError('storage', l[1]) });
           break;

@@ -115,7 +115,7 @@ async function recordPart(ctx: SegmentContext, job: SegmentJob, walk: (backfill:
       if (!target?.batches) throw new Error('log check outside a valid digest');
       const slot = target.batches.push(undefined) - 1;
       const out: LogResult[] = await real.check(reqs);
-      target.batches[slot] = out.map((r): LogWire => ('fatal' in r ? ['f', messageOf(r.fatal)] : r.valid ? true : r.reason));
+      target.batches[slot] = out.map((r): LogWire => ('fatal' in r ? ['f', messageOf(r.fatal)] : r.valid ? (r.truncated ? ['t'] : true) : r.reason));
       return out;
     },
   };
@@ -153,12 +153,12 @@ async function recordPart(ctx: SegmentContext, job: SegmentJob, walk: (backfill:
   const flat = kept.map(({ wire, batches }): ItemWire => {
     if (!isValidItem(wire)) return wire;
     const logs = (batches ?? []).flatMap((b) => b ?? []);
-    const stop = logs.findIndex((l) => Array.isArray(l));
+    const stop = logs.findIndex((l) => Array.isArray(l) && l[0] === 'f');
     return [...wire.slice(0, 6), stop >= 0 ? logs.slice(0, stop + 1) : logs] as unknown as ItemWire;
   });
   if (fatal === null) return { items: flat, end: ['done'] };
   const last = flat[flat.length - 1];
-  const fromLogs = last !== undefined && isValidItem(last) && last[6].some((l) => Array.isArray(l));
+  const fromLogs = last !== undefined && isValidItem(last) && last[6].some((l) => Array.isArray(l) && l[0] === 'f');
   return { items: flat, end: ['fatal', fatal, fromLogs ? 'logs' : 'walk'] };
 }
 

@@ -130,8 +130,11 @@ export function entryFromWire(e: EntryWire): Entry {
   return e[0] === 'exact' ? { kind: 'exact', key: e[1], lastStart: e[2], bound: e[3] } : { kind: e[0] };
 }
 
-/** A log's result: true (valid), the INVALID reason, or ['f', message] (what stopped the run). */
-export type LogWire = true | string | readonly ['f', string];
+/**
+ * A log's result: true (valid), ['t'] (valid, its gzip member cut before the trailer), the INVALID
+ * reason, or ['f', message] (what stopped the run).
+ */
+export type LogWire = true | string | readonly ['t'] | readonly ['f', string];
 export type ItemWire =
   | readonly ['g', number, number]
   | readonly ['i', string, string, string]
@@ -173,7 +176,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const checkLog: Check<LogWire> = (v, path) => {
   if (v === true) return true;
   if (typeof v === 'string') return TEXT(v, path);
-  return tuple<['f', string]>(literal('f'), TEXT)(v, path);
+  return tagged<readonly ['t'] | readonly ['f', string]>({ t: tuple<['t']>(literal('t')), f: tuple<['f', string]>(literal('f'), TEXT) })(v, path);
 };
 
 const checkItem: Check<ItemWire> = tagged<ItemWire>({

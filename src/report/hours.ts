@@ -18,6 +18,7 @@ export function findingState(code: FindingCode): HourState | null {
     case 'digest-not-walked':
     case 'digest-trailing-data':
     case 'log-invalid':
+    case 'log-truncated':
     case 'previous-hash-mismatch':
     case 'key-not-valid-at-signing':
     case 'window-overlap':

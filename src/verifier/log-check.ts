@@ -13,7 +13,8 @@ export const LOG_REASON = {
   trailing: 'unexpected data after end of compressed stream',
 } as const;
 
-export type LogOutcome = { readonly valid: true } | { readonly valid: false; readonly reason: string };
+/** `truncated`: valid, as the reference says, but the gzip member ends before its trailer (the audit reports it). */
+export type LogOutcome = { readonly valid: true; readonly truncated?: true } | { readonly valid: false; readonly reason: string };
 
 export interface LogCheckRequest {
   readonly bucket: string;
@@ -61,5 +62,5 @@ export function judge(read: LogRead, req: LogCheckRequest): LogOutcome {
   // A missing hashValue fails after the download in the reference: an invalid format.
   if (!req.hasExpectedHash) return { valid: false, reason: LOG_REASON.format };
   if (read.sha256 !== req.expectedHash) return { valid: false, reason: LOG_REASON.mismatch };
-  return { valid: true };
+  return read.status === 'truncated' ? { valid: true, truncated: true } : { valid: true };
 }

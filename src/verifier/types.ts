@@ -20,6 +20,8 @@ export type ReportEvent =
       readonly digestKey: string;
       readonly digestStartTime: string | null;
       readonly digestEndTime: string | null;
+      /** Valid, but its gzip member ends before the trailer (the reports of validate-logs ignore it; the audit reports it). */
+      readonly truncated?: true;
     }
   | { readonly type: 'gap'; readonly backfill: boolean; readonly from: number; readonly to: number }
   | { readonly type: 'fatal'; readonly message: string };

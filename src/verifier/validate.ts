@@ -120,7 +120,9 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
         events.push(fatalEvent(r.fatal));
         break;
       }
-      events.push(r.valid ? { ...base, valid: true, reason: null } : { ...base, valid: false, reason: r.reason });
+      events.push(
+        r.valid ? { ...base, valid: true, reason: null, ...(r.truncated ? { truncated: true as const } : {}) } : { ...base, valid: false, reason: r.reason },
+      );
     }
     return events;
   };

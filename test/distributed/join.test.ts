@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,7 +106,13 @@ const CASES: Array<[string, Tamper, string?]> = [
   ['an unreferenced log', (a, c) => plantUnreferencedLog({ ...a, start: archive.start }, c, 2)],
   ['a digest moved', (a, c) => moveObject(a, c.digestKeys[3]!)],
   ['a digest folder removed', (a, c) => removeDigestFolder(a, c)],
-  // Beyond validate-logs: a forged gzip member after a valid digest, and a digest no link leads to.
+  // Beyond validate-logs: a log cut before its trailer, a forged gzip member after a valid digest,
+  // and a digest no link leads to.
+  [
+    'a log cut before its gzip trailer (valid for validate-logs)',
+    (a, c) => truncateSync(join(a.root, a.bucket, c.logKeys[3]!), statSync(join(a.root, a.bucket, c.logKeys[3]!)).size - 8),
+    'log-truncated',
+  ],
   [
     'a gzip member appended to a digest',
     (a, c) => appendFileSync(join(a.root, a.bucket, c.digestKeys[4]!), gzipSync('{"forged":true}')),
