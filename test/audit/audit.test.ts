@@ -1,7 +1,7 @@
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runAudit, type AuditOptions } from '../../src/audit/run.js';
 import type { ChainMark } from '../../src/audit/state.js';
 import type { AuditSink, AuditSummary, ChainRef, Finding } from '../../src/audit/types.js';
@@ -11,8 +11,7 @@ import type { PublicKeySource } from '../../src/keys/types.js';
 import { LocalStore } from '../../src/store/local.js';
 import type { ReportEvent, ReportSink } from '../../src/verifier/types.js';
 import { runValidation } from '../../src/verifier/validate.js';
-import { tempDir } from '../helpers/cli.js';
-import { signedArchive } from '../helpers/signed-archive.js';
+import { archivePerTest } from '../helpers/signed-archive.js';
 
 /**
  * `trailproof audit` in-process on a small signed organization-like archive (3 accounts x 2 regions x
@@ -27,36 +26,15 @@ const START = parseDate('2024-05-01T00:00:00Z').clock;
 const HOURS = 8;
 const END = START + HOURS * H;
 
-let clean: { path: string; cleanup: () => void };
-let dir: { path: string; cleanup: () => void };
+const archive = archivePerTest({ bucket: BUCKET, accounts: ACCOUNTS, regions: REGIONS, start: START, hours: HOURS, trailName: 'org', recordsPerFile: 5 });
 let keys: PublicKeySource;
 let root: string;
 
 const scope = (account: string, region: string): DigestScope => ({ account, sourceRegion: region, homeRegion: 'us-east-1', trailName: 'org' });
 
-beforeAll(async () => {
-  clean = tempDir();
-  ({ keys } = await signedArchive(clean.path, {
-    bucket: BUCKET,
-    accounts: ACCOUNTS,
-    regions: REGIONS,
-    start: START,
-    hours: HOURS,
-    trailName: 'org',
-    recordsPerFile: 5,
-  }));
-}, 120_000);
-
-afterAll(() => {
-  clean?.cleanup();
-  dir?.cleanup();
-});
-
 beforeEach(() => {
-  dir?.cleanup();
-  dir = tempDir();
-  cpSync(join(clean.path, 'root'), join(dir.path, 'root'), { recursive: true });
-  root = join(dir.path, 'root');
+  root = archive.root();
+  keys = archive.keys();
 });
 
 class Collect implements AuditSink {
@@ -171,7 +149,7 @@ describe('planted tampering: each gives its finding, once', () => {
 
   it('symbolic links in a local copy (a planted log, a day folder of planted logs): symlinked-object naming each, logs not read', async () => {
     // S3 has no links: a link under AWSLogs/ was made in the copy, and a SIEM reading the copy would read what it points to.
-    const outside = join(dir.path, 'elsewhere');
+    const outside = join(dirname(root), 'elsewhere');
     mkdirSync(join(outside, 'day'), { recursive: true });
     writeFileSync(join(outside, 'planted.json.gz'), gzipSync('{"Records":[]}'));
     const log = logKey({ account: A }, 'us-east-1', START + 3 * H + 7 * 60e6, 'LinkedLogAbCdEfG');

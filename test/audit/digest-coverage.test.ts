@@ -1,15 +1,14 @@
-import { cpSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/audit/run.js';
 import type { AuditSink, AuditSummary, Finding } from '../../src/audit/types.js';
 import { digestKey, logKey, type DigestScope } from '../../src/format/names.js';
 import { MICROS_PER_HOUR, parseDate } from '../../src/format/time.js';
 import type { PublicKeySource } from '../../src/keys/types.js';
 import { LocalStore } from '../../src/store/local.js';
-import { tempDir } from '../helpers/cli.js';
-import { signedArchive } from '../helpers/signed-archive.js';
+import { archivePerTest } from '../helpers/signed-archive.js';
 
 /**
  * Digests the walk never reads (audit/digest-coverage.ts): validate-logs follows the previous-digest
@@ -25,34 +24,21 @@ const HOURS = 6;
 const END = START + HOURS * H;
 const scope: DigestScope = { account: ACCOUNT, sourceRegion: 'us-east-1', homeRegion: 'us-east-1', trailName: 'org' };
 
-let clean: { path: string; cleanup: () => void };
-let dir: { path: string; cleanup: () => void } | undefined;
+const archive = archivePerTest({
+  bucket: BUCKET,
+  accounts: [ACCOUNT],
+  regions: ['us-east-1'],
+  start: START,
+  hours: HOURS,
+  trailName: 'org',
+  recordsPerFile: 3,
+});
 let keys: PublicKeySource;
 let root: string;
 
-beforeAll(async () => {
-  clean = tempDir();
-  ({ keys } = await signedArchive(clean.path, {
-    bucket: BUCKET,
-    accounts: [ACCOUNT],
-    regions: ['us-east-1'],
-    start: START,
-    hours: HOURS,
-    trailName: 'org',
-    recordsPerFile: 3,
-  }));
-}, 120_000);
-
-afterAll(() => {
-  clean?.cleanup();
-  dir?.cleanup();
-});
-
 beforeEach(() => {
-  dir?.cleanup();
-  dir = tempDir();
-  cpSync(join(clean.path, 'root'), join(dir.path, 'root'), { recursive: true });
-  root = join(dir.path, 'root');
+  root = archive.root();
+  keys = archive.keys();
 });
 
 class Collect implements AuditSink {

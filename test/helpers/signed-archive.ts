@@ -1,4 +1,6 @@
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { copyKeyStore, TEST_KEYS } from '../../src/cli/demo.js';
 import { MICROS_PER_HOUR } from '../../src/format/time.js';
 import { KeyStore } from '../../src/keys/keystore.js';
@@ -7,6 +9,7 @@ import type { PublicKeySource } from '../../src/keys/types.js';
 import { signRegion } from '../../src/signer/sign.js';
 import { simulateDelivery } from '../../src/simulate/deliver.js';
 import { LocalStore } from '../../src/store/local.js';
+import { tempDir } from './cli.js';
 
 /**
  * A small signed archive under `dir` (root/ and keys/), in-process: simulated delivery for each
@@ -50,4 +53,28 @@ export async function signedArchive(
     }
   }
   return { root: join(dir, 'root'), keys: entriesSource(await keyStore.publicEntries()) };
+}
+
+/**
+ * A suite's signed archive, made once (beforeAll), and a fresh copy of its root for every test
+ * (beforeEach), so that each test may tamper with its own. `root()` and `keys()` read them.
+ */
+export function archivePerTest(o: Parameters<typeof signedArchive>[1]): { root: () => string; keys: () => PublicKeySource } {
+  let clean: { path: string; cleanup: () => void } | undefined;
+  let copy: { path: string; cleanup: () => void } | undefined;
+  let keys: PublicKeySource | undefined;
+  beforeAll(async () => {
+    clean = tempDir();
+    ({ keys } = await signedArchive(clean.path, o));
+  }, 120_000);
+  afterAll(() => {
+    clean?.cleanup();
+    copy?.cleanup();
+  });
+  beforeEach(() => {
+    copy?.cleanup();
+    copy = tempDir();
+    cpSync(join(clean!.path, 'root'), join(copy.path, 'root'), { recursive: true });
+  });
+  return { root: () => join(copy!.path, 'root'), keys: () => keys! };
 }
