@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { openToRead } from '../util/open-read.js';
 import { parseState, serializeState, type ChainMark } from '../audit/state.js';
 import { TrailproofError } from '../errors.js';
 import { MAX_STATE_BYTES } from '../format/limits.js';
@@ -51,7 +51,7 @@ export async function saveState(at: StateLocation, bucket: string, state: Readon
 async function readStateFile(path: string): Promise<Buffer | undefined> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await openToRead(path);
   } catch (err) {
     if (isAbsent(err)) return undefined;
     throw new TrailproofError('input', `Cannot read state file ${path}: ${describeFsError(err)}`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { openToRead } from '../util/open-read.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { TrailproofError } from '../errors.js';
@@ -75,7 +75,7 @@ async function storeBytes(store: ObjectStore, bucket: string, key: string): Prom
 
 async function fileBytes(path: string): Promise<Buffer> {
   try {
-    const fh = await open(path, 'r');
+    const fh = await openToRead(path);
     try {
       const st = await fh.stat();
       if (!st.isFile()) throw new TrailproofError('input', `S3 Inventory: ${path} is not a file`);
@@ -96,7 +96,7 @@ async function localDataFile(folder: string, file: InventoryFile): Promise<Async
   if (name === '' || name === '.' || name === '..') throw new TrailproofError('input', `S3 Inventory: files[].key ${file.key} names no file`);
   const path = join(folder, name);
   try {
-    const fh = await open(path, 'r');
+    const fh = await openToRead(path);
     if (!(await fh.stat()).isFile()) {
       await fh.close();
       throw new TrailproofError('input', `S3 Inventory: ${path} is not a file`);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +129,23 @@ describe('audit --inventory', () => {
         /a report of bucket another-bucket, not/,
       ],
       ['no such manifest', (_, m) => rmSync(m), /cannot read .*manifest\.json/],
+      // FIFOs: a plain open would wait for a writer forever.
+      [
+        'a manifest that is a FIFO',
+        (_, m) => {
+          rmSync(m);
+          execFileSync('mkfifo', [m]);
+        },
+        /manifest\.json is not a file/,
+      ],
+      [
+        'a data file that is a FIFO',
+        (dir) => {
+          rmSync(join(dir, 'data-00000.csv.gz'));
+          execFileSync('mkfifo', [join(dir, 'data-00000.csv.gz')]);
+        },
+        /data-00000\.csv\.gz is not a file/,
+      ],
     ];
     it.each(cases)('%s', async (name, spoil, message) => {
       const dir = join(work.path, `bad-${name.replace(/\W+/g, '-')}`);

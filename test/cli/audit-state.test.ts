@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -40,8 +41,12 @@ describe('audit --state locations', () => {
     writeFileSync(big, Buffer.alloc(MAX_STATE_BYTES + 1, 0x20));
     const junk = join(dir.path, 'junk.json');
     writeFileSync(junk, 'not json');
+    // A FIFO: a plain open would wait for a writer forever.
+    const fifo = join(dir.path, 'fifo.json');
+    execFileSync('mkfifo', [fifo]);
     for (const [path, why] of [
       [folder, 'not a regular file'],
+      [fifo, 'not a regular file'],
       [big, 'larger than 64 MiB'],
       [junk, 'not a JSON object'],
     ] as const) {
