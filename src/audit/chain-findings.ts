@@ -58,6 +58,11 @@ export class ChainFindings {
     private readonly linkFloor = Number.NEGATIVE_INFINITY,
     /** The digests' bucket: a missing hour names the key its digest would have. */
     private readonly bucket?: string,
+    /**
+     * The audited end: the state's mark is the newest digest ending by it. One ending later covers
+     * hours whose logs this run did not check (planted ones included); the next run starts there.
+     */
+    private readonly markEnd = Number.POSITIVE_INFINITY,
   ) {}
 
   event(e: ChainEvent): void {
@@ -104,10 +109,9 @@ export class ChainFindings {
       this.add('previous-hash-mismatch', `digest ${links.from} gives previousDigestHashValue ${String(links.hash)} for ${s3}, whose SHA-256 differs`, { s3 });
     }
     const previous = safePrevious(() => d.previous(s3));
-    if (this.newestEnd === null) {
-      this.newestEnd = end;
+    if (this.newestEnd === null) this.newestEnd = end;
+    if (this.newest === null && end <= this.markEnd)
       this.newest = { bucket: e.bucket, key: e.key, sha256: sha256Hex(d.raw), signature: e.signature, start, end };
-    }
     if (start >= this.linkFloor)
       this.oldestLink = { key: previous?.key ?? null, hash: d.field('previousDigestHashValue') ?? null, signature: d.field('previousDigestSignature') ?? null };
     this.advance(start, end, previous !== null, previous ? { ...previous, hash: d.field('previousDigestHashValue') ?? null, from: s3 } : undefined, {

@@ -90,11 +90,11 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
     for (const e of events) sink.event(chain, e);
     for (const r of records) sink.record?.(chain, r);
     const mark = o.state?.get(id);
-    const all = [...findings.findings, ...(mark && summary.fatal === null ? await checkMark(o.store, mark, findings) : [])];
+    const all = [...findings.findings, ...(mark && summary.fatal === null ? await checkMark(o.store, mark, findings, startMark(o, id) === mark) : [])];
     if (summary.fatal === null) all.push(...(await unwalkedDigests(o.store, o.bucket, c, findings, chain, chainStart(o, id), o.end)));
     if (o.witness && summary.fatal === null) all.push(...(await o.witness(c.scope)));
     // Nothing new since the mark: the chain is as recent as its mark (chain-stops and pending read it).
-    if (mark && findings.newestEnd === null) findings.newestEnd = mark.end;
+    if (startMark(o, id) && findings.newestEnd === null) findings.newestEnd = mark!.end;
     const folder = folderOf(c);
     const group = [...(sharedFolders.get(folder) ?? []), { id, walked: findings, errors: 0 }];
     sharedFolders.set(folder, group);
@@ -174,10 +174,20 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   return summary;
 }
 
-/** Where a chain's walk starts: its mark's end when the state has one inside the window. */
-function chainStart(o: AuditOptions, id: string): number {
+/**
+ * The state's mark a chain's walk starts from: one ending inside the window (after its start, by
+ * its end). A mark outside it is not a start: before the window, the run starts at --start-time;
+ * after its end (an earlier period audited again with the job's state), the whole window is walked,
+ * never nothing. Either way the recorded digest must still be there as verified (checkMark).
+ */
+function startMark(o: AuditOptions, id: string): ChainMark | undefined {
   const mark = o.state?.get(id);
-  return mark && mark.end > o.start ? mark.end : o.start;
+  return mark && mark.end > o.start && mark.end <= o.end ? mark : undefined;
+}
+
+/** Where a chain's walk starts: its mark's end (startMark), else --start-time. */
+function chainStart(o: AuditOptions, id: string): number {
+  return startMark(o, id)?.end ?? o.start;
 }
 
 function setMark(state: Map<string, ChainMark>, id: string, mark: ChainMark | undefined): void {
@@ -194,7 +204,7 @@ async function keyValidities(keys: PublicKeySource, start: number, end: number):
 async function auditChain(o: AuditOptions, c: DiscoveredChain, validity: (fp: string) => KeyValidity | undefined, start: number): Promise<ChainRun> {
   const chain = chainRef(c.scope);
   const events: ReportEvent[] = [];
-  const findings = new ChainFindings(chain, start, validity, start, o.bucket);
+  const findings = new ChainFindings(chain, start, validity, start, o.bucket, o.end);
   const logFindings: Finding[] = [];
   const recorder = o.records ? new DigestRecorder() : undefined;
   const sink: ReportSink = {
@@ -242,7 +252,7 @@ async function auditChain(o: AuditOptions, c: DiscoveredChain, validity: (fp: st
   if (
     run.digests.valid + run.digests.invalid + run.backfillDigests.valid + run.backfillDigests.invalid === 0 &&
     run.fatal === null &&
-    !o.state?.has(chainIdOf(c.scope))
+    !startMark(o, chainIdOf(c.scope))
   ) {
     findings.findings.push(
       finding(

@@ -13,14 +13,15 @@ import { chainRef, finding, type Finding } from './types.js';
  * bytes, signature). Anything else is `history-rewritten`: the archive no longer holds the history
  * an earlier run verified.
  */
-export async function checkMark(store: ObjectStore, mark: ChainMark, walked: ChainFindings): Promise<Finding[]> {
+export async function checkMark(store: ObjectStore, mark: ChainMark, walked: ChainFindings, walkedFromIt: boolean): Promise<Finding[]> {
   const out: Finding[] = [];
   const s3 = `s3://${mark.bucket}/${mark.key}`;
   const rewritten = (message: string): void => void out.push(finding('history-rewritten', walked.chainRef, message, { s3 }));
   const loaded = await loadDigestBytes(store, mark.bucket, mark.key, undefined);
   if (!loaded) rewritten(`the digest a previous run verified, ${s3}, is gone`);
   else if (!loaded.raw || sha256Hex(loaded.raw) !== mark.sha256) rewritten(`the digest a previous run verified, ${s3}, has changed`);
-  const link = walked.oldestLink;
+  // The link back is asked only of a walk that started at the mark (run.ts startMark).
+  const link = walkedFromIt ? walked.oldestLink : null;
   if (link) {
     if (link.key !== mark.key || link.hash !== mark.sha256 || link.signature !== mark.signature) {
       rewritten(`the digests after ${s3} do not link back to it (previous digest ${String(link.key)}, hash ${String(link.hash)})`);
@@ -29,9 +30,13 @@ export async function checkMark(store: ObjectStore, mark: ChainMark, walked: Cha
   return out;
 }
 
-/** The chain's next mark: its newest digest when the chain had no error, else the old mark (the error stays visible next time). */
+/**
+ * The chain's next mark: its newest digest when the chain had no error, else the old mark (the error
+ * stays visible next time). Never an older one: a run over an earlier period keeps the later mark.
+ */
 export function nextMark(walked: ChainFindings, errors: number, old: ChainMark | undefined): ChainMark | undefined {
   if (errors > 0 || !walked.newest) return old;
+  if (old && walked.newest.end < old.end) return old;
   return walked.newest;
 }
 

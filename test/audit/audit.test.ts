@@ -279,6 +279,31 @@ describe('--state', () => {
     expect(other.sink.findings.filter((f) => f.code === 'history-rewritten')).toEqual([]);
   });
 
+  it('the mark is the newest digest ending by --end-time: a log planted in the hour after it is found by the next run', async () => {
+    // The walk reads one digest past the end (§2); marked, the next run would start after the hour it covers.
+    const state = new Map<string, ChainMark>();
+    await audit({ state, end: END - 3 * H });
+    expect([...state.values()].every((m) => m.end <= END - 3 * H)).toBe(true);
+    const key = logKey({ account: ACCOUNTS[0]! }, 'us-east-1', END - 3 * H + 30 * 60e6, 'PlantedAfterEndA');
+    writeFileSync(path(key), gzipSync('{"Records":[]}'));
+    const { sink } = await audit({ state });
+    expect(sink.findings.map((f) => [f.code, f.s3])).toEqual([['unreferenced-log', `s3://${BUCKET}/${key}`]]);
+  });
+
+  it('an earlier period audited again with the state is walked whole (never nothing), and the later mark is kept', async () => {
+    const state = new Map<string, ChainMark>();
+    await audit({ state });
+    const marks = new Map(state);
+    // A log of the second hour changed: checked again although the marks are later.
+    const log = readdirSync(join(root, BUCKET, 'AWSLogs', ACCOUNTS[0]!, 'CloudTrail', 'us-east-1', '2024', '05', '01')).find((n) => n.includes('T01'))!;
+    const file = join(root, BUCKET, 'AWSLogs', ACCOUNTS[0]!, 'CloudTrail', 'us-east-1', '2024', '05', '01', log);
+    writeFileSync(file, gzipSync('{"Records":[{"planted":true}]}'));
+    const { sink, summary } = await audit({ state, end: START + 3 * H });
+    expect(codes(sink.findings)).toEqual(['log-invalid']);
+    expect(summary.digests.valid).toBeGreaterThan(0);
+    expect(state).toEqual(marks);
+  });
+
   it('new digests after the recorded one must link back to it', async () => {
     const state = new Map<string, ChainMark>();
     await audit({ state, end: END - 2 * H });
