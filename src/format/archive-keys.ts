@@ -54,6 +54,9 @@ function folderHead(folder: string): FolderHead {
   const at = folder.startsWith('AWSLogs/') ? 0 : folder.indexOf('/AWSLogs/') + 1;
   if (at === 0 && !folder.startsWith('AWSLogs/')) return { kind: 'outside' };
   const prefix = at === 0 ? undefined : folder.slice(0, at - 1);
+  // A prefix with an empty segment (`/AWSLogs/...`, `a//AWSLogs/...`) is no trail's: CloudTrail
+  // writes none, and as '' it would pass for the bucket's own `AWSLogs/` and hide among its keys.
+  if (prefix !== undefined && prefix.split('/').includes('')) return { kind: 'other' };
   const parts = folder.slice(at + 'AWSLogs/'.length, -1).split('/');
   if (parts.length === 1 && parts[0] === '') return { kind: 'other' };
   const organizationId = ORG.test(parts[0]!) ? parts.shift() : undefined;

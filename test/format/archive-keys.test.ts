@@ -66,6 +66,8 @@ describe('classifyKey', () => {
     ]) {
       expect(classifyKey(k), k).toEqual({ kind: 'other' });
     }
+    // A prefix with an empty segment is no trail's (as '', it would pass for no prefix at all).
+    for (const k of [`/${l}`, `/${d}`, `a//${l}`, `/a/${l}`, `a//${d}`]) expect(classifyKey(k), k).toEqual({ kind: 'other' });
     expect(classifyKey('readme.txt')).toEqual({ kind: 'outside' });
     expect(classifyKey('logs/elsewhere/x.json.gz')).toEqual({ kind: 'outside' });
   });

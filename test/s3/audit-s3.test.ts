@@ -186,4 +186,21 @@ describe.skipIf(NO_S3)('audit on S3', () => {
     expect(findings.find((f) => f.code === 'unreferenced-log')?.s3).toBe(`s3://${bucket}/${planted}`);
     expect(findings.find((f) => f.code === 'missing-digest')?.s3).toBe(`s3://${bucket}/${digest}`);
   }, 120_000);
+
+  it('names a log planted under a key S3 allows and a folder cannot hold (a leading "/"), never passing it as the archive\'s', async () => {
+    // As prefix '' it passed for the bucket's own AWSLogs/ (same chain and log folder), and was listed by neither.
+    const planted = `/AWSLogs/${ACCOUNTS[1]}/CloudTrail/eu-west-1/2024/05/01/${ACCOUNTS[1]}_CloudTrail_eu-west-1_20240501T0140Z_LeadingSlashLogX.json.gz`;
+    await admin.send(new PutObjectCommand({ Bucket: bucket, Key: planted, Body: gzipSync('{"Records":[]}') }));
+    try {
+      const r = await runCliAsync(audit(['--endpoint-url', S3_ENDPOINT!]), { timeout: 120_000 });
+      const findings = r.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { kind: string; code?: string; s3?: string | null })
+        .filter((x) => x.kind === 'finding');
+      expect(findings.map((f) => [f.code, f.s3])).toContainEqual(['unexpected-object', `s3://${bucket}/${planted}`]);
+    } finally {
+      await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: planted }));
+    }
+  }, 120_000);
 });
