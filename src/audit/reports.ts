@@ -34,8 +34,16 @@ export class AuditTextReport implements AuditSink {
     private readonly verbose: boolean,
   ) {}
 
+  /** Writes one line, made printable (keys, trail names and messages are hostile): only its own leading and trailing newlines stay. */
+  private put(text: string): void {
+    const body = text.replace(/^\n+/, '').replace(/\n+$/, '');
+    const lead = text.slice(0, text.length - text.replace(/^\n+/, '').length);
+    const trail = text.slice(lead.length + body.length);
+    this.output.out(`${lead}${printable(body)}${trail}`);
+  }
+
   header(bucket: string, prefix: string | undefined, start: number, end: number): void {
-    this.output.out(`Auditing s3://${bucket}${prefix ? `/${prefix}` : ''} from ${formatDisplay(start)} to ${formatDisplay(end)}\n\n`);
+    this.put(`Auditing s3://${bucket}${prefix ? `/${prefix}` : ''} from ${formatDisplay(start)} to ${formatDisplay(end)}\n\n`);
   }
 
   chainStart(): void {
@@ -44,31 +52,45 @@ export class AuditTextReport implements AuditSink {
 
   event(_chain: ChainRef, e: ReportEvent): void {
     if (!this.verbose || e.type === 'fatal') return;
-    if (e.type === 'gap') this.output.out(`    gap ${formatDisplay(e.from)} to ${formatDisplay(e.to)}${e.backfill ? ' (backfill)' : ''}\n`);
+    if (e.type === 'gap') this.put(`    gap ${formatDisplay(e.from)} to ${formatDisplay(e.to)}${e.backfill ? ' (backfill)' : ''}\n`);
     else
-      this.output.out(
+      this.put(
         `    ${e.type === 'digest' ? (e.backfill ? 'backfill digest' : 'digest') : 'log'} s3://${e.bucket}/${e.key} ${e.valid ? 'valid' : `INVALID: ${e.reason}`}\n`,
       );
   }
 
   finding(f: Finding): void {
-    if (f.chain === null) this.output.out(`  ${line(f)}\n`);
+    if (f.chain === null) this.put(`  ${line(f)}\n`);
     else this.findings.push(f);
   }
 
   chainEnd(s: ChainSummary): void {
     const digests = { valid: s.digests.valid + s.backfillDigests.valid, invalid: s.digests.invalid + s.backfillDigests.invalid };
-    this.output.out(
+    this.put(
       `${chainName(s.chain)}: ${counts('digest', digests)}, ${counts('log', s.logs)}; ${severities(s.findings)}${s.fatal ? `; STOPPED: ${s.fatal}` : ''}\n`,
     );
-    for (const f of this.findings) this.output.out(`  ${line(f)}\n`);
+    for (const f of this.findings) this.put(`  ${line(f)}\n`);
     this.findings = [];
   }
 
   summary(s: AuditSummary): void {
-    this.output.out(`\nTotals: ${plural(s.chains, 'chain')}, ${counts('digest', s.digests)}, ${counts('log', s.logs)}; findings: ${severities(s.findings)}\n`);
+    this.put(`\nTotals: ${plural(s.chains, 'chain')}, ${counts('digest', s.digests)}, ${counts('log', s.logs)}; findings: ${severities(s.findings)}\n`);
   }
 }
+
+/**
+ * A line of the text report as it will show: control characters (C0, DEL, C1), line and paragraph
+ * separators and bidirectional controls are written as \\xNN or \\uNNNN, and a backslash as \\\\, so
+ * that no key can end a line, forge another (`Totals: ... 0 errors`) or reorder what a terminal shows.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => {
+    if (c === '\\') return '\\\\';
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+const UNPRINTABLE = /[\\\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 
 function line(f: Finding): string {
   return `${f.severity.toUpperCase()} ${f.code}: ${f.message}`;
