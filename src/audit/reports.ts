@@ -1,3 +1,4 @@
+import { printable } from '../format/printable.js';
 import { formatDisplay } from '../format/time.js';
 import type { Output } from '../verifier/output.js';
 import { eventRecord } from '../verifier/report-json.js';
@@ -77,20 +78,6 @@ export class AuditTextReport implements AuditSink {
     this.put(`\nTotals: ${plural(s.chains, 'chain')}, ${counts('digest', s.digests)}, ${counts('log', s.logs)}; findings: ${severities(s.findings)}\n`);
   }
 }
-
-/**
- * A line of the text report as it will show: control characters (C0, DEL, C1), line and paragraph
- * separators and bidirectional controls are written as \\xNN or \\uNNNN, and a backslash as \\\\, so
- * that no key can end a line, forge another (`Totals: ... 0 errors`) or reorder what a terminal shows.
- */
-export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, (c) => {
-    if (c === '\\') return '\\\\';
-    const code = c.charCodeAt(0);
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
-}
-const UNPRINTABLE = /[\\\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 
 function line(f: Finding): string {
   return `${f.severity.toUpperCase()} ${f.code}: ${f.message}`;

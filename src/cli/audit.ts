@@ -21,7 +21,7 @@ import { readInputFile } from './files.js';
 import { formatUsage } from './help.js';
 import { keyStorePublicEntries } from './key-store-dir.js';
 import { configureZlib, defaultConcurrency, digestReadAhead, startLogWorkers } from './tuning.js';
-import { openReportFiles, REPORT_OPTIONS, withReports } from './report-files.js';
+import { openReportFiles, REPORT_OPTIONS, reportOutput, withReports } from './report-files.js';
 import type { S3Side } from './validate-logs.js';
 
 export const AUDIT_OPTIONS: OptionSpec[] = [
@@ -143,7 +143,9 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
   if (entries) keys = entriesSource(entries);
   if (!keys) throw new TrailproofError('argument', 'Give --public-keys FILE (the output of aws cloudtrail list-public-keys) or --keys-dir DIR');
 
-  const output = deps.output ?? createOutput();
+  const raw = deps.output ?? createOutput();
+  // Under GitHub Actions no report line can be a workflow command; the annotations are written raw.
+  const output = reportOutput(raw, deps.env ?? process.env);
   const witnessText = str(args, 'witness');
   const witness = witnessText === undefined ? undefined : await openWitness(witnessText, 'read', deps.openS3 && (() => deps.openS3!(args)));
   const stateAt = str(args, 'state') === undefined ? undefined : stateLocation(str(args, 'state')!);
@@ -184,7 +186,7 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
     command: 'audit',
     argv,
     failOn,
-    annotate: (t) => output.err(t),
+    annotate: (t) => raw.err(t),
     env: deps.env ?? process.env,
     subject: `s3://${bucket}${str(args, 's3-prefix') ? `/${str(args, 's3-prefix')}` : ''}`,
   });

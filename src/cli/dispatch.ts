@@ -1,3 +1,4 @@
+import { inert } from '../report/github.js';
 import { readFileSync } from 'node:fs';
 import { exitCodeFor, messageOf, TrailproofError } from '../errors.js';
 import { createOutput } from '../verifier/output.js';
@@ -21,6 +22,8 @@ export interface CliIo {
   flush(): Promise<void>;
   /** Whether stderr is a terminal (sign's progress line). */
   readonly errIsTTY?: boolean;
+  /** Under GitHub Actions: the error lines written here are made inert (report/github.ts), as the reports' are. */
+  readonly githubActions?: boolean;
 }
 
 interface Command {
@@ -201,7 +204,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   } catch (err) {
     const known = err instanceof TrailproofError;
     const code = known ? exitCodeFor(err) : 255;
-    const message = known ? err.message : bug(err);
+    const message = io.githubActions ? inert(known ? err.message : bug(err)) : known ? err.message : bug(err);
     // --output json: a stopped run still ends stdout with one parseable line (stderr stays the same).
     if (command.jsonErrors?.(rest)) io.out(`${JSON.stringify({ kind: 'error', message, exitCode: code })}\n`);
     if (known && err.code === 'usage') io.err(`${command.usage}\n\ntrailproof: error: ${message}\n`);
@@ -220,7 +223,7 @@ export async function runTrailproof(argv: readonly string[], io: CliIo): Promise
   try {
     code = await dispatch(argv, io);
   } catch (err) {
-    io.err(`\n${bug(err)}\n`);
+    io.err(`\n${io.githubActions ? inert(bug(err)) : bug(err)}\n`);
     code = 255;
   }
   await io.flush();

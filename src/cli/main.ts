@@ -25,6 +25,7 @@ const io: CliIo = {
     await drained(process.stderr);
   },
   errIsTTY: process.stderr.isTTY === true,
+  githubActions: process.env.GITHUB_ACTIONS === 'true',
 };
 
 runTrailproof(process.argv.slice(2), io).then(

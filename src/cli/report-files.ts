@@ -2,11 +2,12 @@ import { appendFileSync, closeSync, fsyncSync, openSync, renameSync, rmSync, wri
 import { basename, dirname, join } from 'node:path';
 import type { AuditSink } from '../audit/types.js';
 import { TrailproofError } from '../errors.js';
-import { GithubReport } from '../report/github.js';
+import { GithubReport, inert } from '../report/github.js';
 import { HtmlReport } from '../report/html.js';
 import { JunitReport } from '../report/junit.js';
 import { memoryReport, TeeSink, type ReportOutput } from '../report/output.js';
 import { describeFsError } from '../util/errno.js';
+import type { Output } from '../verifier/output.js';
 import { str, type OptionSpec, type ParsedArgs } from './args.js';
 
 /**
@@ -88,6 +89,16 @@ export function openReportFiles(args: ParsedArgs, c: ReportContext): ReportFiles
       for (const f of files) f.abort();
     },
   };
+}
+
+/**
+ * The command's output as the runner should read it: under GitHub Actions, no line of the report can
+ * be a workflow command (report/github.ts `inert`); elsewhere, unchanged. Annotations go to the
+ * output given, not to this one.
+ */
+export function reportOutput(output: Output, env: NodeJS.ProcessEnv): Output {
+  if (env.GITHUB_ACTIONS !== 'true') return output;
+  return { out: (t) => output.out(inert(t)), err: (t) => output.err(inert(t)), flush: () => output.flush() };
 }
 
 /** The command's own sink, or it and the report writers together. */

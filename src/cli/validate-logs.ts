@@ -21,7 +21,7 @@ import { chainRef } from '../audit/types.js';
 import { TeeSink } from '../report/output.js';
 import { teeReportSink, ValidationReports } from '../report/validation.js';
 import type { ReportSink, RunSummary } from '../verifier/types.js';
-import { openReportFiles, REPORT_OPTIONS } from './report-files.js';
+import { openReportFiles, REPORT_OPTIONS, reportOutput } from './report-files.js';
 import { EXIT_PIPE_LINE, EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, usageError, type CommandSpec, type OptionSpec } from './args.js';
 import { formatUsage } from './help.js';
 import { readInputFile } from './files.js';
@@ -200,7 +200,9 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
   const witnessText = str(args, 'witness');
   const witness =
     witnessText === undefined ? undefined : await openWitness(witnessText, 'read', s3 ? async () => s3! : deps.openS3 && (() => deps.openS3!(args)));
-  const output = deps.output ?? createOutput();
+  const raw = deps.output ?? createOutput();
+  // Under GitHub Actions no report line can be a workflow command; the annotations are written raw.
+  const output = reportOutput(raw, deps.env ?? process.env);
   const report = outputMode === 'json' ? new JsonReport(output, arn.arn) : new TextReport(output, args.verbose === true, arn.arn);
   const scope = { prefix, organizationId, account, sourceRegion: str(args, 'region') || s3?.region || arn.region, homeRegion: arn.region, trailName: arn.name };
   // The report files and GitHub's annotations: never on stdout (README "Reports").
@@ -208,7 +210,7 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
     command: 'validate-logs',
     argv,
     failOn: 'error',
-    annotate: (t) => output.err(t),
+    annotate: (t) => raw.err(t),
     env: deps.env ?? process.env,
     subject: arn.arn,
   });

@@ -1,3 +1,4 @@
+import { printable } from '../format/printable.js';
 import { chainName } from '../audit/reports.js';
 import type { AuditSink, AuditSummary, ChainSummary, Finding, Severity } from '../audit/types.js';
 import { formatDisplay } from '../format/time.js';
@@ -83,7 +84,7 @@ export class GithubReport implements AuditSink {
     if (!this.summaryFile) return;
     const ok = s.fatal === null && s.exitCode === 0;
     const lines = [
-      `## ${ok ? '✅' : '❌'} ${this.o.command}: s3://${cell(this.bucket)}${s.prefix ? `/${cell(s.prefix)}` : ''}`,
+      `## ${ok ? '✅' : '❌'} ${this.o.command}: ${cell(`s3://${this.bucket}${s.prefix ? `/${s.prefix}` : ''}`)}`,
       '',
       `${formatDisplay(s.requestedStart)} to ${formatDisplay(s.requestedEnd)}: **${s.chains}** chain(s), ${s.digests.valid + s.digests.invalid} digests (${s.digests.invalid} INVALID), ${s.logs.valid + s.logs.invalid} logs (${s.logs.invalid} INVALID); findings: **${s.findings.error} errors**, ${s.findings.warning} warnings, ${s.findings.info} info; exit code ${s.exitCode}.`,
     ];
@@ -115,6 +116,17 @@ export class GithubReport implements AuditSink {
   }
 }
 
+/**
+ * Text for a stream the runner reads for workflow commands (a step's stdout and stderr): a line that
+ * would be one (`::` after leading blanks) gets its first `:` written as `\\x3a`. Hostile keys and
+ * digest fields reach the report's lines (validate-logs writes them as the AWS CLI does), and one
+ * holding a newline could otherwise run `::add-mask::` or `::stop-commands::`. No line the AWS CLI
+ * writes starts with `::`, so the report is otherwise unchanged.
+ */
+export function inert(text: string): string {
+  return text.replace(/(^|[\r\n])([^\S\r\n]*)::/g, '$1$2\\x3a:');
+}
+
 /** Workflow command data: `%`, CR and LF escaped (so hostile text cannot start a new command line). */
 export function data(s: string): string {
   return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -125,14 +137,16 @@ export function property(s: string): string {
   return data(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-/** A Markdown table cell: one line, no `|`, no HTML. */
+/**
+ * Hostile text in the step summary: a code span, where Markdown shows every character as it is (no
+ * emphasis, link, image, mention or HTML), made printable (report/printable.ts), its `|` escaped for
+ * the table, its fence longer than any run of backticks in it.
+ */
 function cell(s: string): string {
-  return s
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|');
+  const t = printable(s).replace(/\|/g, '\\|');
+  const fence = '`'.repeat(longestRun(t, '`') + 1);
+  const pad = t.startsWith('`') || t.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${t}${pad}${fence}`;
 }
 
 function longestRun(s: string, c: string): number {

@@ -1,3 +1,5 @@
+import { visibleBidi } from '../format/printable.js';
+
 /**
  * Text for XML 1.0 and HTML: the special characters escaped, and every character XML cannot carry
  * (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF) replaced by U+FFFD. Keys and
@@ -15,9 +17,9 @@ const SPECIAL: Record<string, string> = {
 };
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** What an XML document can carry of `s`: the characters it cannot, as U+FFFD. */
+/** What an XML document can carry of `s`: the characters it cannot, as U+FFFD; bidirectional controls made visible. */
 export function xmlSafe(s: string): string {
-  return s.replace(NOT_XML, '\uFFFD');
+  return visibleBidi(s.replace(NOT_XML, '\uFFFD'));
 }
 
 /** Element text: CR escaped too (a parser would read it as LF). */
@@ -32,7 +34,7 @@ export function xmlAttr(s: string): string {
 
 /** JSON to embed in an HTML <script> element: no `<` at all, so no `</script>` or `<!--` can end or change it. */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value)
+  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'string' ? visibleBidi(v) : v))
     .replace(/</g, '\\u003c')
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AuditTextReport, printable } from '../../src/audit/reports.js';
+import { AuditTextReport } from '../../src/audit/reports.js';
+import { printable } from '../../src/format/printable.js';
 import { chainRef, finding, type AuditSink } from '../../src/audit/types.js';
 import { memoryOutput } from '../../src/verifier/output.js';
 

@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finding, type ChainRef } from '../../src/audit/types.js';
+import { finding, type AuditSink, type ChainRef } from '../../src/audit/types.js';
 import { auditCommand } from '../../src/cli/audit.js';
 import { reproduce } from '../../src/cli/report-files.js';
 import { validateLogsCommand } from '../../src/cli/validate-logs.js';
@@ -49,10 +50,10 @@ describe('audit under GitHub Actions', () => {
     expect(lines.map((l) => l.replace(/^::error title=[^:]*::/, ''))).toEqual(errors.slice(0, MAX_ANNOTATIONS).map((e) => e.message));
     expect(lines[0]).toMatch(/^::error title=trailproof \S+ in \d{12} [a-z0-9-]+ org-trail::/);
     const md = readFileSync(summaryFile, 'utf8');
-    expect(md.startsWith('# earlier step\n## ❌ trailproof audit: s3://org-archive-bucket\n')).toBe(true);
+    expect(md.startsWith('# earlier step\n## ❌ trailproof audit: `s3://org-archive-bucket`\n')).toBe(true);
     expect(md).toContain(`**4** chain(s)`);
     expect(md).toContain(`**${errors.length} errors**`);
-    expect(md).toMatch(/\| 482396712912 us-east-1 org-trail \| 8 \(2 INVALID\) \| 12 \|/);
+    expect(md).toMatch(/\| `482396712912 us-east-1 org-trail` \| 8 \(2 INVALID\) \| 12 \|/);
     expect(md).toContain('1 chain(s) without findings.');
     for (const e of errors) expect(md).toContain(String(e.code));
     expect(md).toContain(`\`\`\`sh\ntrailproof audit --s3-bucket org-archive-bucket --local-root ${fx.root} `);
@@ -76,7 +77,29 @@ describe('audit under GitHub Actions', () => {
       'error title=trailproof digest-invalid in 482396712912 us-east-1 org-trail',
       'error title=trailproof missing-digest in 482396712912 us-east-1 org-trail',
     ]);
-    expect(readFileSync(summaryFile, 'utf8')).toContain('## ❌ trailproof validate-logs: s3://org-archive-bucket');
+    expect(readFileSync(summaryFile, 'utf8')).toContain('## ❌ trailproof validate-logs: `s3://org-archive-bucket`');
+  });
+
+  it('validate-logs under GitHub Actions: a digest field holding a newline cannot run a workflow command', async () => {
+    const c = fx.chains[3]!;
+    const root = join(dir.path, 'hostile');
+    cpSync(fx.root, root, { recursive: true });
+    // Read before the signature is checked: an unsigned edit is enough to put it in the report.
+    const file = join(root, fx.archive.bucket, c.digestKeys[3]!);
+    const body = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as Record<string, unknown>;
+    body.digestPublicKeyFingerprint = 'X\n::add-mask::INVALID\n  ::stop-commands::zz\r::notice::hi';
+    writeFileSync(file, gzipSync(JSON.stringify(body)));
+    const args = validateArgs(fx, c).map((a) => (a === fx.root ? root : a));
+    const gh = memoryOutput();
+    expect(await validateLogsCommand(args, { output: gh, env: { GITHUB_ACTIONS: 'true' } })).toBe(1);
+    expect(gh.stderr.split(/[\r\n]/).filter((l) => /^\s*::(add-mask|stop-commands|notice)/.test(l))).toEqual([]);
+    expect(gh.stderr).toContain('X\n\\x3a:add-mask::INVALID\n  \\x3a:stop-commands::zz\r\\x3a:notice::hi');
+    expect(annotations(gh.stderr)).not.toEqual([]);
+    // Elsewhere the report is the AWS CLI's, byte for byte: the field as it is.
+    const plain = memoryOutput();
+    await validateLogsCommand(args, { output: plain, env: {} });
+    expect(plain.stderr).toContain('X\n::add-mask::INVALID\n  ::stop-commands::zz\r::notice::hi');
+    expect(plain.stdout).toBe(gh.stdout);
   });
 
   it('validate-logs in-process: nothing written anywhere without GITHUB_ACTIONS=true', async () => {
@@ -125,6 +148,46 @@ describe('GithubReport', () => {
     const [line, ...rest] = run(['digest-invalid'], () => 'x\n::add-mask::secret\r\n%0A');
     expect(rest).toEqual([]);
     expect(line).toBe('::error title=trailproof digest-invalid in 111122223333 us-east-1 t::x%0A::add-mask::secret%0D%0A%250A');
+  });
+
+  it('the step summary shows hostile text as text: no link, image, emphasis, mention, HTML, bidi reordering or extra row', () => {
+    const summary = memoryReport();
+    const w: AuditSink = new GithubReport(memoryReport(), summary, { command: 'trailproof audit', reproduce: 'trailproof audit' });
+    const hostile = 'pipe | ✅ passed | **bold** [link](https://evil.example) ![i](https://evil.example/i.png) @org/team <b>x</b> `code` gnp\u202eexe.js\nrow';
+    w.header('b', undefined, 0, 0);
+    w.chainStart(chain);
+    w.finding(finding('unexpected-object', chain, hostile));
+    w.chainEnd({
+      chain: { ...chain, trail: hostile },
+      digests: { valid: 0, invalid: 0 },
+      backfillDigests: { valid: 0, invalid: 0 },
+      logs: { valid: 0, invalid: 0 },
+      findings: { error: 0, warning: 0, info: 1 },
+      newestEnd: null,
+      fatal: null,
+    });
+    w.summary({
+      bucket: 'b',
+      prefix: null,
+      requestedStart: 0,
+      requestedEnd: 0,
+      chains: 1,
+      digests: { valid: 0, invalid: 0 },
+      logs: { valid: 0, invalid: 0 },
+      findings: { error: 0, warning: 0, info: 1 },
+      fatal: null,
+      exitCode: 0,
+    });
+    const md = summary.text;
+    // Each hostile cell is one code span (Markdown shows its characters as they are), its pipes escaped.
+    const span =
+      '``pipe \\| ✅ passed \\| **bold** [link](https://evil.example) ![i](https://evil.example/i.png) @org/team <b>x</b> `code` gnp\\u202eexe.js\\x0arow``';
+    expect(md).toContain(`| ${span} |`);
+    expect(md).not.toContain('\u202e');
+    // The table keeps its shape: every row of the findings table has the header's 5 pipes (escaped ones aside).
+    const rows = md.split('\n').filter((l) => l.startsWith('| info'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.replace(/\\\|/g, '').split('|')).toHaveLength(6);
   });
 
   it('reproduce: the command line shell-quoted, without the report files', () => {
