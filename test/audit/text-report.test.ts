@@ -4,24 +4,13 @@ import { AuditTextReport } from '../../src/audit/reports.js';
 import { printable } from '../../src/format/printable.js';
 import { chainRef, finding, type AuditSink } from '../../src/audit/types.js';
 import { memoryOutput } from '../../src/verifier/output.js';
+import { auditSummary } from '../report/fixture.js';
 
 /**
  * The audit's text report with hostile names: a key (or trail name) may hold any character, and
  * none may end a line, forge another (`Totals: ... 0 errors`) or reorder what a terminal shows.
  */
 const none = { valid: 0, invalid: 0 };
-const summary = {
-  bucket: 'b',
-  prefix: null,
-  requestedStart: 0,
-  requestedEnd: 0,
-  chains: 1,
-  digests: none,
-  logs: none,
-  findings: { error: 1, warning: 0, info: 0 },
-  fatal: null,
-  exitCode: 1,
-};
 
 function report(key: string, trail = 'org'): string {
   const out = memoryOutput();
@@ -32,7 +21,7 @@ function report(key: string, trail = 'org'): string {
   r.finding(finding('unreferenced-log', chain, `log s3://b/${key} is referenced by no valid digest`, { s3: `s3://b/${key}` }));
   r.finding(finding('unexpected-object', null, `s3://b/${key} is neither a log, a digest nor a sidecar`));
   r.chainEnd({ chain, digests: none, backfillDigests: none, logs: none, findings: { error: 1, warning: 0, info: 1 }, newestEnd: null, fatal: null });
-  r.summary(summary);
+  r.summary(auditSummary({ findings: { error: 1, warning: 0, info: 0 } }));
   return out.stdout;
 }
 

@@ -1,3 +1,4 @@
+import type { AuditSummary } from '../../src/audit/types.js';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { MICROS_PER_HOUR } from '../../src/format/time.js';
@@ -90,4 +91,22 @@ export async function buildReportFixture(dir: string): Promise<ReportFixture> {
   }
   expected.push({ chain: chainLabel(chains[3]!), hour: 4, state: 'valid' });
   return { archive, root, chains, args, expected, cleanup: () => archive.cleanup() };
+}
+
+/** A run's summary for the writers' unit tests: one chain, nothing counted, with `over` on top. */
+export function auditSummary(over: Partial<AuditSummary> = {}): AuditSummary {
+  const none = { valid: 0, invalid: 0 };
+  return {
+    bucket: 'b',
+    prefix: null,
+    requestedStart: 0,
+    requestedEnd: 0,
+    chains: 1,
+    digests: none,
+    logs: none,
+    findings: { error: 0, warning: 0, info: 0 },
+    fatal: null,
+    exitCode: 1,
+    ...over,
+  };
 }

@@ -10,7 +10,7 @@ import { GithubReport, MAX_ANNOTATIONS } from '../../src/report/github.js';
 import { memoryReport } from '../../src/report/output.js';
 import { memoryOutput } from '../../src/verifier/output.js';
 import { runCli, tempDir } from '../helpers/cli.js';
-import { buildReportFixture, validateArgs, type ReportFixture } from './fixture.js';
+import { auditSummary, buildReportFixture, validateArgs, type ReportFixture } from './fixture.js';
 
 /**
  * GitHub Actions: with GITHUB_ACTIONS=true, at most 10 annotations (errors first) on stderr and a
@@ -120,18 +120,7 @@ describe('GithubReport', () => {
     const w = new GithubReport(ann, null, { command: 'trailproof audit', reproduce: 'trailproof audit' });
     w.header('b');
     codes.forEach((c, i) => w.finding(finding(c, chain, message(i))));
-    w.summary({
-      bucket: 'b',
-      prefix: null,
-      requestedStart: 0,
-      requestedEnd: 0,
-      chains: 1,
-      digests: { valid: 0, invalid: 0 },
-      logs: { valid: 0, invalid: 0 },
-      findings: { error: 0, warning: 0, info: 0 },
-      fatal: null,
-      exitCode: 1,
-    });
+    w.summary(auditSummary());
     return ann.text.trim().split('\n');
   };
 
@@ -166,18 +155,7 @@ describe('GithubReport', () => {
       newestEnd: null,
       fatal: null,
     });
-    w.summary({
-      bucket: 'b',
-      prefix: null,
-      requestedStart: 0,
-      requestedEnd: 0,
-      chains: 1,
-      digests: { valid: 0, invalid: 0 },
-      logs: { valid: 0, invalid: 0 },
-      findings: { error: 0, warning: 0, info: 1 },
-      fatal: null,
-      exitCode: 0,
-    });
+    w.summary(auditSummary({ findings: { error: 0, warning: 0, info: 1 }, exitCode: 0 }));
     const md = summary.text;
     // Each hostile cell is one code span (Markdown shows its characters as they are), its pipes escaped.
     const span =

@@ -11,7 +11,7 @@ import { tempDir } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { parseJunit, type ParsedSuite } from '../helpers/junit-parse.js';
 import { lacks } from '../helpers/system-tools.js';
-import { buildReportFixture, validateArgs, chainLabel, type ReportFixture } from './fixture.js';
+import { auditSummary, buildReportFixture, validateArgs, chainLabel, type ReportFixture } from './fixture.js';
 
 /**
  * `--junit FILE`, read back by a real JUnit consumer (Debian's python3-junitparser): one testsuite
@@ -122,18 +122,7 @@ describe.skipIf(lacks('junitparser'))('JunitReport', () => {
     newestEnd: null,
     fatal: null,
   });
-  const total = {
-    bucket: 'b',
-    prefix: null,
-    requestedStart: 0,
-    requestedEnd: 0,
-    chains: 1,
-    digests: { valid: 0, invalid: 0 },
-    logs: { valid: 0, invalid: 0 },
-    findings: { error: 0, warning: 0, info: 0 },
-    fatal: null,
-    exitCode: 1,
-  };
+  const total = auditSummary();
 
   it('any text (controls, surrogates, markup, quotes, CR/LF) comes back from the XML as written, characters XML cannot carry as U+FFFD', () => {
     const messages = fc
