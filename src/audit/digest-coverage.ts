@@ -33,12 +33,8 @@ export async function unwalkedDigests(
   const prefix = `${digestListPrefix(c.scope)}/`;
   // Keys past the end's day folder are past the window (a digest is filed under its end's day).
   const lastFolder = `${prefix}${formatYmdPath(end)}/`;
-  // A digest of this chain is named `<fileHead><stamp>[_backfill].json.gz`: other trails' are passed by.
-  const s = c.scope;
-  const fileHead = `${s.account}_CloudTrail-Digest_${s.sourceRegion}_${s.trailName}_${s.homeRegion}_`;
   for await (const key of store.list(bucket, { prefix, startAfter: digestMarker(c.scope, start) })) {
     if (byteCompare(key, lastFolder) > 0 && !key.startsWith(lastFolder)) break;
-    if (!key.startsWith(fileHead, key.lastIndexOf('/') + 1)) continue;
     const k = classifyKey(key);
     if (k.kind !== 'digest' || chainId(k.scope) !== id) continue;
     const stamp = digestKeyStamp(key);

@@ -37,10 +37,8 @@ export class AuditTextReport implements AuditSink {
 
   /** Writes one line, made printable (keys, trail names and messages are hostile): only its own leading and trailing newlines stay. */
   private put(text: string): void {
-    const body = text.replace(/^\n+/, '').replace(/\n+$/, '');
-    const lead = text.slice(0, text.length - text.replace(/^\n+/, '').length);
-    const trail = text.slice(lead.length + body.length);
-    this.output.out(`${lead}${printable(body)}${trail}`);
+    const [, lead, body, trail] = /^(\n*)([\s\S]*?)(\n*)$/.exec(text)!;
+    this.output.out(`${lead}${printable(body!)}${trail}`);
   }
 
   header(bucket: string, prefix: string | undefined, start: number, end: number): void {

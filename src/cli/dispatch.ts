@@ -204,7 +204,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   } catch (err) {
     const known = err instanceof TrailproofError;
     const code = known ? exitCodeFor(err) : 255;
-    const message = io.githubActions ? inert(known ? err.message : bug(err)) : known ? err.message : bug(err);
+    const text = known ? err.message : bug(err);
+    const message = io.githubActions ? inert(text) : text;
     // --output json: a stopped run still ends stdout with one parseable line (stderr stays the same).
     if (command.jsonErrors?.(rest)) io.out(`${JSON.stringify({ kind: 'error', message, exitCode: code })}\n`);
     if (known && err.code === 'usage') io.err(`${command.usage}\n\ntrailproof: error: ${message}\n`);

@@ -7,7 +7,17 @@ import type { ReportEvent, ReportSink } from '../verifier/types.js';
 import { fatalEvent, runValidation } from '../verifier/validate.js';
 import { DigestWalker } from '../verifier/walk.js';
 import { Irregular, SegmentWalker, type Exit } from './segment-walk.js';
-import { entryFromWire, isValidItem, type EndWire, type ItemWire, type LogWire, type PartWire, type SegmentJob, type SegmentResult } from './wire.js';
+import {
+  entryFromWire,
+  isStopWire,
+  isValidItem,
+  type EndWire,
+  type ItemWire,
+  type LogWire,
+  type PartWire,
+  type SegmentJob,
+  type SegmentResult,
+} from './wire.js';
 
 /**
  * A worker's side of one job: the segment (or whole chain) walked by the validate-logs core, with
@@ -153,12 +163,12 @@ async function recordPart(ctx: SegmentContext, job: SegmentJob, walk: (backfill:
   const flat = kept.map(({ wire, batches }): ItemWire => {
     if (!isValidItem(wire)) return wire;
     const logs = (batches ?? []).flatMap((b) => b ?? []);
-    const stop = logs.findIndex((l) => Array.isArray(l) && l[0] === 'f');
+    const stop = logs.findIndex(isStopWire);
     return [...wire.slice(0, 6), stop >= 0 ? logs.slice(0, stop + 1) : logs] as unknown as ItemWire;
   });
   if (fatal === null) return { items: flat, end: ['done'] };
   const last = flat[flat.length - 1];
-  const fromLogs = last !== undefined && isValidItem(last) && last[6].some((l) => Array.isArray(l) && l[0] === 'f');
+  const fromLogs = last !== undefined && isValidItem(last) && last[6].some(isStopWire);
   return { items: flat, end: ['fatal', fatal, fromLogs ? 'logs' : 'walk'] };
 }
 

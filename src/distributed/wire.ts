@@ -135,6 +135,11 @@ export function entryFromWire(e: EntryWire): Entry {
  * reason, or ['f', message] (what stopped the run).
  */
 export type LogWire = true | string | readonly ['t'] | readonly ['f', string];
+
+/** What stopped the run at this log. */
+export function isStopWire(l: LogWire): l is readonly ['f', string] {
+  return Array.isArray(l) && l[0] === 'f';
+}
 export type ItemWire =
   | readonly ['g', number, number]
   | readonly ['i', string, string, string]
