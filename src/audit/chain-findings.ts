@@ -1,5 +1,5 @@
-import { sha256Hex } from '../crypto/hash.js';
 import { TagSet } from '../crypto/tag-set.js';
+import { digestSha256 } from '../chain/digest-verdict.js';
 import type { ChainEvent } from '../chain/events.js';
 import { stampTime } from '../chain/machine.js';
 import { digestKey } from '../format/names.js';
@@ -105,13 +105,13 @@ export class ChainFindings {
     }
     // The digest this one's successor linked to: its bytes must hash to what the successor says.
     const links = this.cursor?.links;
-    if (links && links.bucket === e.bucket && links.key === e.key && links.hash !== null && links.hash !== sha256Hex(d.raw)) {
+    if (links && links.bucket === e.bucket && links.key === e.key && links.hash !== null && links.hash !== digestSha256(d)) {
       this.add('previous-hash-mismatch', `digest ${links.from} gives previousDigestHashValue ${String(links.hash)} for ${s3}, whose SHA-256 differs`, { s3 });
     }
     const previous = safePrevious(() => d.previous(s3));
     if (this.newestEnd === null) this.newestEnd = end;
     if (this.newest === null && end <= this.markEnd)
-      this.newest = { bucket: e.bucket, key: e.key, sha256: sha256Hex(d.raw), signature: e.signature, start, end };
+      this.newest = { bucket: e.bucket, key: e.key, sha256: digestSha256(d), signature: e.signature, start, end };
     if (start >= this.linkFloor)
       this.oldestLink = { key: previous?.key ?? null, hash: d.field('previousDigestHashValue') ?? null, signature: d.field('previousDigestSignature') ?? null };
     this.advance(start, end, previous !== null, previous ? { ...previous, hash: d.field('previousDigestHashValue') ?? null, from: s3 } : undefined, {

@@ -11,6 +11,14 @@ import type { Metadata } from '../store/types.js';
  * attacker-controlled. The key lookup sits between the two halves (it may need I/O: §6), so the
  * check is split where the fingerprint is known: `beforeKey`, then `withKey`.
  */
+/** SHA-256 (hex) of a digest's uncompressed bytes: signed over (§3), and what its successor's previousDigestHashValue names. Computed once per parsed digest. */
+const digestHashes = new WeakMap<Digest, string>();
+export function digestSha256(digest: Digest): string {
+  let hex = digestHashes.get(digest);
+  if (hex === undefined) digestHashes.set(digest, (hex = sha256Hex(digest.raw)));
+  return hex;
+}
+
 export const REASON = {
   notFound: 'not found',
   format: 'invalid format',
@@ -92,7 +100,7 @@ export function withKey(
       if (err instanceof HexError) throw new DigestFieldError(err.message);
       throw err;
     }
-    const signed = digest.signingString(place.bucket, place.key, sha256Hex(digest.raw));
+    const signed = digest.signingString(place.bucket, place.key, digestSha256(digest));
     const outcome = verifySha256(Buffer.from(signed, 'utf8'), signature, publicKey);
     if (!outcome.ok) {
       if (outcome.reason === 'overflow') throw new DigestFieldError(outcome.message);

@@ -1,6 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadPkcs1PublicKey, signSha256, signSha256WithKey, verifySha256, type RsaPublicKey } from '../../src/crypto/rsa.js';
+import { exceedsModulus, loadPkcs1PublicKey, signSha256, signSha256WithKey, verifySha256, type RsaPublicKey } from '../../src/crypto/rsa.js';
 
 /**
  * RSASSA-PKCS1-v1_5 / SHA-256 as python-rsa verifies it (behaviour §3.8, §3.9): a signature whose
@@ -64,5 +65,30 @@ describe('verifySha256', () => {
     expect(verifySha256(data, signSha256(data, privatePem), pub)).toEqual({ ok: true });
     expect(verifySha256(data, signSha256WithKey(data, createPrivateKey(privatePem)), pub)).toEqual({ ok: true });
     expect(Buffer.from(signSha256(data, privatePem)).equals(good)).toBe(true);
+  });
+});
+
+describe('exceedsModulus', () => {
+  const asInt = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt(`0x${Buffer.from(b).toString('hex')}`));
+  it('answers as the integers compare (any bytes, leading zeros, values next to n)', () => {
+    const nearN = fc.bigInt({ min: -3n, max: 3n }).map((d) => n + d);
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 260 }),
+      fc.tuple(nearN, fc.nat({ max: 3 })).map(([v, zeros]) => new Uint8Array([...new Uint8Array(zeros), ...big(v)])),
+    );
+    fc.assert(
+      fc.property(bytes, (b) => {
+        expect(exceedsModulus(b, pub)).toBe(asInt(b) > n);
+      }),
+    );
+  });
+
+  it('holds for small moduli too (odd hex length, one byte)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: 2n ** 20n }), fc.uint8Array({ maxLength: 5 }), (m, b) => {
+        const parts = { n: m, e: 65537n, size: Math.ceil(m.toString(16).length / 2) };
+        expect(exceedsModulus(b, parts)).toBe(asInt(b) > m);
+      }),
+    );
   });
 });

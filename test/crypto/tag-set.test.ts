@@ -4,18 +4,24 @@ import { TagSet } from '../../src/crypto/tag-set.js';
 
 /** The audit's set of referenced log keys (src/crypto/tag-set.ts), held to a plain Set. */
 describe('TagSet', () => {
-  it('answers as a Set of the same strings would, through growth', () => {
+  it('answers as a Set of the same strings would, through growth and the move from strings to tags', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 40 }), { maxLength: 300 }), fc.array(fc.string({ maxLength: 40 }), { maxLength: 100 }), (added, probes) => {
-        const tags = new TagSet(1);
-        const plain = new Set<string>();
-        for (const s of added) {
-          tags.add(s);
-          plain.add(s);
-        }
-        expect(tags.size).toBe(plain.size);
-        for (const s of [...added, ...probes]) expect(tags.has(s)).toBe(plain.has(s));
-      }),
+      fc.property(
+        fc.array(fc.string({ maxLength: 40 }), { maxLength: 300 }),
+        fc.array(fc.string({ maxLength: 40 }), { maxLength: 100 }),
+        fc.nat({ max: 120 }),
+        (added, probes, exactLimit) => {
+          const tags = new TagSet(1, exactLimit);
+          const plain = new Set<string>();
+          for (const s of added) {
+            tags.add(s);
+            plain.add(s);
+          }
+          expect(tags.size).toBe(plain.size);
+          for (const s of [...added, ...probes]) expect(tags.has(s)).toBe(plain.has(s));
+          expect(tags.keepsStrings).toBe(plain.size <= exactLimit);
+        },
+      ),
     );
   });
 
@@ -24,6 +30,7 @@ describe('TagSet', () => {
     const tags = new TagSet();
     for (let i = 0; i < 200_000; i++) tags.add(key(i));
     expect(tags.size).toBe(200_000);
+    expect(tags.keepsStrings).toBe(false); // past the limit: 16-byte tags, not the strings
     for (let i = 0; i < 200_000; i += 997) expect(tags.has(key(i))).toBe(true);
     for (let i = 200_000; i < 400_000; i++) if (tags.has(key(i))) throw new Error(`false member ${i}`);
   });
