@@ -8,8 +8,8 @@ import type { AuditSink, AuditSummary, ChainRef, ChainSummary, Finding, Severity
 /**
  * The audit's reports. Text: per chain one summary line, then its findings; then totals. JSON
  * lines (schema version AUDIT_SCHEMA, README "audit --output json"): a header, every finding, every
- * chain, then one summary; with --verbose also validate-logs' own records with the chain's account
- * and region.
+ * chain, then one summary; with --verbose also validate-logs' own records with the chain's account,
+ * region, trail and home region.
  */
 export const AUDIT_SCHEMA = 1;
 
@@ -98,7 +98,8 @@ export class AuditJsonReport implements AuditSink {
   chainStart(): void {}
 
   event(chain: ChainRef, e: ReportEvent): void {
-    if (this.verbose && e.type !== 'fatal') this.line({ ...eventRecord(e), account: chain.account, region: chain.region, trail: chain.trail });
+    if (this.verbose && e.type !== 'fatal')
+      this.line({ ...eventRecord(e), account: chain.account, region: chain.region, trail: chain.trail, homeRegion: chain.homeRegion });
   }
 
   finding(f: Finding): void {
@@ -110,6 +111,7 @@ export class AuditJsonReport implements AuditSink {
       account: f.chain?.account ?? null,
       region: f.chain?.region ?? null,
       trail: f.chain?.trail ?? null,
+      homeRegion: f.chain?.homeRegion ?? null,
       organizationId: f.chain?.organizationId ?? null,
       from: f.from === null ? null : formatDisplay(f.from),
       to: f.to === null ? null : formatDisplay(f.to),
