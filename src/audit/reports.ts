@@ -3,13 +3,13 @@ import { formatDisplay } from '../format/time.js';
 import type { Output } from '../verifier/output.js';
 import { eventRecord } from '../verifier/report-json.js';
 import type { ReportEvent } from '../verifier/types.js';
-import type { AuditSink, AuditSummary, ChainRef, ChainSummary, Finding, Severity } from './types.js';
+import { chainName, type AuditSink, type AuditSummary, type ChainRef, type ChainSummary, type Finding, type Severity } from './types.js';
 
 /**
  * The audit's reports. Text: per chain one summary line, then its findings; then totals. JSON
  * lines (schema version AUDIT_SCHEMA, README "audit --output json"): a header, every finding, every
  * chain, then one summary; with --verbose also validate-logs' own records with the chain's account,
- * region, trail and home region.
+ * region, trail and home region. Chains are named for people by chainName (types.ts).
  */
 export const AUDIT_SCHEMA = 1;
 
@@ -21,10 +21,6 @@ function severities(f: Record<Severity, number>): string {
 
 function counts(label: string, c: { valid: number; invalid: number }): string {
   return `${plural(c.valid + c.invalid, label)}${c.invalid > 0 ? ` (${c.invalid} INVALID)` : ''}`;
-}
-
-export function chainName(c: ChainRef): string {
-  return `${c.organizationId ? `${c.organizationId}/` : ''}${c.account} ${c.region} ${c.trail}${c.prefix ? ` (prefix ${c.prefix})` : ''}`;
 }
 
 export class AuditTextReport implements AuditSink {

@@ -16,6 +16,7 @@ import type { ChainMark } from './state.js';
 import { checkMark, nextMark } from './state-check.js';
 import { vanishedChains } from './vanished.js';
 import {
+  chainName,
   chainRef,
   finding,
   type AuditSink,
@@ -254,13 +255,7 @@ async function auditChain(o: AuditOptions, c: DiscoveredChain, validity: (fp: st
     run.fatal === null &&
     !startMark(o, chainIdOf(c.scope))
   ) {
-    findings.findings.push(
-      finding(
-        'no-digests',
-        chain,
-        `no digest of trail ${c.scope.trailName} for ${c.scope.account} ${c.scope.sourceRegion} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}`,
-      ),
-    );
+    findings.findings.push(finding('no-digests', chain, `no digest of ${chainName(chain)} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}`));
   }
   const summary: ChainSummary = {
     chain,

@@ -151,6 +151,31 @@ export function chainRef(scope: DigestScope): ChainRef {
   };
 }
 
+/** Trail names, account and organization ids, regions: letters, digits, `.`, `_`, `-`. */
+const NAME = /^[A-Za-z0-9._-]+$/;
+/** S3's "safe characters" for key names, and `/`, but for the parentheses the label uses. */
+const PREFIX = /^[A-Za-z0-9!_.*'/-]+$/;
+
+/**
+ * A chain as every report names it for people (text, JUnit, GitHub, HTML, finding messages):
+ * `[<org>/]<account> <source region> <trail> (home <home region>)[ (prefix <prefix>)]`, e.g.
+ * `111122223333 us-east-1 my-trail (home eu-west-1)`. The home region is always there: a trail's
+ * name is unique only per account and home region, and two trails of one name in two home regions
+ * can log into one bucket for the same source region. A part made of other characters than
+ * CloudTrail's own names use (a hostile key) is shown as a JSON string in ASCII (`"a b\u00e9"`), so
+ * that no part can pass for a delimiter or for another part: distinct chains never share a label, and
+ * the label is printable ASCII (the writers' own escaping then applies as to any text).
+ */
+export function chainName(c: ChainRef): string {
+  const org = c.organizationId ? `${part(c.organizationId, NAME)}/` : '';
+  const prefix = c.prefix ? ` (prefix ${part(c.prefix, PREFIX)})` : '';
+  return `${org}${part(c.account, NAME)} ${part(c.region, NAME)} ${part(c.trail, NAME)} (home ${part(c.homeRegion, NAME)})${prefix}`;
+}
+
+function part(s: string, plain: RegExp): string {
+  return plain.test(s) ? s : JSON.stringify(s).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** The scope a chain reference names (chainRef's inverse). */
 export function scopeOfRef(c: ChainRef): DigestScope {
   return {

@@ -1,6 +1,5 @@
 import { printable } from '../format/printable.js';
-import { chainName } from '../audit/reports.js';
-import type { AuditSink, AuditSummary, ChainSummary, Finding, Severity } from '../audit/types.js';
+import { chainName, type AuditSink, type AuditSummary, type ChainSummary, type Finding, type Severity } from '../audit/types.js';
 import { formatDisplay } from '../format/time.js';
 import type { ReportOutput } from './output.js';
 import { clip } from './xml.js';

@@ -1,5 +1,13 @@
-import { chainName } from '../audit/reports.js';
-import type { AuditSink, AuditSummary, ChainRef, ChainSummary, DigestRecord, Finding, GapRecord } from '../audit/types.js';
+import {
+  chainName,
+  type AuditSink,
+  type AuditSummary,
+  type ChainRef,
+  type ChainSummary,
+  type DigestRecord,
+  type Finding,
+  type GapRecord,
+} from '../audit/types.js';
 import { formatDisplay, formatStamp, formatYmdPath, MICROS_PER_HOUR, MICROS_PER_SECOND } from '../format/time.js';
 import { findingState, findingWindow, hourSpan, recordState, stampOf, STATE, type HourState } from './hours.js';
 import { pageEnd, pageStart } from './html-page.js';

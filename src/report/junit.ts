@@ -1,5 +1,14 @@
-import { chainName } from '../audit/reports.js';
-import type { AuditSink, AuditSummary, ChainRef, ChainSummary, DigestRecord, Finding, GapRecord, Severity } from '../audit/types.js';
+import {
+  chainName,
+  type AuditSink,
+  type AuditSummary,
+  type ChainRef,
+  type ChainSummary,
+  type DigestRecord,
+  type Finding,
+  type GapRecord,
+  type Severity,
+} from '../audit/types.js';
 import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
 import { findingWindow } from './hours.js';
 import type { ReportOutput } from './output.js';
@@ -89,7 +98,8 @@ export class JunitReport implements AuditSink {
   chainEnd(s: ChainSummary): void {
     const cases: string[] = [];
     const counts = { failures: 0, errors: 0, skipped: 0 };
-    const cls = className(s.chain);
+    // The chain's one label as suite name and classname: a test case is (classname, name), unique per chain and day.
+    const cls = chainName(s.chain);
     const days = [...this.days.entries()].sort(([a], [b]) => a - b);
     const full = this.written < (this.o.fullBudget ?? JUNIT_FULL_BUDGET);
     if (full) {
@@ -186,11 +196,6 @@ export function failing(severity: Severity, failOn: 'error' | 'warning' | 'never
 
 function testcase(cls: string, name: string, inner: string): string {
   return `<testcase classname="${xmlAttr(cls)}" name="${xmlAttr(name)}" time="0">${inner}</testcase>\n`;
-}
-
-/** Jenkins reads dots in classname as packages: organization/account > region > trail. */
-function className(c: ChainRef): string {
-  return `${c.prefix ? `${c.prefix}/` : ''}${c.organizationId ? `${c.organizationId}/` : ''}${c.account}.${c.region}.${c.trail}`;
 }
 
 function dayOf(t: number): number {

@@ -24,7 +24,7 @@ describe('trailproof audit', () => {
     expect(r.err).toBe('');
     const lines = r.out.split('\n');
     expect(lines[0]).toBe('Auditing s3://trailproof-demo-bucket from 2024-05-01T00:00:00Z to 2024-05-01T06:00:00Z');
-    expect(lines.filter((l) => /^111122223333 (us-east-1|eu-west-1) demo-trail: /.test(l))).toHaveLength(2);
+    expect(lines.filter((l) => /^111122223333 (us-east-1|eu-west-1) demo-trail \(home us-east-1\): /.test(l))).toHaveLength(2);
     expect(r.out).toMatch(/^ {2}ERROR missing-digest: /m);
     expect(r.out).toMatch(/^ {2}ERROR log-invalid: .*hash value doesn't match$/m);
     expect(r.out).toMatch(/^Totals: 2 chains, 12 digests \(1 INVALID\), 33 logs \(1 INVALID\); findings: 3 errors, 0 warnings, 0 info$/m);

@@ -30,7 +30,8 @@ export interface ReportFixture {
   cleanup(): void;
 }
 
-export const chainLabel = (c: ArchiveChain) => `${c.scope.account} ${c.scope.sourceRegion} ${c.scope.trailName}`;
+/** The reports' label of a chain of the fixture (plain names: no part is quoted), written out here to check chainName against. */
+export const chainLabel = (c: ArchiveChain) => `${c.scope.account} ${c.scope.sourceRegion} ${c.scope.trailName} (home ${c.scope.homeRegion})`;
 
 /** validate-logs' arguments (without the command name) for one chain of the tampered copy. */
 export function validateArgs(fx: ReportFixture, c: ArchiveChain): string[] {
@@ -71,7 +72,7 @@ export async function buildReportFixture(dir: string): Promise<ReportFixture> {
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
   const hourOf = (iso: unknown) => Math.floor((Date.parse(String(iso)) * 1000 - archive.start) / MICROS_PER_HOUR);
-  const name = (r: Record<string, unknown>) => `${String(r.account)} ${String(r.region)} ${String(r.trail)}`;
+  const name = (r: Record<string, unknown>) => `${String(r.account)} ${String(r.region)} ${String(r.trail)} (home ${String(r.homeRegion)})`;
   const expected: Expected[] = [];
   for (const r of records) {
     if (r.kind === 'digest' && r.status === 'INVALID' && r.reason !== 'not found') {

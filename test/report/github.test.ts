@@ -48,12 +48,12 @@ describe('audit under GitHub Actions', () => {
     const lines = annotations(output.stderr);
     expect(lines).toHaveLength(Math.min(MAX_ANNOTATIONS, errors.length));
     expect(lines.map((l) => l.replace(/^::error title=[^:]*::/, ''))).toEqual(errors.slice(0, MAX_ANNOTATIONS).map((e) => e.message));
-    expect(lines[0]).toMatch(/^::error title=trailproof \S+ in \d{12} [a-z0-9-]+ org-trail::/);
+    expect(lines[0]).toMatch(/^::error title=trailproof \S+ in \d{12} [a-z0-9-]+ org-trail \(home us-east-1\)::/);
     const md = readFileSync(summaryFile, 'utf8');
     expect(md.startsWith('# earlier step\n## ❌ trailproof audit: `s3://org-archive-bucket`\n')).toBe(true);
     expect(md).toContain(`**4** chain(s)`);
     expect(md).toContain(`**${errors.length} errors**`);
-    expect(md).toMatch(/\| `482396712912 us-east-1 org-trail` \| 8 \(2 INVALID\) \| 12 \|/);
+    expect(md).toMatch(/\| `482396712912 us-east-1 org-trail \(home us-east-1\)` \| 8 \(2 INVALID\) \| 12 \|/);
     expect(md).toContain('1 chain(s) without findings.');
     for (const e of errors) expect(md).toContain(String(e.code));
     expect(md).toContain(`\`\`\`sh\ntrailproof audit --s3-bucket org-archive-bucket --local-root ${fx.root} `);
@@ -74,8 +74,8 @@ describe('audit under GitHub Actions', () => {
         .map((l) => l.split('::')[1])
         .sort(),
     ).toEqual([
-      'error title=trailproof digest-invalid in 482396712912 us-east-1 org-trail',
-      'error title=trailproof missing-digest in 482396712912 us-east-1 org-trail',
+      'error title=trailproof digest-invalid in 482396712912 us-east-1 org-trail (home us-east-1)',
+      'error title=trailproof missing-digest in 482396712912 us-east-1 org-trail (home us-east-1)',
     ]);
     expect(readFileSync(summaryFile, 'utf8')).toContain('## ❌ trailproof validate-logs: `s3://org-archive-bucket`');
   });
@@ -136,7 +136,7 @@ describe('GithubReport', () => {
   it('hostile text cannot start another workflow command or close the title', () => {
     const [line, ...rest] = run(['digest-invalid'], () => 'x\n::add-mask::secret\r\n%0A');
     expect(rest).toEqual([]);
-    expect(line).toBe('::error title=trailproof digest-invalid in 111122223333 us-east-1 t::x%0A::add-mask::secret%0D%0A%250A');
+    expect(line).toBe('::error title=trailproof digest-invalid in 111122223333 us-east-1 t (home us-east-1)::x%0A::add-mask::secret%0D%0A%250A');
   });
 
   it('the step summary shows hostile text as text: no link, image, emphasis, mention, HTML, bidi reordering or extra row', () => {

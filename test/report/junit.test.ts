@@ -2,8 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainName } from '../../src/audit/reports.js';
-import { finding, type ChainRef } from '../../src/audit/types.js';
+import { chainName, finding, type ChainRef } from '../../src/audit/types.js';
 import { JunitReport } from '../../src/report/junit.js';
 import { memoryReport } from '../../src/report/output.js';
 import { xmlSafe } from '../../src/report/xml.js';
@@ -48,8 +47,8 @@ describe.skipIf(lacks('junitparser'))('audit --junit', () => {
     for (const s of suites) {
       expect(s.tests).toBe(s.cases.length);
       expect(s.failures).toBe(failures(s).length);
-      expect(`${s.properties.account} ${s.properties.region} ${s.properties.trail}`).toBe(s.name);
-      for (const c of s.cases) expect(c.classname).toBe(`${s.properties.account}.${s.properties.region}.${s.properties.trail}`);
+      expect(`${s.properties.account} ${s.properties.region} ${s.properties.trail} (home ${s.properties.homeRegion})`).toBe(s.name);
+      for (const c of s.cases) expect(c.classname).toBe(s.name);
     }
   });
 
@@ -60,7 +59,7 @@ describe.skipIf(lacks('junitparser'))('audit --junit', () => {
       ...new Set(
         findings
           .filter((f) => f.severity === 'error')
-          .map((f) => `${String(f.account)} ${String(f.region)} ${String(f.trail)}|${day} ${String(f.code)}|${String(f.code)}`),
+          .map((f) => `${String(f.account)} ${String(f.region)} ${String(f.trail)} (home ${String(f.homeRegion)})|${day} ${String(f.code)}|${String(f.code)}`),
       ),
     ].sort();
     expect(got).toEqual(want);
