@@ -81,6 +81,13 @@ const PAGE_SCRIPT_DATA = `
   var zoom = hours <= 24 * 14 ? 'hour' : 'day';
   zoomSel.value = zoom;
   var cw = 4;
+  // The label column fits the widest chain label (up to half the view): two chains' labels may
+  // differ only at their end (the home region, the prefix), which a cut label would hide.
+  ctx.font = '12px system-ui, sans-serif';
+  var widest = 0;
+  chains.forEach(function (c) {
+    widest = Math.max(widest, ctx.measureText(c.n).width);
+  });
 
   function fill(select, values) {
     values.sort().forEach(function (v) {
@@ -139,6 +146,7 @@ const PAGE_SCRIPT_DATA = `
     return zoom === 'hour' ? hours : days;
   }
   function layout() {
+    LABEL_W = Math.max(300, Math.min(Math.ceil(widest) + 12, Math.floor(tl.clientWidth / 2)));
     var avail = Math.max(100, tl.clientWidth - LABEL_W);
     var n = cols();
     cw = Math.max(zoom === 'hour' ? 3 : 4, Math.min(zoom === 'hour' ? 28 : 40, Math.floor(avail / n)));
