@@ -95,7 +95,15 @@ export class AuditJsonReport implements AuditSink {
 
   event(chain: ChainRef, e: ReportEvent): void {
     if (this.verbose && e.type !== 'fatal')
-      this.line({ ...eventRecord(e), account: chain.account, region: chain.region, trail: chain.trail, homeRegion: chain.homeRegion });
+      this.line({
+        ...eventRecord(e),
+        account: chain.account,
+        region: chain.region,
+        trail: chain.trail,
+        homeRegion: chain.homeRegion,
+        organizationId: chain.organizationId,
+        prefix: chain.prefix,
+      });
   }
 
   finding(f: Finding): void {
@@ -109,6 +117,7 @@ export class AuditJsonReport implements AuditSink {
       trail: f.chain?.trail ?? null,
       homeRegion: f.chain?.homeRegion ?? null,
       organizationId: f.chain?.organizationId ?? null,
+      prefix: f.chain?.prefix ?? null,
       from: f.from === null ? null : formatDisplay(f.from),
       to: f.to === null ? null : formatDisplay(f.to),
       count: f.count,

@@ -119,6 +119,13 @@ describe('two trails of one name in two home regions', () => {
     expect(verbose.length).toBeGreaterThan(0);
     for (const v of verbose) expect(String(v.kind === 'log' ? v.digestKey : v.key)).toContain(`_${TRAIL}_${String(v.homeRegion)}_`);
     expect(new Set(verbose.map((v) => v.homeRegion))).toEqual(new Set([tampered.scope.homeRegion, other.scope.homeRegion]));
+    // Finding and verbose records name their chain by the same six fields as its `chain` record.
+    const six = (x: Record<string, unknown>) =>
+      JSON.stringify(['account', 'region', 'trail', 'homeRegion', 'organizationId', 'prefix'].map((k) => (k in x ? x[k] : '(absent)')));
+    expect(chains.every((c) => 'prefix' in c && 'organizationId' in c)).toBe(true);
+    const chainIds = new Set(chains.map(six));
+    expect(chainIds.size).toBe(2);
+    for (const x of [...findings, ...verbose]) expect(chainIds.has(six(x)), six(x)).toBe(true);
   });
 
   it.skipIf(lacks('junitparser'))('JUnit: one suite per chain, every test case unique (classname, name), the failure in its chain', async () => {
