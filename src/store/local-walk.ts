@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isAbsent } from '../util/errno.js';
 import { isTemporaryName, SIDECAR_SUFFIX, unreadable } from './local-paths.js';
 import { byteCompare, sortByteOrder } from './names.js';
+import type { ListOptions } from './types.js';
 
 /**
  * Listing a local root (LocalStore.list): the keys under a folder in S3 order, read from the folders
@@ -22,43 +23,65 @@ function readFolder(dir: string): Dirent[] {
   }
 }
 
+/** What a listing hears besides its keys (ListOptions): the symbolic links and sidecars it skips. */
+export type WalkHooks = Pick<ListOptions, 'onLink' | 'onSidecar'>;
+
 /**
  * Keys in S3 order. A folder that is not there lists nothing; one that cannot be read stops the
  * run (never "no digests found"). Entries that are neither folders, sidecars nor symlinks are
  * keys, FIFOs and the like included: reading them then fails closed. Symlinks are not listed (they
  * are followed only when a digest names them, and only inside the bucket); `onLink` hears them.
+ * Sidecars are not listed either; `onSidecar` hears them, with whether their object is a regular
+ * file in the same folder, read from the folder's own listing (no call per file).
  */
-export async function* walkFolder(
-  dir: string,
-  keyPrefix: string,
-  prefix: string,
-  after: string | undefined,
-  onLink?: (key: string) => void,
-): AsyncGenerator<string> {
-  yield* walk(dir, keyPrefix, prefix, after, onLink);
+export async function* walkFolder(dir: string, keyPrefix: string, prefix: string, after: string | undefined, hooks: WalkHooks = {}): AsyncGenerator<string> {
+  yield* walk(dir, keyPrefix, prefix, after, hooks);
 }
 
-function* walk(dir: string, keyPrefix: string, prefix: string, after: string | undefined, onLink: ((key: string) => void) | undefined): Generator<string> {
-  const items: Array<{ name: string; dir: boolean; link: boolean; key: string }> = [];
-  for (const e of readFolder(dir)) {
+interface Item {
+  readonly name: string;
+  readonly kind: 'key' | 'folder' | 'link' | 'sidecar';
+  readonly key: string;
+}
+
+function* walk(dir: string, keyPrefix: string, prefix: string, after: string | undefined, hooks: WalkHooks): Generator<string> {
+  const entries = readFolder(dir);
+  const items: Item[] = [];
+  const inRange = (key: string): boolean => key.startsWith(prefix) && !(after !== undefined && byteCompare(key, after) <= 0);
+  /** The objects of the sidecars heard here (names), when there are any. */
+  let objects: Set<string> | undefined;
+  for (const e of entries) {
     if (e.isSymbolicLink()) {
       const key = keyPrefix + e.name;
-      if (onLink && key.startsWith(prefix) && !(after !== undefined && byteCompare(key, after) <= 0)) items.push({ name: e.name, dir: false, link: true, key });
+      if (hooks.onLink && inRange(key)) items.push({ name: e.name, kind: 'link', key });
       continue;
     }
     const isDir = e.isDirectory();
-    if (!isDir && (e.name.endsWith(SIDECAR_SUFFIX) || isTemporaryName(e.name))) continue;
+    if (!isDir && e.name.endsWith(SIDECAR_SUFFIX)) {
+      const key = keyPrefix + e.name;
+      if (hooks.onSidecar && inRange(key)) {
+        items.push({ name: e.name, kind: 'sidecar', key });
+        (objects ??= new Set()).add(e.name.slice(0, -SIDECAR_SUFFIX.length));
+      }
+      continue;
+    }
+    if (!isDir && isTemporaryName(e.name)) continue;
     const key = keyPrefix + e.name + (isDir ? '/' : '');
     const keep = isDir
       ? // Only folders whose keys can start with the listing prefix, and not all before the marker.
         (key.startsWith(prefix) || prefix.startsWith(key)) && !(after !== undefined && byteCompare(key, after) < 0 && !after.startsWith(key))
-      : key.startsWith(prefix) && !(after !== undefined && byteCompare(key, after) <= 0);
-    if (keep) items.push({ name: e.name, dir: isDir, link: false, key });
+      : inRange(key);
+    if (keep) items.push({ name: e.name, kind: isDir ? 'folder' : 'key', key });
   }
+  // Which of those objects are regular files here: one more pass over the same entries, only when a sidecar is heard.
+  const here = objects && new Set(entries.filter((e) => objects.has(e.name) && e.isFile()).map((e) => e.name));
   sortByteOrder(items, (item) => item.key);
   for (const item of items) {
-    if (item.link) onLink!(item.key);
-    else if (item.dir) yield* walk(join(dir, item.name), item.key, prefix, after, onLink);
+    if (item.kind === 'link') hooks.onLink!(item.key);
+    else if (item.kind === 'sidecar') {
+      const object = item.name.slice(0, -SIDECAR_SUFFIX.length);
+      hooks.onSidecar!(item.key, keyPrefix + object, here!.has(object));
+    } else if (item.kind === 'folder') yield* walk(join(dir, item.name), item.key, prefix, after, hooks);
     else yield item.key;
   }
 }

@@ -157,11 +157,11 @@ export class LocalStore implements ObjectStore {
       const real = realOrAbsent(path);
       if (real === undefined) return; // nothing there: no key has that prefix
       if (real === path) {
-        yield* walkFolder(path, base, options.prefix, options.startAfter, options.onLink);
+        yield* walkFolder(path, base, options.prefix, options.startAfter, options);
         return;
       }
     }
-    yield* walkFolder(dir, '', options.prefix, options.startAfter, options.onLink);
+    yield* walkFolder(dir, '', options.prefix, options.startAfter, options);
   }
 
   /** Keys with their last-modified time (the file's mtime, UTC micros): `sign --logs-prefix`. */

@@ -27,6 +27,13 @@ export interface ListOptions {
    * hears the key of each one it skips in the listed range, a link to a folder included.
    */
   readonly onLink?: ((key: string) => void) | undefined;
+  /**
+   * A local root's listing skips metadata sidecars (`<key>.metadata.json`: not objects there). This
+   * hears the key of each one it skips in the listed range (a symbolic link goes to onLink instead),
+   * its object's key (the same name without the suffix), and whether that object is a regular file
+   * beside it.
+   */
+  readonly onSidecar?: ((key: string, objectKey: string, objectHere: boolean) => void) | undefined;
 }
 
 /** What reading one log object gave (readLogs): its read, nothing there, or what stops the run. */
