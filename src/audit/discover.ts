@@ -33,6 +33,19 @@ export interface Discovery {
   /** Symbolic links under `AWSLogs/` in a local copy (S3 has none): the first ones, and how many. */
   readonly links: string[];
   linkCount: number;
+  /**
+   * Metadata sidecars under `AWSLogs/` in a local copy whose object is not there, or is not a digest
+   * (only a digest's metadata is read): the first ones, and how many.
+   */
+  readonly strays: StraySidecar[];
+  strayCount: number;
+}
+
+export interface StraySidecar {
+  /** The sidecar's key. */
+  readonly key: string;
+  /** 'absent': no regular file of its object beside it; 'not-digest': its object is no digest. */
+  readonly why: 'absent' | 'not-digest';
 }
 
 export const UNEXPECTED_NAMED = 100;
@@ -43,14 +56,32 @@ export function logFolderId(f: LogFolder): string {
 
 /** Every key under `[prefix/]AWSLogs/` (or the whole bucket without prefix, where prefixes are read from the keys). */
 export async function discover(store: ObjectStore, bucket: string, prefix: string | undefined, start: number, end: number): Promise<Discovery> {
-  const out: Discovery = { chains: new Map(), logFolders: new Map(), logsInRange: new Map(), unexpected: [], unexpectedCount: 0, links: [], linkCount: 0 };
+  const out: Discovery = {
+    chains: new Map(),
+    logFolders: new Map(),
+    logsInRange: new Map(),
+    unexpected: [],
+    unexpectedCount: 0,
+    links: [],
+    linkCount: 0,
+    strays: [],
+    strayCount: 0,
+  };
   const listPrefix = prefix ? `${prefix}/AWSLogs/` : '';
   const onLink = (key: string): void => {
-    if (!key.startsWith('AWSLogs/') && !key.includes('/AWSLogs/')) return;
+    if (!underAwsLogs(key)) return;
     out.linkCount++;
     if (out.links.length < UNEXPECTED_NAMED) out.links.push(key);
   };
-  for await (const key of store.list(bucket, { prefix: listPrefix, onLink })) {
+  // Only a digest's metadata is read (its signature): a sidecar of anything else is nobody's.
+  const onSidecar = (key: string, objectKey: string, objectHere: boolean): void => {
+    if (!underAwsLogs(key)) return;
+    const why = !objectHere ? 'absent' : classifyKey(objectKey).kind !== 'digest' ? 'not-digest' : undefined;
+    if (why === undefined) return;
+    out.strayCount++;
+    if (out.strays.length < UNEXPECTED_NAMED) out.strays.push({ key, why });
+  };
+  for await (const key of store.list(bucket, { prefix: listPrefix, onLink, onSidecar })) {
     const k = classifyKey(key);
     if (k.kind === 'outside') continue;
     if (k.kind === 'other' || (prefix !== undefined && !matchesPrefix(k, prefix))) {
@@ -77,6 +108,11 @@ export async function discover(store: ObjectStore, bucket: string, prefix: strin
     }
   }
   return out;
+}
+
+/** The scope of what a local copy's listing hears (links, sidecars): keys under an `AWSLogs/` folder. */
+function underAwsLogs(key: string): boolean {
+  return key.startsWith('AWSLogs/') || key.includes('/AWSLogs/');
 }
 
 function matchesPrefix(k: { prefix?: string | undefined; scope?: DigestScope }, prefix: string): boolean {

@@ -5,7 +5,7 @@ import type { AuditOptions } from './options.js';
 import { folderOf, selected, trailMatches } from './scope.js';
 import { finding, type Finding } from './types.js';
 
-/** Findings outside the chains: unexpected objects, log folders without any chain, requested scopes with none. */
+/** Findings outside the chains: unexpected objects, links and stray sidecars of a local copy, log folders without any chain, requested scopes with none. */
 export function outsideFindings(found: Discovery, o: AuditOptions, audited: DiscoveredChain[]): Finding[] {
   const out: Finding[] = [];
   for (const key of found.unexpected)
@@ -30,6 +30,26 @@ export function outsideFindings(found: Discovery, o: AuditOptions, audited: Disc
     out.push(
       finding('symlinked-object', null, `${found.linkCount - UNEXPECTED_NAMED} more symbolic links under AWSLogs/`, {
         count: found.linkCount - UNEXPECTED_NAMED,
+      }),
+    );
+  }
+  for (const { key, why } of found.strays)
+    out.push(
+      finding(
+        'stray-sidecar',
+        null,
+        `s3://${o.bucket}/${key} is a metadata sidecar in the local copy: ${
+          why === 'absent'
+            ? 'its object is not in this copy (deleted, or the sidecar was planted)'
+            : "its object is not a digest, and only a digest's metadata is ever read (planted)"
+        }`,
+        { s3: `s3://${o.bucket}/${key}` },
+      ),
+    );
+  if (found.strayCount > UNEXPECTED_NAMED) {
+    out.push(
+      finding('stray-sidecar', null, `${found.strayCount - UNEXPECTED_NAMED} more stray metadata sidecars under AWSLogs/`, {
+        count: found.strayCount - UNEXPECTED_NAMED,
       }),
     );
   }

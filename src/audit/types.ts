@@ -36,6 +36,8 @@ export const FINDING_SEVERITY = {
   'unexpected-object': 'info',
   /** A symbolic link under AWSLogs/ in a local copy: S3 has none, and what it points to is not audited. */
   'symlinked-object': 'error',
+  /** A metadata sidecar under AWSLogs/ in a local copy whose object is not there or is not a digest: nothing of the download left it. */
+  'stray-sidecar': 'error',
   /** A valid digest whose object has bytes after its gzip member (validate-logs ignores them; gunzip shows them). */
   'digest-trailing-data': 'error',
   /** A digest of the chain in the range that the walk never read (no link leads to it, or a key before it ended the listing). */

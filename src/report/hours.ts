@@ -38,6 +38,7 @@ export function findingState(code: FindingCode): HourState | null {
     case 'unchecked-logs':
     case 'unexpected-object':
     case 'symlinked-object':
+    case 'stray-sidecar':
       return null;
   }
 }

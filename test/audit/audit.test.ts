@@ -8,7 +8,7 @@ import type { AuditSink, AuditSummary, ChainRef, Finding } from '../../src/audit
 import { digestKey, logKey, type DigestScope } from '../../src/format/names.js';
 import { MICROS_PER_HOUR, parseDate } from '../../src/format/time.js';
 import type { PublicKeySource } from '../../src/keys/types.js';
-import { LocalStore } from '../../src/store/local.js';
+import { LocalStore, SIDECAR_SUFFIX } from '../../src/store/local.js';
 import type { ReportEvent, ReportSink } from '../../src/verifier/types.js';
 import { runValidation } from '../../src/verifier/validate.js';
 import { archivePerTest } from '../helpers/signed-archive.js';
@@ -77,6 +77,11 @@ function rmFolderFiles(dir: string, drop: (name: string) => boolean): void {
 }
 const path = (key: string) => join(root, BUCKET, key);
 const digestPath = (account: string, region: string, hour: number) => path(digestKey(scope(account, region), START + hour * H));
+/** Deletes a digest as on S3: the object with its metadata (a sidecar left alone is stray-sidecar). */
+const rmDigest = (account: string, region: string, hour: number) => {
+  rmSync(digestPath(account, region, hour));
+  rmSync(digestPath(account, region, hour) + SIDECAR_SUFFIX);
+};
 
 describe('a clean archive', () => {
   it('finds every chain, reports no finding, exit 0', async () => {
@@ -167,8 +172,8 @@ describe('planted tampering: each gives its finding, once', () => {
   });
 
   it('two digests deleted in a row: both hours are missing digests (validate-logs names only one)', async () => {
-    rmSync(digestPath(A, 'us-east-1', 4));
-    rmSync(digestPath(A, 'us-east-1', 5));
+    rmDigest(A, 'us-east-1', 4);
+    rmDigest(A, 'us-east-1', 5);
     const { sink } = await audit();
     const missing = sink.findings.filter((f) => f.code === 'missing-digest');
     expect(missing.map((f) => f.to)).toEqual([START + 5 * H, START + 4 * H]);
@@ -176,9 +181,9 @@ describe('planted tampering: each gives its finding, once', () => {
   });
 
   it('the newest digests deleted: chain-stops, saying logs go on after it', async () => {
-    rmSync(digestPath(B, 'eu-west-1', 8));
-    rmSync(digestPath(B, 'eu-west-1', 7));
-    rmSync(digestPath(B, 'eu-west-1', 6));
+    rmDigest(B, 'eu-west-1', 8);
+    rmDigest(B, 'eu-west-1', 7);
+    rmDigest(B, 'eu-west-1', 6);
     const { sink } = await audit();
     const stops = sink.findings.filter((f) => f.code === 'chain-stops');
     expect(stops).toHaveLength(1);
@@ -187,7 +192,7 @@ describe('planted tampering: each gives its finding, once', () => {
   });
 
   it('every digest of a chain in the window deleted, older ones kept: chain-stops for the chain and no-digests for its logs (was silent)', async () => {
-    for (let h = 4; h <= HOURS; h++) rmSync(digestPath(B, 'eu-west-1', h));
+    for (let h = 4; h <= HOURS; h++) rmDigest(B, 'eu-west-1', h);
     const { sink, summary } = await audit({ start: START + 4 * H });
     const mine = sink.findings.filter((f) => f.chain?.account === B && f.chain.region === 'eu-west-1');
     expect(mine.map((f) => [f.code, f.severity])).toEqual([['chain-stops', 'warning']]);
@@ -201,7 +206,7 @@ describe('planted tampering: each gives its finding, once', () => {
   });
 
   it('a chain that ended before the window with no log in it (logging stopped): one chain-stops warning, exit 0', async () => {
-    for (let h = 4; h <= HOURS; h++) rmSync(digestPath(B, 'eu-west-1', h));
+    for (let h = 4; h <= HOURS; h++) rmDigest(B, 'eu-west-1', h);
     rmFolderFiles(join(root, BUCKET, 'AWSLogs', B, 'CloudTrail', 'eu-west-1'), (name) => name > `${B}_CloudTrail_eu-west-1_20240501T0300Z`);
     const { sink, summary } = await audit({ start: START + 4 * H });
     expect(sink.findings.map((f) => [f.code, f.chain?.account, f.chain?.region])).toEqual([['chain-stops', B, 'eu-west-1']]);
@@ -210,7 +215,7 @@ describe('planted tampering: each gives its finding, once', () => {
   });
 
   it('a chain that begins after the window with no log in it (a trail made later): nothing about it', async () => {
-    for (let h = 1; h <= 3; h++) rmSync(digestPath(B, 'eu-west-1', h));
+    for (let h = 1; h <= 3; h++) rmDigest(B, 'eu-west-1', h);
     rmFolderFiles(join(root, BUCKET, 'AWSLogs', B, 'CloudTrail', 'eu-west-1'), (name) => name < `${B}_CloudTrail_eu-west-1_20240501T0300Z`);
     const { sink } = await audit({ end: START + H });
     expect(sink.findings.filter((f) => f.chain?.account === B && f.chain.region === 'eu-west-1')).toEqual([]);

@@ -9,7 +9,7 @@ import type { AuditSink } from '../../src/audit/types.js';
 import { Coordinator } from '../../src/distributed/coordinator.js';
 import { parsePublicKeysJson } from '../../src/keys/public-keys.js';
 import { entriesSource } from '../../src/keys/source.js';
-import { LocalStore } from '../../src/store/local.js';
+import { LocalStore, SIDECAR_SUFFIX } from '../../src/store/local.js';
 import { memoryOutput } from '../../src/verifier/output.js';
 import { tempDir } from '../helpers/cli.js';
 import { InProcessQueue } from '../helpers/in-process-queue.js';
@@ -123,6 +123,13 @@ const CASES: Array<[string, Tamper, string?]> = [
     (a, c) => writeFileSync(join(a.root, a.bucket, c.digestKeys[4]!.replace(/T(\d\d)0000Z/, 'T$13000Z')), gzipSync('{}')),
     'digest-not-walked',
   ],
+  // A local copy's sidecars: the coordinator's discovery finds them, as the local run's does.
+  [
+    'a sidecar of no object',
+    (a, c) => writeFileSync(join(a.root, a.bucket, `${c.digestKeys[4]!.replace(/T(\d\d)0000Z/, 'T$13000Z')}${SIDECAR_SUFFIX}`), '{"signature":"00"}'),
+    'stray-sidecar',
+  ],
+  ['a sidecar beside a log', (a, c) => writeFileSync(join(a.root, a.bucket, `${c.logKeys[3]!}${SIDECAR_SUFFIX}`), '{"signature":"00"}'), 'stray-sidecar'],
 ];
 
 describe('distributed audit = local audit, byte for byte', () => {

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
@@ -72,15 +72,17 @@ describe.skipIf(lacks('redis'))('audit --queue with worker processes', () => {
       const root = join(dir.path, 'root');
       cpSync(archive.root, root, { recursive: true });
       const a = { root, bucket: archive.bucket, store: archive.store };
-      const { LocalStore } = await import('../../src/store/local.js');
+      const { LocalStore, SIDECAR_SUFFIX } = await import('../../src/store/local.js');
       const store = new LocalStore(root);
       await deleteDigest({ ...a, store }, archive.chains[5]!, 0);
       await changeByte({ ...a, store }, archive.chains[17]!.logKeys[0]!);
       await plantUnreferencedLog({ ...a, store, start: archive.start }, archive.chains[200]!, 1);
+      writeFileSync(join(root, archive.bucket, `${archive.chains[300]!.logKeys[0]!}${SIDECAR_SUFFIX}`), '{"signature":"00"}');
       const files = (who: string) => ['--junit', join(dir.path, `${who}.xml`), '--html', join(dir.path, `${who}.html`)];
       const local = runCli([...auditArgs(root), ...files('local')], { timeout: 300_000 });
       expect(local.status).toBe(1);
       expect(local.out).toMatch(/ERROR missing-digest/);
+      expect(local.out).toMatch(/ERROR stray-sidecar/);
       const results = join(dir.path, 'results');
       const remote = await distributed([...auditArgs(root), ...files('remote'), '--results', results, '--result-inline-max', '2000']);
       same(local, remote);
