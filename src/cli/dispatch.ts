@@ -129,7 +129,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
       summary: m.EXPORT_COMMAND.summary,
       usage: m.EXPORT_USAGE,
       help: formatHelp([m.EXPORT_COMMAND]),
-      run: (a, io) => m.exportSignaturesCommand(a, { openS3, out: io.out }),
+      run: (a, io) => m.exportSignaturesCommand(a, { openS3, out: io.out, err: io.err }),
     };
   },
 };

@@ -49,6 +49,7 @@ export const EXPORT_USAGE = formatUsage(EXPORT_COMMAND);
 
 export interface ExportDeps {
   readonly out?: (t: string) => void;
+  readonly err?: (t: string) => void;
   readonly openS3?: (args: Record<string, string | boolean | undefined>) => Promise<{ store: ObjectStore; region?: string }>;
 }
 
@@ -102,24 +103,36 @@ export async function exportSignaturesCommand(argv: readonly string[], deps: Exp
   const listing = await listDigestKeys(source, bucket, scope, start, end);
   let exported = 0;
   let missing = 0;
+  let notInCopy = 0;
   for (const key of [...listing.standard, ...listing.backfill]) {
     const object = await source.get(bucket, key);
     if (!object) {
       missing++;
       continue;
     }
-    let metadata: Metadata;
     try {
-      metadata = object.metadata;
+      const metadata: Metadata = object.metadata;
       if (args['with-digests'] === true) await target.put(bucket, key, await readAll(object.body), metadata);
-      else await target.putMetadata(bucket, key, metadata);
+      else if (!(await target.putMetadata(bucket, key, metadata))) {
+        // Delivered after the copy was made (or left out of it): no sidecar without its digest.
+        notInCopy++;
+        continue;
+      }
     } finally {
       await object.close();
     }
     exported++;
   }
-  out(
-    `exported the metadata of ${counted(exported, 'digest file')} of s3://${bucket} to ${str(args, 'local-root')}${missing ? ` (${missing} disappeared while listing)` : ''}\n`,
+  const notes = [missing ? `${missing} disappeared while listing` : '', notInCopy ? `${counted(notInCopy, 'digest')} not in the copy, skipped` : ''].filter(
+    Boolean,
   );
+  out(
+    `exported the metadata of ${counted(exported, 'digest file')} of s3://${bucket} to ${str(args, 'local-root')}${notes.length ? ` (${notes.join('; ')})` : ''}\n`,
+  );
+  if (notInCopy > 0) {
+    (deps.err ?? ((t: string) => process.stderr.write(t)))(
+      `notice: ${counted(notInCopy, 'digest')} of the window ${notInCopy === 1 ? 'is' : 'are'} on S3 and not in ${str(args, 'local-root')}: sync the copy again, or export with --with-digests\n`,
+    );
+  }
   return 0;
 }

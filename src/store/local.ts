@@ -196,14 +196,28 @@ export class LocalStore implements ObjectStore {
     await atomicWrite(path, body);
   }
 
-  /** Writes only an object's metadata sidecar (export-signatures), atomically. */
-  async putMetadata(bucket: string, key: string, metadata: Metadata): Promise<void> {
+  /**
+   * Writes only an object's metadata sidecar (export-signatures), atomically, and only beside the
+   * object itself: false (nothing written) when the copy has no regular file at that key. A sidecar
+   * there would describe nothing, and the audit reports one as stray-sidecar.
+   */
+  async putMetadata(bucket: string, key: string, metadata: Metadata): Promise<boolean> {
     const segments = keySegments(key);
     if (!segments || !safeBucketName(bucket)) {
       throw new StoreError('Other', `Refusing to write metadata for an unsafe name: s3://${bucket}/${key}`);
     }
+    const bucketPath = realOrAbsent(join(this.root, bucket));
+    if (bucketPath === undefined) return false;
+    const objectPath = join(bucketPath, ...segments);
+    try {
+      if (!(await lstat(objectPath)).isFile()) return false;
+    } catch (err) {
+      if (isAbsent(err)) return false;
+      throw unreadable(objectPath, err);
+    }
     const path = await this.writableFolder(bucket, key, segments);
     await atomicWrite(path + SIDECAR_SUFFIX, Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`));
+    return true;
   }
 
   private readonly madeFolders = new Set<string>();

@@ -148,6 +148,22 @@ describe('a sync-like copy given its sidecars by export-signatures: nothing stra
     expect((await audit(target)).findings).toEqual([]);
   });
 
+  it('a digest delivered after the sync: no sidecar without it, a notice, exit 0', async () => {
+    const digests = filesUnder(join(root, BUCKET)).filter((k) => k.includes(`/CloudTrail-Digest/${REGIONS[0]}/`) && k.endsWith('.json.gz'));
+    const late = digests.sort().at(-1)!;
+    const target = copyWithout((k) => k.endsWith(SIDECAR_SUFFIX) || k === late);
+    const argv = ['--trail-arn', `arn:aws:cloudtrail:us-east-1:${A}:trail/org`, '--start-time', formatDisplay(START), '--end-time', formatDisplay(END)];
+    argv.push('--s3-bucket', BUCKET, '--region', REGIONS[0]!, '--source-root', root, '--local-root', target);
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(await exportSignaturesCommand(argv, { out: (t) => void out.push(t), err: (t) => void err.push(t) })).toBe(0);
+    expect(out.join('')).toContain(`exported the metadata of ${digests.length - 1} digest files`);
+    expect(out.join('')).toContain('1 digest not in the copy, skipped');
+    expect(err.join('')).toMatch(/^notice: 1 digest of the window is on S3 and not in .*: sync the copy again, or export with --with-digests\n$/);
+    expect(filesUnder(join(target, BUCKET)).filter((k) => k.startsWith(late))).toEqual([]);
+    expect(strays((await audit(target)).findings)).toEqual([]);
+  });
+
   it('digests and their sidecars written by export-signatures --with-digests (put with metadata)', async () => {
     const target = copyWithout((k) => k.includes('/CloudTrail-Digest/'));
     await exportTo(target, true);
