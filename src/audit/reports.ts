@@ -6,7 +6,9 @@ import type { ReportEvent } from '../verifier/types.js';
 import { chainName, type AuditSink, type AuditSummary, type ChainRef, type ChainSummary, type Finding, type Severity } from './types.js';
 
 /**
- * The audit's reports. Text: per chain one summary line, then its findings; then totals. JSON
+ * The audit's reports. Text: per chain one summary line, then its findings; then totals. A chain's
+ * findings can come after the next chain has started (run.ts holds the ends of a log folder's chains
+ * until the folder's findings are known: held-chains.ts), so the text report keeps them by chain. JSON
  * lines (schema version AUDIT_SCHEMA, README "audit --output json"): a header, every finding, every
  * chain, then one summary; with --verbose also validate-logs' own records with the chain's account,
  * region, trail and home region. Chains are named for people by chainName (types.ts).
@@ -24,7 +26,8 @@ function counts(label: string, c: { valid: number; invalid: number }): string {
 }
 
 export class AuditTextReport implements AuditSink {
-  private findings: Finding[] = [];
+  /** The findings of each chain started and not ended (one, or the chains of one log folder), by label. */
+  private readonly findings = new Map<string, Finding[]>();
 
   constructor(
     private readonly output: Output,
@@ -41,8 +44,8 @@ export class AuditTextReport implements AuditSink {
     this.put(`Auditing s3://${bucket}${prefix ? `/${prefix}` : ''} from ${formatDisplay(start)} to ${formatDisplay(end)}\n\n`);
   }
 
-  chainStart(): void {
-    this.findings = [];
+  chainStart(chain: ChainRef): void {
+    this.findings.set(chainName(chain), []);
   }
 
   event(_chain: ChainRef, e: ReportEvent): void {
@@ -55,8 +58,9 @@ export class AuditTextReport implements AuditSink {
   }
 
   finding(f: Finding): void {
-    if (f.chain === null) this.put(`  ${line(f)}\n`);
-    else this.findings.push(f);
+    const held = f.chain === null ? undefined : this.findings.get(chainName(f.chain));
+    if (held) held.push(f);
+    else this.put(`  ${line(f)}\n`);
   }
 
   chainEnd(s: ChainSummary): void {
@@ -64,8 +68,8 @@ export class AuditTextReport implements AuditSink {
     this.put(
       `${chainName(s.chain)}: ${counts('digest', digests)}, ${counts('log', s.logs)}; ${severities(s.findings)}${s.fatal ? `; STOPPED: ${s.fatal}` : ''}\n`,
     );
-    for (const f of this.findings) this.put(`  ${line(f)}\n`);
-    this.findings = [];
+    for (const f of this.findings.get(chainName(s.chain)) ?? []) this.put(`  ${line(f)}\n`);
+    this.findings.delete(chainName(s.chain));
   }
 
   summary(s: AuditSummary): void {

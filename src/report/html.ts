@@ -19,7 +19,9 @@ import { clip, scriptJson } from './xml.js';
  * timeline of every chain, one cell per hour (or day). Streamed: the head first, then each chain
  * as it ends, as one JSON block: typed arrays (base64) of its hour states, log counts, digest key
  * stamps and key fingerprints (a year of a chain is 8,760 hours: ~60 KB), plus details only for
- * hours that are not valid, within a byte budget. The page draws them on a canvas.
+ * hours that are not valid, within a byte budget. The page draws them on a canvas. A chain's row is
+ * kept from its chainStart to its chainEnd: one at a time, or the chains of a log folder that
+ * several trails share, whose findings come once the folder's last chain is walked (run.ts).
  */
 export const DETAILS_PER_CHAIN = 2000;
 export const DETAIL_BUDGET = 8 * 1024 * 1024;
@@ -48,21 +50,39 @@ interface Detail {
   n?: [number, number];
 }
 
+/** One chain's row of the timeline, from its chainStart to its chainEnd. */
+class Row {
+  readonly states: Uint8Array;
+  readonly logs: Uint16Array;
+  readonly stamps: Uint16Array;
+  readonly keyIndex: Uint8Array;
+  readonly fingerprints: string[] = [];
+  /** A valid digest's key is template[0] + YYYY/MM/DD/ + template[1] + stamp + .json.gz. */
+  template: [string, string] | null = null;
+  readonly details: Detail[] = [];
+  dropped = 0;
+  readonly invalidLogHour = new Map<string, number>();
+
+  constructor(hours: number) {
+    this.states = new Uint8Array(hours);
+    this.logs = new Uint16Array(hours);
+    this.stamps = new Uint16Array(hours).fill(NO_STAMP);
+    this.keyIndex = new Uint8Array(hours).fill(NO_KEY);
+  }
+
+  mark(first: number, last: number, state: HourState): void {
+    const v = STATE[state];
+    for (let h = first; h < last; h++) if (this.states[h]! < v) this.states[h] = v;
+  }
+}
+
 export class HtmlReport implements AuditSink {
   private origin = 0;
   private hours = 0;
   private detailBytes = 0;
   private droppedDetails = 0;
-  private states = new Uint8Array(0);
-  private logs = new Uint16Array(0);
-  private stamps = new Uint16Array(0);
-  private keyIndex = new Uint8Array(0);
-  private fingerprints: string[] = [];
-  /** A valid digest's key is template[0] + YYYY/MM/DD/ + template[1] + stamp + .json.gz. */
-  private template: [string, string] | null = null;
-  private details: Detail[] = [];
-  private dropped = 0;
-  private readonly invalidLogHour = new Map<string, number>();
+  /** By chain label (chainName). */
+  private readonly rows = new Map<string, Row>();
   private readonly outside: Finding[] = [];
 
   constructor(
@@ -85,36 +105,29 @@ export class HtmlReport implements AuditSink {
     this.out.write(pageStart(this.o.title, scriptJson(meta)));
   }
 
-  chainStart(): void {
-    this.states = new Uint8Array(this.hours);
-    this.logs = new Uint16Array(this.hours);
-    this.stamps = new Uint16Array(this.hours).fill(NO_STAMP);
-    this.keyIndex = new Uint8Array(this.hours).fill(NO_KEY);
-    this.fingerprints = [];
-    this.template = null;
-    this.details = [];
-    this.dropped = 0;
-    this.invalidLogHour.clear();
+  chainStart(chain: ChainRef): void {
+    this.rows.set(chainName(chain), new Row(this.hours));
   }
 
   event(): void {}
 
-  record(_chain: ChainRef, r: DigestRecord | GapRecord): void {
+  record(chain: ChainRef, r: DigestRecord | GapRecord): void {
+    const row = this.row(chain);
     if (r.from === null || r.to === null) {
       if (r.kind === 'digest')
-        this.detail({ h: 0, e: 0, c: 'digest', v: 'error', m: `digest s3://${r.bucket}/${r.key}: ${r.reason ?? ''}`, k: r.key, r: r.reason });
+        this.detail(row, { h: 0, e: 0, c: 'digest', v: 'error', m: `digest s3://${r.bucket}/${r.key}: ${r.reason ?? ''}`, k: r.key, r: r.reason });
       return;
     }
     const [first, last] = hourSpan(this.origin, this.hours, r.from, r.to);
     const state = recordState(r);
-    this.mark(first, last, state);
+    row.mark(first, last, state);
     if (r.kind === 'gap') return;
     const window = `${formatDisplay(r.from)} to ${formatDisplay(r.to)}`;
-    for (const l of r.invalidLogs) this.invalidLogHour.set(l.key, first);
-    if (first < last && r.valid) this.logs[first] = Math.min(0xffff, this.logs[first]! + r.logs.valid + r.logs.invalid);
+    for (const l of r.invalidLogs) row.invalidLogHour.set(l.key, first);
+    if (first < last && r.valid) row.logs[first] = Math.min(0xffff, row.logs[first]! + r.logs.valid + r.logs.invalid);
     // A valid digest lives in the typed arrays; a digest that is not found is the missing-digest finding's detail.
-    if ((state === 'valid' && this.keep(r, first, last)) || r.reason === 'not found') return;
-    this.detail({
+    if ((state === 'valid' && this.keep(row, r, first, last)) || r.reason === 'not found') return;
+    this.detail(row, {
       h: first,
       e: last,
       c: r.backfill ? 'backfill digest' : 'digest',
@@ -135,20 +148,23 @@ export class HtmlReport implements AuditSink {
       if (this.outside.length < 200) this.outside.push(f);
       return;
     }
+    const row = this.row(f.chain);
     let span: [number, number];
-    const logHour = f.code === 'log-invalid' && f.s3 !== null ? this.invalidLogHour.get(f.s3.slice(f.s3.indexOf('/', 5) + 1)) : undefined;
+    const logHour = f.code === 'log-invalid' && f.s3 !== null ? row.invalidLogHour.get(f.s3.slice(f.s3.indexOf('/', 5) + 1)) : undefined;
     if (logHour !== undefined) span = [logHour, Math.min(this.hours, logHour + 1)];
     else {
       const w = findingWindow(f);
       span = w === null ? [0, this.hours] : hourSpan(this.origin, this.hours, w.from, w.to);
     }
     const state = findingState(f.code);
-    if (state) this.mark(span[0], span[1], state);
-    this.detail({ h: span[0], e: span[1], c: f.code, v: f.severity, m: clip(f.message, 2000), s: f.s3 });
+    if (state) row.mark(span[0], span[1], state);
+    this.detail(row, { h: span[0], e: span[1], c: f.code, v: f.severity, m: clip(f.message, 2000), s: f.s3 });
   }
 
   chainEnd(s: ChainSummary): void {
     const c = s.chain;
+    const row = this.row(c);
+    this.rows.delete(chainName(c));
     const block = {
       n: chainName(c),
       a: c.account,
@@ -160,17 +176,16 @@ export class HtmlReport implements AuditSink {
       dg: { valid: s.digests.valid + s.backfillDigests.valid, invalid: s.digests.invalid + s.backfillDigests.invalid },
       lg: s.logs,
       x: s.fatal,
-      s: b64(this.states),
-      l: b64(this.logs),
-      k: b64(this.stamps),
-      kt: this.template,
-      q: b64(this.keyIndex),
-      fp: this.fingerprints,
-      d: this.details,
-      dm: this.dropped,
+      s: b64(row.states),
+      l: b64(row.logs),
+      k: b64(row.stamps),
+      kt: row.template,
+      q: b64(row.keyIndex),
+      fp: row.fingerprints,
+      d: row.details,
+      dm: row.dropped,
     };
     this.out.write(`<script type="application/json" class="tp-chain">${scriptJson(block)}</script>\n`);
-    this.chainStart();
   }
 
   summary(s: AuditSummary): void {
@@ -179,9 +194,12 @@ export class HtmlReport implements AuditSink {
     this.out.write(pageEnd(scriptJson({ totals, outside, droppedDetails: this.droppedDetails })));
   }
 
-  private mark(first: number, last: number, state: HourState): void {
-    const v = STATE[state];
-    for (let h = first; h < last; h++) if (this.states[h]! < v) this.states[h] = v;
+  /** The chain's row (made if a writer skipped its chainStart). */
+  private row(chain: ChainRef): Row {
+    const name = chainName(chain);
+    let row = this.rows.get(name);
+    if (!row) this.rows.set(name, (row = new Row(this.hours)));
+    return row;
   }
 
   /**
@@ -189,7 +207,7 @@ export class HtmlReport implements AuditSink {
    * hour) on the chain's key template, its key fingerprint as an index into the chain's list.
    * False when the key does not rebuild from the template (it then gets a detail of its own).
    */
-  private keep(r: DigestRecord, first: number, last: number): boolean {
+  private keep(row: Row, r: DigestRecord, first: number, last: number): boolean {
     const stamp = stampOf(r.key);
     if (stamp === null) return false;
     const cut = r.key.lastIndexOf('/');
@@ -199,29 +217,29 @@ export class HtmlReport implements AuditSink {
     const tail = `${formatStamp(stamp)}.json.gz`;
     if (!dir.endsWith(`/${folder}`) || !file.endsWith(tail)) return false;
     const template: [string, string] = [dir.slice(0, -folder.length), file.slice(0, -tail.length)];
-    this.template ??= template;
-    if (template[0] !== this.template[0] || template[1] !== this.template[1]) return false;
-    let fp = r.fingerprint === null ? NO_KEY : this.fingerprints.indexOf(r.fingerprint);
-    if (fp < 0 && this.fingerprints.length < NO_KEY) fp = this.fingerprints.push(r.fingerprint!) - 1;
+    row.template ??= template;
+    if (template[0] !== row.template[0] || template[1] !== row.template[1]) return false;
+    let fp = r.fingerprint === null ? NO_KEY : row.fingerprints.indexOf(r.fingerprint);
+    if (fp < 0 && row.fingerprints.length < NO_KEY) fp = row.fingerprints.push(r.fingerprint!) - 1;
     if (fp < 0) return false;
     for (let h = first; h < last; h++) {
       const offset = Math.round((stamp - (this.origin + h * MICROS_PER_HOUR)) / MICROS_PER_SECOND);
-      if (this.stamps[h] !== NO_STAMP || offset < 0 || offset >= NO_STAMP) continue;
-      this.stamps[h] = offset;
-      this.keyIndex[h] = fp;
+      if (row.stamps[h] !== NO_STAMP || offset < 0 || offset >= NO_STAMP) continue;
+      row.stamps[h] = offset;
+      row.keyIndex[h] = fp;
     }
     return true;
   }
 
-  private detail(d: Detail): void {
+  private detail(row: Row, d: Detail): void {
     const size = JSON.stringify(d).length;
-    if (this.details.length >= DETAILS_PER_CHAIN || this.detailBytes + size > DETAIL_BUDGET) {
-      this.dropped++;
+    if (row.details.length >= DETAILS_PER_CHAIN || this.detailBytes + size > DETAIL_BUDGET) {
+      row.dropped++;
       this.droppedDetails++;
       return;
     }
     this.detailBytes += size;
-    this.details.push(d);
+    row.details.push(d);
   }
 }
 

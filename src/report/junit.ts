@@ -21,7 +21,8 @@ import { clip, xmlAttr, xmlText } from './xml.js';
  * naming the hours and the first messages. Aggregated per day so that an organization-year stays
  * far under GitLab's 30 MB: once FULL_BUDGET bytes are written, each further chain gets one test
  * case per finding code (its days listed) and one for its valid days. Written as chains finish:
- * memory holds one chain's days.
+ * memory holds the days of the chains started and not ended (one; the chains of a log folder
+ * several trails share wait for the folder's findings, which can be any of theirs: run.ts).
  */
 export const JUNIT_FULL_BUDGET = 20 * 1024 * 1024;
 const MESSAGES_PER_CASE = 3;
@@ -40,6 +41,12 @@ interface Day {
   codes: Map<string, CodeDay>;
 }
 
+/** A chain's test cases being gathered. */
+interface Open {
+  readonly days: Map<number, Day>;
+  readonly undated: Map<string, CodeDay>;
+}
+
 export interface JunitOptions {
   /** The root's name, e.g. `trailproof audit s3://bucket`. */
   readonly name: string;
@@ -51,8 +58,8 @@ export interface JunitOptions {
 
 export class JunitReport implements AuditSink {
   private written = 0;
-  private days = new Map<number, Day>();
-  private undated = new Map<string, CodeDay>();
+  /** By chain label (chainName): one chain's, or those of a shared log folder. */
+  private readonly open = new Map<string, Open>();
   private outside: Finding[] = [];
 
   constructor(
@@ -69,16 +76,16 @@ export class JunitReport implements AuditSink {
     this.write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${xmlAttr(this.o.name)}">\n`);
   }
 
-  chainStart(): void {
-    this.days = new Map();
-    this.undated = new Map();
+  chainStart(chain: ChainRef): void {
+    this.open.set(chainName(chain), { days: new Map(), undated: new Map() });
   }
 
   event(): void {}
 
-  record(_chain: ChainRef, r: DigestRecord | GapRecord): void {
+  record(chain: ChainRef, r: DigestRecord | GapRecord): void {
     if (r.kind !== 'digest' || !r.valid || r.backfill || r.logs.invalid > 0 || r.from === null || r.to === null) return;
-    for (let h = r.from - (r.from % MICROS_PER_HOUR); h < r.to; h += MICROS_PER_HOUR) this.day(h).valid |= 1 << hourOf(h);
+    const o = this.of(chain);
+    for (let h = r.from - (r.from % MICROS_PER_HOUR); h < r.to; h += MICROS_PER_HOUR) day(o, h).valid |= 1 << hourOf(h);
   }
 
   finding(f: Finding): void {
@@ -87,7 +94,8 @@ export class JunitReport implements AuditSink {
       return;
     }
     const w = findingWindow(f);
-    const slot = w === null ? this.undated : this.day(w.from).codes;
+    const o = this.of(f.chain);
+    const slot = w === null ? o.undated : day(o, w.from).codes;
     let c = slot.get(f.code);
     if (!c) slot.set(f.code, (c = { severity: f.severity, count: 0, hours: 0, messages: [] }));
     c.count++;
@@ -100,7 +108,9 @@ export class JunitReport implements AuditSink {
     const counts = { failures: 0, errors: 0, skipped: 0 };
     // The chain's one label as suite name and classname: a test case is (classname, name), unique per chain and day.
     const cls = chainName(s.chain);
-    const days = [...this.days.entries()].sort(([a], [b]) => a - b);
+    const o = this.of(s.chain);
+    this.open.delete(cls);
+    const days = [...o.days.entries()].sort(([a], [b]) => a - b);
     const full = this.written < (this.o.fullBudget ?? JUNIT_FULL_BUDGET);
     if (full) {
       for (const [day, d] of days) {
@@ -124,14 +134,12 @@ export class JunitReport implements AuditSink {
       for (const [code, g] of byCode)
         cases.push(this.codeCase(cls, code, code, g.c, `days ${g.days.join(', ')}${g.days.length === 31 ? ', ...' : ''}`, counts));
     }
-    for (const [code, c] of this.undated) cases.push(this.codeCase(cls, code, code, c, 'the whole range', counts));
+    for (const [code, c] of o.undated) cases.push(this.codeCase(cls, code, code, c, 'the whole range', counts));
     if (s.fatal !== null) {
       counts.errors++;
       cases.push(testcase(cls, 'run', `<error type="stopped" message="${xmlAttr(clip(s.fatal, MESSAGE_CHARS))}"/>`));
     }
-    this.suite(chainName(s.chain), cases, counts, s.chain);
-    this.days = new Map();
-    this.undated = new Map();
+    this.suite(cls, cases, counts, s.chain);
   }
 
   summary(s: AuditSummary): void {
@@ -180,12 +188,19 @@ export class JunitReport implements AuditSink {
     );
   }
 
-  private day(t: number): Day {
-    const key = dayOf(t);
-    let d = this.days.get(key);
-    if (!d) this.days.set(key, (d = { valid: 0, codes: new Map() }));
-    return d;
+  private of(chain: ChainRef): Open {
+    const name = chainName(chain);
+    let o = this.open.get(name);
+    if (!o) this.open.set(name, (o = { days: new Map(), undated: new Map() }));
+    return o;
   }
+}
+
+function day(o: Open, t: number): Day {
+  const key = dayOf(t);
+  let d = o.days.get(key);
+  if (!d) o.days.set(key, (d = { valid: 0, codes: new Map() }));
+  return d;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };

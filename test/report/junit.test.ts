@@ -131,9 +131,10 @@ describe.skipIf(lacks('junitparser'))('JunitReport', () => {
     const w = new JunitReport(out, { name: 'hostile', failOn: 'error' });
     w.header();
     messages.forEach((m, i) => {
-      w.chainStart();
-      w.finding(finding('digest-invalid', { ...chain, trail: `t${i}` }, m, { from: 0, to: 3_600_000_000 }));
-      w.chainEnd(summary(1));
+      const c = { ...chain, trail: `t${i}` };
+      w.chainStart(c);
+      w.finding(finding('digest-invalid', c, m, { from: 0, to: 3_600_000_000 }));
+      w.chainEnd({ ...summary(1), chain: c });
     });
     w.summary(total);
     const file = join(dir.path, 'hostile.xml');
@@ -151,7 +152,7 @@ describe.skipIf(lacks('junitparser'))('JunitReport', () => {
     const out = memoryReport();
     const w = new JunitReport(out, { name: 'budget', failOn: 'error', fullBudget: 1 });
     w.header();
-    w.chainStart();
+    w.chainStart(chain);
     for (let day = 0; day < 30; day++)
       w.finding(finding('missing-digest', chain, `day ${day}`, { from: day * 86_400_000_000, to: day * 86_400_000_000 + 3_600_000_000 }));
     w.chainEnd(summary(30));
