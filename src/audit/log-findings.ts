@@ -4,7 +4,7 @@ import { formatDisplay, formatYmdPath, MICROS_PER_HOUR } from '../format/time.js
 import type { ObjectStore } from '../store/types.js';
 import type { ChainFindings } from './chain-findings.js';
 import type { DiscoveredChain } from './discover.js';
-import { finding, type ChainRef, type Finding } from './types.js';
+import { chainName, finding, type Finding } from './types.js';
 
 /**
  * The findings about a log folder (one account and region under one prefix), once every chain
@@ -12,6 +12,11 @@ import { finding, type ChainRef, type Finding } from './types.js';
  * digest of one of them, or counted for a missing/invalid digest whose window holds it
  * (unchecked-logs), or pending (too recent to be digested), or unreferenced. And for each chain,
  * whether it stops early (chain-stops), saying if logs go on after its newest digest.
+ *
+ * Each finding names the chain it is filed under (run.ts reports and counts it there): an
+ * unchecked-logs window and a chain-stops under the chain whose digest or end it is; a pending or
+ * unreferenced log, which no chain owns (log names do not name their trail), once, under the
+ * folder's last chain, its message naming every chain of the folder when there are several.
  */
 const DAY = 24 * MICROS_PER_HOUR;
 /** CloudTrail delivers a digest about every hour: a chain silent longer than this has stopped, and a log younger than this may wait for its digest. */
@@ -22,13 +27,15 @@ export async function logFolderFindings(
   bucket: string,
   sample: DiscoveredChain,
   group: readonly ChainFindings[],
-  chain: ChainRef,
   start: number,
   end: number,
 ): Promise<Finding[]> {
   const out: Finding[] = [];
   const referenced = (key: string): boolean => group.some((g) => g.referenced.has(`${bucket}/${key}`));
-  const windows = group.flatMap((g) => g.unchecked).map((w) => ({ ...w, count: 0 }));
+  // A log in the windows of several chains' missing digests (a shared folder) counts once, for the first.
+  const windows = group.flatMap((g) => g.unchecked.map((w) => ({ ...w, chain: g.chainRef, count: 0 })));
+  const chain = group[group.length - 1]!.chainRef;
+  const ofFolder = folderChains(group);
   const newest = group.reduce<number | null>((m, g) => (g.newestEnd !== null && (m === null || g.newestEnd > m) ? g.newestEnd : m), null);
   const folder = logListPrefix(sample.scope, sample.scope.sourceRegion);
   const after = new Map<ChainFindings, number>();
@@ -46,11 +53,12 @@ export async function logFolderFindings(
           finding(
             'pending',
             chain,
-            `log ${s3}, delivered ${formatDisplay(k.delivered)}, is not digested yet (delivered within ${DIGEST_DELAY / MICROS_PER_HOUR} h of the end, after the newest digest)`,
+            `log ${s3}, delivered ${formatDisplay(k.delivered)}, is not digested yet (delivered within ${DIGEST_DELAY / MICROS_PER_HOUR} h of the end, after the newest digest${ofFolder})`,
             { s3 },
           ),
         );
-      } else out.push(finding('unreferenced-log', chain, `log ${s3}, delivered ${formatDisplay(k.delivered)}, is referenced by no valid digest`, { s3 }));
+      } else
+        out.push(finding('unreferenced-log', chain, `log ${s3}, delivered ${formatDisplay(k.delivered)}, is referenced by no valid digest${ofFolder}`, { s3 }));
     }
   }
   for (const w of windows) {
@@ -58,7 +66,7 @@ export async function logFolderFindings(
       out.push(
         finding(
           'unchecked-logs',
-          chain,
+          w.chain,
           `${w.count} log file(s) delivered from ${formatDisplay(w.from)} to ${formatDisplay(w.to)} could not be checked: ${w.digest} is missing or invalid`,
           { from: w.from, to: w.to, count: w.count },
         ),
@@ -83,4 +91,14 @@ export async function logFolderFindings(
       );
   }
   return out;
+}
+
+/** Chains a shared folder's message names; past this many, their count only. */
+export const FOLDER_CHAINS_NAMED = 4;
+
+/** `` for a folder of one chain; else ` of any of the N chains delivering into its log folder[: <label>; <label>...]`. */
+function folderChains(group: readonly ChainFindings[]): string {
+  if (group.length === 1) return '';
+  const names = group.length <= FOLDER_CHAINS_NAMED ? `: ${group.map((g) => chainName(g.chainRef)).join('; ')}` : '';
+  return ` of any of the ${group.length} chains delivering into its log folder${names}`;
 }

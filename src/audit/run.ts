@@ -9,11 +9,11 @@ import { DigestRecorder } from './digest-records.js';
 import { beginsAfter, discover, reachesRange, type DiscoveredChain } from './discover.js';
 import type { AuditOptions } from './options.js';
 import { folderOf, selected } from './scope.js';
-import { logFolderFindings } from './log-findings.js';
+import { folderFindings, type HeldChain } from './held-chains.js';
 import { unwalkedDigests } from './digest-coverage.js';
 import { outsideFindings } from './outside-findings.js';
 import type { ChainMark } from './state.js';
-import { checkMark, nextMark } from './state-check.js';
+import { checkMark } from './state-check.js';
 import { vanishedChains } from './vanished.js';
 import {
   chainName,
@@ -54,7 +54,12 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   );
   const totals = { digests: { valid: 0, invalid: 0 }, logs: { valid: 0, invalid: 0 }, findings: { error: 0, warning: 0, info: 0 } as Record<Severity, number> };
   let fatal: string | null = null;
-  const count = (f: Finding): void => void totals.findings[f.severity]++;
+  /** A finding to the reports, counted in its chain's summary and in the totals. */
+  const emit = (under: HeldChain | null, f: Finding): void => {
+    sink.finding(f);
+    if (under) under.bySeverity[f.severity]++;
+    totals.findings[f.severity]++;
+  };
 
   // Log folders: which chains share one (several trails on one prefix), and which is the last.
   const lastOfFolder = new Map<string, string>();
@@ -80,7 +85,8 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
     }
   };
   launch();
-  const sharedFolders = new Map<string, Array<{ id: string; walked: ChainFindings; errors: number }>>();
+  // The walked chains of the log folder being reported, waiting for its findings (folder order: adjacent chains).
+  const held: HeldChain[] = [];
   for (let i = 0; i < runs.length; i++) {
     const { events, summary, findings, records } = await results[i]!;
     started.delete(i);
@@ -96,39 +102,22 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
     if (o.witness && summary.fatal === null) all.push(...(await o.witness(c.scope)));
     // Nothing new since the mark: the chain is as recent as its mark (chain-stops and pending read it).
     if (startMark(o, id) && findings.newestEnd === null) findings.newestEnd = mark!.end;
-    const folder = folderOf(c);
-    const group = [...(sharedFolders.get(folder) ?? []), { id, walked: findings, errors: 0 }];
-    sharedFolders.set(folder, group);
-    group[group.length - 1]!.errors = all.filter((f) => f.severity === 'error').length;
-    if (lastOfFolder.get(folder) === id && summary.fatal === null) {
-      const from = Math.max(...group.map((g) => chainStart(o, g.id)));
-      const extra = await logFolderFindings(
-        o.store,
-        o.bucket,
-        c,
-        group.map((g) => g.walked),
-        chain,
-        from,
-        o.end,
-      );
-      all.push(...extra);
-      const extraErrors = extra.filter((f) => f.severity === 'error').length;
-      // The folder's findings concern every chain in it: none of them advances its mark past them.
-      for (const g of group) if (o.state) setMark(o.state, g.id, nextMark(g.walked, g.errors + extraErrors, o.state.get(g.id)));
-      sharedFolders.delete(folder);
-    }
-    const bySeverity: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
-    for (const f of all) {
-      sink.finding(f);
-      bySeverity[f.severity]++;
-      count(f);
-    }
+    const here: HeldChain = { id, summary, walked: findings, errors: 0, bySeverity: { error: 0, warning: 0, info: 0 } };
+    for (const f of all) emit(here, f);
+    here.errors = here.bySeverity.error;
+    findings.findings.length = 0; // reported: not held while the folder's other chains are walked
+    held.push(here);
     if (summary.fatal !== null) fatal = summary.fatal;
     for (const k of ['valid', 'invalid'] as const) {
       totals.digests[k] += summary.digests[k] + summary.backfillDigests[k];
       totals.logs[k] += summary.logs[k];
     }
-    sink.chainEnd({ ...summary, findings: bySeverity });
+    // The folder's last chain (or a stopped run): its findings, filed under their chains, then each chain's end.
+    if (lastOfFolder.get(folderOf(c)) === id || fatal !== null) {
+      if (fatal === null) await folderFindings(o, c, held, Math.max(...held.map((g) => chainStart(o, g.id))), emit);
+      for (const g of held) sink.chainEnd({ ...g.summary, findings: g.bySeverity });
+      held.length = 0;
+    }
     o.onProgress?.(i + 1, runs.length, totals.logs.valid + totals.logs.invalid);
     if (fatal) break;
   }
@@ -139,10 +128,7 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
     for (const v of lost.chains) {
       vanished++;
       sink.chainStart(v.chain);
-      for (const f of v.findings) {
-        sink.finding(f);
-        count(f);
-      }
+      for (const f of v.findings) emit(null, f);
       const none = { valid: 0, invalid: 0 };
       sink.chainEnd({ chain: v.chain, digests: none, backfillDigests: none, logs: none, findings: v.bySeverity, newestEnd: null, fatal: null });
     }
@@ -153,10 +139,8 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
         o,
         chains.map(([, c]) => c),
       ),
-    ]) {
-      sink.finding(f);
-      count(f);
-    }
+    ])
+      emit(null, f);
   }
 
   const failAt = o.failOn ?? 'error';
@@ -189,10 +173,6 @@ function startMark(o: AuditOptions, id: string): ChainMark | undefined {
 /** Where a chain's walk starts: its mark's end (startMark), else --start-time. */
 function chainStart(o: AuditOptions, id: string): number {
   return startMark(o, id)?.end ?? o.start;
-}
-
-function setMark(state: Map<string, ChainMark>, id: string, mark: ChainMark | undefined): void {
-  if (mark) state.set(id, mark);
 }
 
 async function keyValidities(keys: PublicKeySource, start: number, end: number): Promise<(fp: string) => KeyValidity | undefined> {
