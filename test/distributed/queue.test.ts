@@ -3,9 +3,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { startCli } from '../helpers/cli-async.js';
-import { buildOrgArchive, changeByte, deleteDigest, plantUnreferencedLog, localAuditArgs, type OrgArchive } from '../helpers/org-archive.js';
+import {
+  buildOrgArchive,
+  changeByte,
+  deleteDigest,
+  deleteNewestDigests,
+  plantUnreferencedLog,
+  localAuditArgs,
+  type OrgArchive,
+} from '../helpers/org-archive.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { lacks } from '../helpers/system-tools.js';
+import { buildTwinArchive, copyArchive } from '../helpers/twin-archive.js';
 
 /**
  * The distributed audit through a real redis-server, one coordinator and two worker processes
@@ -92,6 +101,30 @@ describe.skipIf(lacks('redis'))('audit --queue with worker processes', () => {
       // The run's results were put there (every segment result is larger than 2000 bytes) and removed at its end.
       expect(existsSync(results)).toBe(true);
       expect(readdirSync(results)).toEqual([]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it("a log folder two chains share: each folder finding under its chain, in the local run's bytes (text, JSON, JUnit, HTML)", async () => {
+    const dir = tempDir();
+    try {
+      const twin = await buildTwinArchive(join(dir.path, 'build'));
+      const copy = copyArchive(twin.archive, join(dir.path, 'root'));
+      await deleteDigest(copy, twin.first, 2);
+      await plantUnreferencedLog(copy, twin.first, 4);
+      await deleteNewestDigests(copy, twin.last, 3);
+      for (const output of ['text', 'json']) {
+        const args = [...localAuditArgs(twin.archive, copy.root), '--verbose', '--output', output];
+        const files = (who: string) => ['--junit', join(dir.path, `${who}-${output}.xml`), '--html', join(dir.path, `${who}-${output}.html`)];
+        const local = runCli([...args, ...files('local')], { timeout: 300_000 });
+        expect(local.status, local.err).toBe(1);
+        for (const code of ['unchecked-logs', 'unreferenced-log', 'chain-stops']) expect(local.out).toContain(code);
+        const remote = await distributed([...args, ...files('remote')]);
+        same(local, remote);
+        for (const ext of ['xml', 'html'])
+          expect(readFileSync(join(dir.path, `remote-${output}.${ext}`), 'utf8')).toBe(readFileSync(join(dir.path, `local-${output}.${ext}`), 'utf8'));
+      }
     } finally {
       dir.cleanup();
     }

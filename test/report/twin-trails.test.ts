@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,8 @@ import { tempDir } from '../helpers/cli.js';
 import { InProcessQueue } from '../helpers/in-process-queue.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { parseJunit } from '../helpers/junit-parse.js';
-import { buildOrgArchive, localAuditArgs, objectPath, type ArchiveChain, type OrgArchive } from '../helpers/org-archive.js';
+import { localAuditArgs, objectPath, type ArchiveChain, type OrgArchive } from '../helpers/org-archive.js';
+import { buildTwinArchive, TWIN_ACCOUNT, TWIN_TRAIL } from '../helpers/twin-archive.js';
 import { lacks } from '../helpers/system-tools.js';
 import { chainLabel } from './fixture.js';
 
@@ -27,10 +28,9 @@ import { chainLabel } from './fixture.js';
  * JUnit (whose test cases must stay unique), GitHub annotations and step summary, the HTML
  * timeline's data; and the distributed audit must say the same bytes.
  */
-const ACCOUNT = '111122223333';
-const TRAIL = 'audit-trail';
+const ACCOUNT = TWIN_ACCOUNT;
+const TRAIL = TWIN_TRAIL;
 let dir: { path: string; cleanup: () => void };
-let parts: OrgArchive[];
 let archive: OrgArchive;
 let tampered: ArchiveChain;
 let other: ArchiveChain;
@@ -38,26 +38,12 @@ let forgedKey: string;
 
 beforeAll(async () => {
   dir = tempDir();
-  // Built apart (each trail's signer sees its own logs only, as CloudTrail's would), then one bucket.
-  parts = [];
-  for (const home of ['us-east-1', 'eu-west-1'])
-    parts.push(
-      await buildOrgArchive({
-        accounts: [ACCOUNT],
-        regions: ['us-east-1'],
-        hours: 6,
-        trails: [{ name: TRAIL, homeRegion: home }],
-        seed: `twin-${home}`,
-        dir: join(dir.path, home),
-      }),
-    );
-  archive = parts[0]!;
-  cpSync(parts[1]!.root, archive.root, { recursive: true, force: false, errorOnExist: true });
-  const chains = parts.flatMap((p) => p.chains);
-  expect(chains.map((c) => c.logPrefix)).toEqual([chains[0]!.logPrefix, chains[0]!.logPrefix]);
+  const twin = await buildTwinArchive(dir.path);
+  archive = twin.archive;
   // The chain audited first (chainId order: eu-west-1 before us-east-1), so that being last in the shared folder is no help.
-  tampered = chains.find((c) => c.scope.homeRegion === 'eu-west-1')!;
-  other = chains.find((c) => c !== tampered)!;
+  tampered = twin.first;
+  other = twin.last;
+  expect(tampered.scope.homeRegion).toBe('eu-west-1');
   forgedKey = tampered.digestKeys[2]!;
   appendFileSync(objectPath(archive, forgedKey), gzipSync('{"logFiles":[]}'));
 }, 180_000);
