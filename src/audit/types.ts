@@ -129,7 +129,14 @@ export interface GapRecord {
   readonly to: number;
 }
 
-/** What an audit report writer receives, in order: per chain its events and findings, then totals. */
+/**
+ * What an audit report writer receives, in order: per chain chainStart, its events and records, its
+ * findings, chainEnd; then totals. A finding names its chain (or null: outside any chain), and comes
+ * between that chain's chainStart and chainEnd, but not always before the next chain's chainStart:
+ * the chains of a log folder several trails share are ended together, in chain order, after the
+ * folder's findings (run.ts, held-chains.ts). So a writer keeps per-chain state by chain
+ * (chainName), not as "the current chain"; its chainEnd's counts are those of its findings.
+ */
 export interface AuditSink {
   header(bucket: string, prefix: string | undefined, start: number, end: number): void;
   chainStart(chain: ChainRef): void;
