@@ -83,6 +83,7 @@ export class HtmlReport implements AuditSink {
   private droppedDetails = 0;
   /** By chain label (chainName). */
   private readonly rows = new Map<string, Row>();
+  private last: [ChainRef, Row] | null = null;
   private readonly outside: Finding[] = [];
 
   constructor(
@@ -107,6 +108,7 @@ export class HtmlReport implements AuditSink {
 
   chainStart(chain: ChainRef): void {
     this.rows.set(chainName(chain), new Row(this.hours));
+    this.last = null;
   }
 
   event(): void {}
@@ -165,6 +167,7 @@ export class HtmlReport implements AuditSink {
     const c = s.chain;
     const row = this.row(c);
     this.rows.delete(chainName(c));
+    this.last = null;
     const block = {
       n: chainName(c),
       a: c.account,
@@ -194,11 +197,13 @@ export class HtmlReport implements AuditSink {
     this.out.write(pageEnd(scriptJson({ totals, outside, droppedDetails: this.droppedDetails })));
   }
 
-  /** The chain's row (made if a writer skipped its chainStart). */
+  /** The chain's row (made if a writer skipped its chainStart); the last one asked for is remembered (a record per hour). */
   private row(chain: ChainRef): Row {
+    if (this.last?.[0] === chain) return this.last[1];
     const name = chainName(chain);
     let row = this.rows.get(name);
     if (!row) this.rows.set(name, (row = new Row(this.hours)));
+    this.last = [chain, row];
     return row;
   }
 

@@ -60,6 +60,7 @@ export class JunitReport implements AuditSink {
   private written = 0;
   /** By chain label (chainName): one chain's, or those of a shared log folder. */
   private readonly open = new Map<string, Open>();
+  private last: [ChainRef, Open] | null = null;
   private outside: Finding[] = [];
 
   constructor(
@@ -78,6 +79,7 @@ export class JunitReport implements AuditSink {
 
   chainStart(chain: ChainRef): void {
     this.open.set(chainName(chain), { days: new Map(), undated: new Map() });
+    this.last = null;
   }
 
   event(): void {}
@@ -110,6 +112,7 @@ export class JunitReport implements AuditSink {
     const cls = chainName(s.chain);
     const o = this.of(s.chain);
     this.open.delete(cls);
+    this.last = null;
     const days = [...o.days.entries()].sort(([a], [b]) => a - b);
     const full = this.written < (this.o.fullBudget ?? JUNIT_FULL_BUDGET);
     if (full) {
@@ -188,10 +191,13 @@ export class JunitReport implements AuditSink {
     );
   }
 
+  /** The chain's test cases being gathered; the last one asked for is remembered (a record per hour). */
   private of(chain: ChainRef): Open {
+    if (this.last?.[0] === chain) return this.last[1];
     const name = chainName(chain);
     let o = this.open.get(name);
     if (!o) this.open.set(name, (o = { days: new Map(), undated: new Map() }));
+    this.last = [chain, o];
     return o;
   }
 }
