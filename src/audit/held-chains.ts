@@ -36,6 +36,8 @@ export async function folderFindings(
   held: readonly HeldChain[],
   from: number,
   emit: (under: HeldChain, f: Finding) => void,
+  /** Chains of the folder the filters leave out, walked for their references (left-out.ts). */
+  leftOut: readonly ChainFindings[] = [],
 ): Promise<void> {
   const found = await logFolderFindings(
     o.store,
@@ -44,6 +46,7 @@ export async function folderFindings(
     held.map((g) => g.walked),
     from,
     o.end,
+    leftOut,
   );
   const errors = found.filter((f) => f.severity === 'error').length;
   if (o.state) for (const g of held) setMark(o.state, g.id, nextMark(g.walked, g.errors + errors, o.state.get(g.id)));

@@ -17,6 +17,9 @@ import { chainName, finding, type Finding } from './types.js';
  * unchecked-logs window and a chain-stops under the chain whose digest or end it is; a pending or
  * unreferenced log, which no chain owns (log names do not name their trail), once, under the
  * folder's last chain, its message naming every chain of the folder when there are several.
+ * Chains of the folder the filters leave out count for which logs are referenced; the logs in
+ * their missing or invalid windows are unattributed-logs (a warning: whose they are is not this
+ * audit's to say), and nothing else of theirs is reported.
  */
 const DAY = 24 * MICROS_PER_HOUR;
 /** CloudTrail delivers a digest about every hour: a chain silent longer than this has stopped, and a log younger than this may wait for its digest. */
@@ -29,22 +32,28 @@ export async function logFolderFindings(
   group: readonly ChainFindings[],
   start: number,
   end: number,
+  /** Chains of the folder the filters leave out, walked for their references only (left-out.ts). */
+  leftOut: readonly ChainFindings[] = [],
 ): Promise<Finding[]> {
   const out: Finding[] = [];
-  const referenced = (key: string): boolean => group.some((g) => g.referenced.has(`${bucket}/${key}`));
-  // A log in the windows of several chains' missing digests (a shared folder) counts once, for the first.
-  const windows = group.flatMap((g) => g.unchecked.map((w) => ({ ...w, chain: g.chainRef, count: 0 })));
+  const all = [...group, ...leftOut];
+  // A log in the windows of several chains' missing digests (a shared folder) counts once, for the
+  // first: the audited chains' windows come before the left-out ones'.
+  const windows = all.flatMap((g) => g.unchecked.map((w) => ({ ...w, chain: g.chainRef, audited: group.includes(g), count: 0 })));
   const chain = group[group.length - 1]!.chainRef;
-  const ofFolder = folderChains(group);
-  const newest = group.reduce<number | null>((m, g) => (g.newestEnd !== null && (m === null || g.newestEnd > m) ? g.newestEnd : m), null);
+  const ofFolder = folderChains(all, leftOut.length);
+  const newest = all.reduce<number | null>((m, g) => (g.newestEnd !== null && (m === null || g.newestEnd > m) ? g.newestEnd : m), null);
   const folder = logListPrefix(sample.scope, sample.scope.sourceRegion);
   const after = new Map<ChainFindings, number>();
   for (let day = start - (start % DAY); day <= end; day += DAY) {
     for await (const key of store.list(bucket, { prefix: `${folder}${formatYmdPath(day)}/` })) {
       const k = classifyKey(key);
       if (k.kind !== 'log' || k.delivered < start || k.delivered > end) continue;
-      for (const g of group) if (g.newestEnd === null || k.delivered > g.newestEnd) after.set(g, (after.get(g) ?? 0) + 1);
-      if (referenced(key)) continue;
+      // A log a valid digest references is that chain's: it says nothing of the others' ends.
+      const owner = all.find((g) => g.referenced.has(`${bucket}/${key}`));
+      for (const g of group)
+        if ((owner === undefined || owner === g) && (g.newestEnd === null || k.delivered > g.newestEnd)) after.set(g, (after.get(g) ?? 0) + 1);
+      if (owner) continue;
       const w = windows.find((x) => k.delivered >= x.from && k.delivered < x.to);
       const s3 = `s3://${bucket}/${key}`;
       if (w) w.count++;
@@ -62,7 +71,16 @@ export async function logFolderFindings(
     }
   }
   for (const w of windows) {
-    if (w.count > 0)
+    if (w.count > 0 && !w.audited)
+      out.push(
+        finding(
+          'unattributed-logs',
+          chain,
+          `${w.count} log file(s) delivered from ${formatDisplay(w.from)} to ${formatDisplay(w.to)} are referenced by no valid digest and lie in the window of ${w.digest}, which is missing or invalid, of ${chainName(w.chain)}, a chain of this log folder the filters leave out: audit that chain to check them`,
+          { from: w.from, to: w.to, count: w.count },
+        ),
+      );
+    else if (w.count > 0)
       out.push(
         finding(
           'unchecked-logs',
@@ -96,9 +114,13 @@ export async function logFolderFindings(
 /** Chains a shared folder's message names; past this many, their count only. */
 export const FOLDER_CHAINS_NAMED = 4;
 
-/** `` for a folder of one chain; else ` of any of the N chains delivering into its log folder[: <label>; <label>...]`. */
-function folderChains(group: readonly ChainFindings[]): string {
-  if (group.length === 1) return '';
-  const names = group.length <= FOLDER_CHAINS_NAMED ? `: ${group.map((g) => chainName(g.chainRef)).join('; ')}` : '';
-  return ` of any of the ${group.length} chains delivering into its log folder${names}`;
+/**
+ * `` for a folder of one chain; else ` of any of the N chains delivering into its log folder[: <label>; <label>...]`,
+ * saying how many of them the filters leave out (their digests were read for this check).
+ */
+function folderChains(all: readonly ChainFindings[], leftOut: number): string {
+  if (all.length === 1) return '';
+  const names = all.length <= FOLDER_CHAINS_NAMED ? `: ${all.map((g) => chainName(g.chainRef)).join('; ')}` : '';
+  const filtered = leftOut > 0 ? ` (${leftOut} of them left out by the filters; their digests were read for this check)` : '';
+  return ` of any of the ${all.length} chains delivering into its log folder${names}${filtered}`;
 }

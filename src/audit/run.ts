@@ -2,7 +2,7 @@ import { EXIT_FATAL, EXIT_INVALID } from '../errors.js';
 import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
 import type { PublicKeySource } from '../keys/types.js';
 import type { ReportEvent, ReportSink, RunSummary } from '../verifier/types.js';
-import { runValidation } from '../verifier/validate.js';
+import { fatalEvent, runValidation } from '../verifier/validate.js';
 import { chainId as chainIdOf } from '../format/archive-keys.js';
 import { ChainFindings, type KeyValidity } from './chain-findings.js';
 import { DigestRecorder } from './digest-records.js';
@@ -10,6 +10,7 @@ import { beginsAfter, discover, reachesRange, type DiscoveredChain } from './dis
 import type { AuditOptions } from './options.js';
 import { folderOf, selected } from './scope.js';
 import { folderFindings, type HeldChain } from './held-chains.js';
+import { leftOutByFolder, walkForReferences } from './left-out.js';
 import { unwalkedDigests } from './digest-coverage.js';
 import { outsideFindings } from './outside-findings.js';
 import type { ChainMark } from './state.js';
@@ -64,6 +65,7 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   // Log folders: which chains share one (several trails on one prefix), and which is the last.
   const lastOfFolder = new Map<string, string>();
   for (const [id, c] of chains) lastOfFolder.set(folderOf(c), id);
+  const leftOut = leftOutByFolder(found, o, chains);
 
   const runs = chains.map(([id, c]) => ({ id, c }));
   const results: Array<Promise<ChainRun>> = [];
@@ -114,7 +116,16 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
     }
     // The folder's last chain (or a stopped run): its findings, filed under their chains, then each chain's end.
     if (lastOfFolder.get(folderOf(c)) === id || fatal !== null) {
-      if (fatal === null) await folderFindings(o, c, held, Math.max(...held.map((g) => chainStart(o, g.id))), emit);
+      if (fatal === null) {
+        const others: ChainFindings[] = [];
+        try {
+          for (const x of leftOut.get(folderOf(c)) ?? []) others.push(await walkForReferences(o, x, validity));
+        } catch (err) {
+          const e = fatalEvent(err);
+          fatal = e.type === 'fatal' ? e.message : String(err); // a left-out chain's digests could not be read: the folder cannot be judged
+        }
+        if (fatal === null) await folderFindings(o, c, held, Math.max(...held.map((g) => chainStart(o, g.id))), emit, others);
+      }
       for (const g of held) sink.chainEnd({ ...g.summary, findings: g.bySeverity });
       held.length = 0;
     }

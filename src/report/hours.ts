@@ -36,6 +36,7 @@ export function findingState(code: FindingCode): HourState | null {
     case 'chain-stops':
       return 'gap';
     case 'unchecked-logs':
+    case 'unattributed-logs':
     case 'unexpected-object':
     case 'symlinked-object':
     case 'stray-sidecar':
