@@ -18,8 +18,9 @@ import { chainName, finding, type Finding } from './types.js';
  * unreferenced log, which no chain owns (log names do not name their trail), once, under the
  * folder's last chain, its message naming every chain of the folder when there are several.
  * Chains of the folder the filters leave out count for which logs are referenced; the logs in
- * their missing or invalid windows are unattributed-logs (a warning: whose they are is not this
- * audit's to say), and nothing else of theirs is reported.
+ * their missing or invalid windows are unattributed-logs (an error: that chain's or planted, nothing
+ * can tell), and nothing else of theirs is reported. A forged chain (digests that do not verify)
+ * references nothing, so it cannot make a planted log pass.
  */
 const DAY = 24 * MICROS_PER_HOUR;
 /** CloudTrail delivers a digest about every hour: a chain silent longer than this has stopped, and a log younger than this may wait for its digest. */

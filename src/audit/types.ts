@@ -44,8 +44,11 @@ export const FINDING_SEVERITY = {
   'digest-not-walked': 'error',
   /** Log files that could not be checked: their digest is missing or invalid. */
   'unchecked-logs': 'error',
-  /** Log files unreferenced, in a missing or invalid digest's window of a chain of their folder the filters leave out. */
-  'unattributed-logs': 'warning',
+  /**
+   * Log files no valid digest references, in a missing or invalid digest's window of a chain of their
+   * folder the filters leave out: that chain's, or planted; nothing can tell (an error, as unchecked-logs).
+   */
+  'unattributed-logs': 'error',
   /** The digest a previous run verified (--state) changed or vanished, or the new digests do not link back to it. */
   'history-rewritten': 'error',
 } as const satisfies Record<string, Severity>;

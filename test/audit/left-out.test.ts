@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +21,8 @@ import { buildTwinArchive, copyArchive, type TwinArchive } from '../helpers/twin
  * A log folder two trails share, audited with --trail-arn naming one of them. The other trail's
  * logs lie in the same folder and their names do not say whose they are: its digests are read for
  * the folder check (left-out.ts), so its logs are referenced (no false unreferenced-log), a planted
- * log is still an unreferenced-log, and the logs of its missing digest are unattributed-logs (a
- * warning: not this audit's chain). And without filters, a chain's chain-stops counts only the logs
+ * log is still an unreferenced-log, and the logs of its missing digest are unattributed-logs (an
+ * error: its or planted, nothing can tell); a forged chain planted beside the log covers nothing. And without filters, a chain's chain-stops counts only the logs
  * after its end that no other chain of the folder references (the other trail's go on).
  */
 let dir: { path: string; cleanup: () => void };
@@ -38,7 +38,7 @@ afterAll(() => dir?.cleanup());
 type Rec = Record<string, unknown>;
 const fresh = () => copyArchive(twin.archive, join(dir.path, `copy-${copies++}`));
 
-async function auditJson(root: string, only?: ArchiveChain): Promise<{ status: number; findings: Rec[] }> {
+async function auditJson(root: string, only?: ArchiveChain, chains = only ? 1 : 2): Promise<{ status: number; findings: Rec[] }> {
   const args = [...localAuditArgs(twin.archive, root), '--output', 'json', ...(only ? ['--trail-arn', only.trailArn] : [])];
   const r = await runInProcess(args);
   const all = r.out
@@ -48,7 +48,7 @@ async function auditJson(root: string, only?: ArchiveChain): Promise<{ status: n
   expect(
     all.filter((x) => x.kind === 'chain'),
     r.err,
-  ).toHaveLength(only ? 1 : 2);
+  ).toHaveLength(chains);
   return { status: r.status ?? -1, findings: all.filter((x) => x.kind === 'finding') };
 }
 
@@ -76,20 +76,43 @@ describe('--trail-arn on a shared log folder', () => {
     expect(r.status).toBe(1);
   });
 
-  it('a digest of the left-out chain deleted: its logs are unattributed-logs, a warning, under the audited chain', async () => {
+  it('a digest of the left-out chain deleted: its logs are unattributed-logs, an error, under the audited chain', async () => {
     const copy = fresh();
     const victim = twin.last.digestKeys[2]!;
     const listed = (await logsOf(victim)).length;
     expect(listed).toBeGreaterThan(0);
     await deleteDigest(copy, twin.last, 2);
     const r = await auditJson(copy.root, twin.first);
-    expect(r.findings.map((f) => [f.code, f.severity, f.count, f.homeRegion])).toEqual([['unattributed-logs', 'warning', listed, twin.first.scope.homeRegion]]);
+    expect(r.findings.map((f) => [f.code, f.severity, f.count, f.homeRegion])).toEqual([['unattributed-logs', 'error', listed, twin.first.scope.homeRegion]]);
     expect(String(r.findings[0]!.message)).toContain(victim);
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(1);
     // Audited as well, the same deletion is the other chain's error (missing-digest, unchecked-logs).
     const both = await auditJson(copy.root);
     expect(both.findings.filter((f) => f.code === 'unattributed-logs')).toEqual([]);
     expect(both.findings.find((f) => f.code === 'unchecked-logs')).toMatchObject({ count: listed, homeRegion: twin.last.scope.homeRegion });
+  });
+});
+
+describe('--trail-arn and a forged chain', () => {
+  it('a planted log beside a planted chain whose digests do not verify is still an error', async () => {
+    const copy = fresh();
+    const planted = await plantUnreferencedLog(copy, twin.first, 1);
+    // A copy of a real digest (and its sidecar) under another trail's name: it verifies nowhere else.
+    const real = twin.first.digestKeys[1]!;
+    const forged = real.replace(`_${twin.first.scope.trailName}_`, '_forged-trail_');
+    expect(forged).not.toBe(real);
+    for (const suffix of ['', '.metadata.json']) copyFileSync(objectPath(copy, real) + suffix, objectPath(copy, forged) + suffix);
+    const r = await auditJson(copy.root, twin.first);
+    expect(r.status).toBe(1);
+    const errors = r.findings.filter((f) => f.severity === 'error');
+    expect(errors.map((f) => [f.code, f.count])).toEqual([['unattributed-logs', 1]]);
+    expect(String(errors[0]!.message)).toContain(`s3://${copy.bucket}/${forged}`);
+    // Audited too, the forged chain is an error of its own and the log an unreferenced-log.
+    const all = await auditJson(copy.root, undefined, 3);
+    expect(all.findings.some((f) => f.code === 'digest-invalid' && f.s3 === `s3://${copy.bucket}/${forged}`)).toBe(true);
+    expect(all.findings.some((f) => f.code === 'unchecked-logs' || (f.code === 'unreferenced-log' && f.s3 === `s3://${copy.bucket}/${planted.key}`))).toBe(
+      true,
+    );
   });
 });
 
