@@ -9,6 +9,7 @@ import type { AuditSink } from '../../src/audit/types.js';
 import { Coordinator } from '../../src/distributed/coordinator.js';
 import { parsePublicKeysJson } from '../../src/keys/public-keys.js';
 import { entriesSource } from '../../src/keys/source.js';
+import { TeeSink } from '../../src/report/output.js';
 import { LocalStore, SIDECAR_SUFFIX } from '../../src/store/local.js';
 import { memoryOutput } from '../../src/verifier/output.js';
 import { tempDir } from '../helpers/cli.js';
@@ -46,14 +47,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => archive?.cleanup());
 
-const tee = (...sinks: AuditSink[]): AuditSink => ({
-  header: (...a) => sinks.forEach((s) => s.header(...a)),
-  chainStart: (c) => sinks.forEach((s) => s.chainStart(c)),
-  event: (c, e) => sinks.forEach((s) => s.event(c, e)),
-  finding: (f) => sinks.forEach((s) => s.finding(f)),
-  chainEnd: (c) => sinks.forEach((s) => s.chainEnd(c)),
-  summary: (x) => sinks.forEach((s) => s.summary(x)),
-});
+const tee = (...sinks: AuditSink[]): AuditSink => new TeeSink(sinks);
 
 interface Outcome {
   text: string;

@@ -4,7 +4,6 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditJsonReport, AuditTextReport } from '../../src/audit/reports.js';
 import { runAudit } from '../../src/audit/run.js';
-import type { AuditSink } from '../../src/audit/types.js';
 import { auditCommand } from '../../src/cli/audit.js';
 import { Coordinator } from '../../src/distributed/coordinator.js';
 import { parsePublicKeysJson } from '../../src/keys/public-keys.js';
@@ -19,6 +18,7 @@ import { localAuditArgs, objectPath, type ArchiveChain, type OrgArchive } from '
 import { buildTwinArchive, TWIN_ACCOUNT, TWIN_TRAIL } from '../helpers/twin-archive.js';
 import { lacks } from '../helpers/system-tools.js';
 import { chainLabel } from './fixture.js';
+import { TeeSink } from '../../src/report/output.js';
 
 /**
  * Two trails of one name in two home regions, logging into one bucket (no prefix) for the same
@@ -163,15 +163,7 @@ describe('two trails of one name in two home regions', () => {
       const json = memoryOutput();
       const queue = new InProcessQueue({ store, keys, bucket: archive.bucket, end: archive.end, concurrency: 8, readAhead: 0 });
       const remote = distributed ? new Coordinator(queue, { run: 'twins', segmentHours: 2, ahead: 50 }) : undefined;
-      const sinks: AuditSink[] = [new AuditTextReport(text, true), new AuditJsonReport(json, true)];
-      const tee: AuditSink = {
-        header: (...a) => sinks.forEach((s) => s.header(...a)),
-        chainStart: (c) => sinks.forEach((s) => s.chainStart(c)),
-        event: (c, e) => sinks.forEach((s) => s.event(c, e)),
-        finding: (f) => sinks.forEach((s) => s.finding(f)),
-        chainEnd: (c) => sinks.forEach((s) => s.chainEnd(c)),
-        summary: (x) => sinks.forEach((s) => s.summary(x)),
-      };
+      const tee = new TeeSink([new AuditTextReport(text, true), new AuditJsonReport(json, true)]);
       await runAudit({ store, bucket: archive.bucket, keys, start: archive.start, end: archive.end, concurrency: 8, verbose: true, remote }, tee);
       return { text: text.stdout, json: json.stdout };
     };
