@@ -50,8 +50,9 @@ export interface StraySidecar {
 
 export const UNEXPECTED_NAMED = 100;
 
+/** A log folder's identity: its four parts as JSON, so that no two folders share one (a prefix may hold any character, `|` included). */
 export function logFolderId(f: LogFolder): string {
-  return [f.prefix ?? '', f.organizationId ?? '', f.account, f.region].join('|');
+  return JSON.stringify([f.prefix ?? null, f.organizationId ?? null, f.account, f.region]);
 }
 
 /** Every key under `[prefix/]AWSLogs/` (or the whole bucket without prefix, where prefixes are read from the keys). */

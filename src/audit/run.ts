@@ -46,7 +46,7 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   // The chains in scope: walked when their digests reach the window; ended before it, they are
   // reported without a walk (vanished.ts); begun after it, they have nothing in it.
   const inScope = [...found.chains.entries()].filter(([, c]) => selected(c, o.filters)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const chains = inScope.filter(([, c]) => reachesRange(c, o.start) && !beginsAfter(c, o.end));
+  const chains = byFolder(inScope.filter(([, c]) => reachesRange(c, o.start) && !beginsAfter(c, o.end)));
   const ended = inScope.filter(([, c]) => !reachesRange(c, o.start)).map(([, c]) => c);
   const validity = await keyValidities(o.keys, o.start, o.end);
   await o.remote?.plan(
@@ -116,17 +116,21 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
     }
     // The folder's last chain (or a stopped run): its findings, filed under their chains, then each chain's end.
     if (lastOfFolder.get(folderOf(c)) === id || fatal !== null) {
+      // A left-out chain's digests that cannot be read leave the folder unjudged: the run stops there,
+      // and the folder's last chain says so in every report (as a chain whose own walk stopped).
+      let stoppedHere: string | null = null;
       if (fatal === null) {
         const others: ChainFindings[] = [];
         try {
           for (const x of leftOut.get(folderOf(c)) ?? []) others.push(await walkForReferences(o, x, validity));
         } catch (err) {
           const e = fatalEvent(err);
-          fatal = e.type === 'fatal' ? e.message : String(err); // a left-out chain's digests could not be read: the folder cannot be judged
+          fatal = stoppedHere = e.type === 'fatal' ? e.message : String(err);
         }
         if (fatal === null) await folderFindings(o, c, held, Math.max(...held.map((g) => chainStart(o, g.id))), emit, others);
       }
-      for (const g of held) sink.chainEnd({ ...g.summary, findings: g.bySeverity });
+      const last = held[held.length - 1];
+      for (const g of held) sink.chainEnd({ ...g.summary, findings: g.bySeverity, ...(g === last && stoppedHere !== null ? { fatal: stoppedHere } : {}) });
       held.length = 0;
     }
     o.onProgress?.(i + 1, runs.length, totals.logs.valid + totals.logs.invalid);
@@ -168,6 +172,22 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   };
   sink.summary(summary);
   return summary;
+}
+
+/**
+ * Chains in id order, each log folder's together (at its first chain's place): a folder's chains are
+ * reported and checked as one group (held-chains.ts). Ids of sane names keep a folder's chains
+ * adjacent anyway; a prefix holding `|` could sort another folder's chain between them.
+ */
+function byFolder<T extends readonly [string, DiscoveredChain]>(sorted: readonly T[]): T[] {
+  const groups = new Map<string, T[]>();
+  for (const e of sorted) {
+    const folder = folderOf(e[1]);
+    const group = groups.get(folder);
+    if (group) group.push(e);
+    else groups.set(folder, [e]);
+  }
+  return [...groups.values()].flat();
 }
 
 /**
