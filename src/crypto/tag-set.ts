@@ -74,7 +74,8 @@ export class TagSet {
   }
 
   private tag(text: string): Uint32Array {
-    const digest = hash('sha256', this.salt + text, 'buffer');
+    // UTF-16 code units, not UTF-8: every JS string its own bytes (UTF-8 makes lone surrogates U+FFFD alike).
+    const digest = hash('sha256', Buffer.from(this.salt + text, 'utf16le'), 'buffer');
     const t = Uint32Array.of(digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12));
     // All zero marks an empty slot: the one tag (in 2^128) that would be it is moved off it.
     if (t[0] === 0 && t[1] === 0 && t[2] === 0 && t[3] === 0) t[3] = 1;

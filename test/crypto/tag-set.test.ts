@@ -25,6 +25,21 @@ describe('TagSet', () => {
     );
   });
 
+  it('tells apart strings UTF-8 would not (lone surrogates), as strings and as tags', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ unit: 'binary', maxLength: 6 }), { minLength: 2, maxLength: 40 }), (strings) => {
+        for (const limit of [0, 1_000]) {
+          const tags = new TagSet(1, limit);
+          tags.add(strings[0]!);
+          for (const s of strings.slice(1)) expect(tags.has(s), JSON.stringify([strings[0], s])).toBe(false);
+        }
+      }),
+    );
+    const tags = new TagSet(1, 0);
+    tags.add('k\ud800');
+    expect(tags.has('k\udc00')).toBe(false);
+  });
+
   it('holds 200,000 log keys: each found, none of another 200,000', () => {
     const key = (i: number) => `bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/111122223333_CloudTrail_us-east-1_20240501T0000Z_${i}.json.gz`;
     const tags = new TagSet();
