@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, renameSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +124,16 @@ const CASES: Array<[string, Tamper, string?]> = [
     'stray-sidecar',
   ],
   ['a sidecar beside a log', (a, c) => writeFileSync(join(a.root, a.bucket, `${c.logKeys[3]!}${SIDECAR_SUFFIX}`), '{"signature":"00"}'), 'stray-sidecar'],
+  // A symbolic link in the copy: the coordinator's discovery hears it, as the local run's does.
+  [
+    'a log replaced by a symbolic link to it',
+    (a, c) => {
+      const log = join(a.root, a.bucket, c.logKeys[3]!);
+      renameSync(log, `${log}.moved`);
+      symlinkSync(`${log}.moved`, log);
+    },
+    'symlinked-object',
+  ],
 ];
 
 describe('distributed audit = local audit, byte for byte', () => {
