@@ -9,7 +9,7 @@ import { finding, type Finding } from './types.js';
 export function outsideFindings(found: Discovery, o: AuditOptions, audited: DiscoveredChain[]): Finding[] {
   const out: Finding[] = [];
   for (const key of found.unexpected)
-    out.push(finding('unexpected-object', null, `s3://${o.bucket}/${key} is neither a log, a digest nor a sidecar`, { s3: `s3://${o.bucket}/${key}` }));
+    out.push(finding('unexpected-object', null, `s3://${o.bucket}/${key} is neither a CloudTrail log file nor a digest`, { s3: `s3://${o.bucket}/${key}` }));
   if (found.unexpectedCount > UNEXPECTED_NAMED) {
     out.push(
       finding('unexpected-object', null, `${found.unexpectedCount - UNEXPECTED_NAMED} more unexpected objects under AWSLogs/`, {

@@ -32,7 +32,7 @@ export const FINDING_SEVERITY = {
   'chain-restart': 'warning',
   /** A requested account/region/trail, or a log folder with logs in range, has no digest. */
   'no-digests': 'error',
-  /** An object under AWSLogs/ that is neither a log, a digest nor a sidecar. */
+  /** An object under AWSLogs/ that is neither a CloudTrail log file nor a digest (a local copy's sidecars aside). */
   'unexpected-object': 'info',
   /** A symbolic link under AWSLogs/ in a local copy: S3 has none, and what it points to is not audited. */
   'symlinked-object': 'error',

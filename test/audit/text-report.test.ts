@@ -19,7 +19,7 @@ function report(key: string, trail = 'org'): string {
   r.header('b', undefined, 0, 0);
   r.chainStart(chain);
   r.finding(finding('unreferenced-log', chain, `log s3://b/${key} is referenced by no valid digest`, { s3: `s3://b/${key}` }));
-  r.finding(finding('unexpected-object', null, `s3://b/${key} is neither a log, a digest nor a sidecar`));
+  r.finding(finding('unexpected-object', null, `s3://b/${key} is neither a CloudTrail log file nor a digest`));
   r.chainEnd({ chain, digests: none, backfillDigests: none, logs: none, findings: { error: 1, warning: 0, info: 1 }, newestEnd: null, fatal: null });
   r.summary(auditSummary({ findings: { error: 1, warning: 0, info: 0 } }));
   return out.stdout;
