@@ -1,16 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { digestKey } from '../../src/format/names.js';
 import { MICROS_PER_HOUR } from '../../src/format/time.js';
-import { tempDir } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { parseJunit } from '../helpers/junit-parse.js';
 import { localAuditArgs, objectPath, plantUnreferencedLog } from '../helpers/org-archive.js';
 import { lacks } from '../helpers/system-tools.js';
-import { buildTwinArchive, copyArchive, type TwinArchive } from '../helpers/twin-archive.js';
+import { jsonLines, twinPerFile, type TwinArchive } from '../helpers/twin-archive.js';
 
 /**
  * A log folder's chains are checked as one group (held-chains.ts), whatever the ids of the other
@@ -18,24 +16,15 @@ import { buildTwinArchive, copyArchive, type TwinArchive } from '../helpers/twin
  * chains of one folder in id order. And a folder whose left-out chain cannot be read stops the run
  * under that folder's last chain, in every report.
  */
-let dir: { path: string; cleanup: () => void };
+const files = twinPerFile();
 let twin: TwinArchive;
-let copies = 0;
-
-beforeAll(async () => {
-  dir = tempDir();
-  twin = await buildTwinArchive(join(dir.path, 'build'));
-}, 180_000);
-afterAll(() => dir?.cleanup());
+beforeAll(() => {
+  twin = files.twin();
+});
+const fresh = files.fresh;
 
 type Rec = Record<string, unknown>;
-const fresh = () => copyArchive(twin.archive, join(dir.path, `copy-${copies++}`));
-const findingsOf = (out: string): Rec[] =>
-  out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Rec)
-    .filter((x) => x.kind === 'finding');
+const findingsOf = (out: string): Rec[] => jsonLines(out).filter((x) => x.kind === 'finding');
 
 /** A garbage digest of a trail `ghost` under a prefix that sorts, as a chain id, between the twins. */
 async function plantGhost(copy: ReturnType<typeof fresh>): Promise<{ key: string; prefix: string }> {
@@ -60,7 +49,7 @@ describe("a chain of another folder sorting between one folder's chains", () => 
     const copy = fresh();
     const ghost = await plantGhost(copy);
     const planted = await plantUnreferencedLog(copy, twin.first, 1);
-    const state = join(dir.path, `state-${copies}.json`);
+    const state = `${copy.root}.state.json`;
     const args = [...localAuditArgs(twin.archive, copy.root), '--state', state, '--output', 'json'];
     const unreferenced = (out: string) =>
       findingsOf(out)
@@ -81,17 +70,13 @@ describe("a left-out chain's digest that cannot be read", () => {
     const fifo = objectPath(copy, twin.last.digestKeys[2]!);
     rmSync(fifo);
     execFileSync('mkfifo', [fifo]);
-    const junit = join(dir.path, `stop-${copies}.xml`);
+    const junit = `${copy.root}.junit.xml`;
     const args = [...localAuditArgs(twin.archive, copy.root), '--trail-arn', twin.first.trailArn];
     const text = await runInProcess([...args, '--junit', junit]);
     expect(text.status).toBe(255);
     expect(text.out).toMatch(new RegExp(`^${twin.first.scope.account} .*; STOPPED: .+$`, 'm'));
     const json = await runInProcess([...args, '--output', 'json']);
-    const chain = json.out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Rec)
-      .find((x) => x.kind === 'chain')!;
+    const chain = jsonLines(json.out).find((x) => x.kind === 'chain')!;
     expect(chain.homeRegion).toBe(twin.first.scope.homeRegion);
     expect(String(chain.error)).toContain(twin.last.digestKeys[2]!.split('/').at(-1)!);
     const stopped = parseJunit(junit).flatMap((s) => s.cases.flatMap((c) => c.results.filter((x) => x.tag === 'error')));

@@ -1,7 +1,6 @@
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditJsonReport, AuditTextReport } from '../../src/audit/reports.js';
 import { runAudit } from '../../src/audit/run.js';
 import { Coordinator } from '../../src/distributed/coordinator.js';
@@ -11,11 +10,10 @@ import { entriesSource } from '../../src/keys/source.js';
 import { TeeSink } from '../../src/report/output.js';
 import { LocalStore } from '../../src/store/local.js';
 import { memoryOutput } from '../../src/verifier/output.js';
-import { tempDir } from '../helpers/cli.js';
 import { InProcessQueue } from '../helpers/in-process-queue.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { deleteDigest, localAuditArgs, objectPath, plantUnreferencedLog, readObject, type ArchiveChain } from '../helpers/org-archive.js';
-import { buildTwinArchive, copyArchive, type TwinArchive } from '../helpers/twin-archive.js';
+import { jsonLines, twinPerFile, type TwinArchive } from '../helpers/twin-archive.js';
 
 /**
  * A log folder two trails share, audited with --trail-arn naming one of them. The other trail's
@@ -25,26 +23,19 @@ import { buildTwinArchive, copyArchive, type TwinArchive } from '../helpers/twin
  * error: its or planted, nothing can tell); a forged chain planted beside the log covers nothing. And without filters, a chain's chain-stops counts only the logs
  * after its end that no other chain of the folder references (the other trail's go on).
  */
-let dir: { path: string; cleanup: () => void };
+const files = twinPerFile();
 let twin: TwinArchive;
-let copies = 0;
-
-beforeAll(async () => {
-  dir = tempDir();
-  twin = await buildTwinArchive(join(dir.path, 'build'));
-}, 180_000);
-afterAll(() => dir?.cleanup());
+beforeAll(() => {
+  twin = files.twin();
+});
+const fresh = files.fresh;
 
 type Rec = Record<string, unknown>;
-const fresh = () => copyArchive(twin.archive, join(dir.path, `copy-${copies++}`));
 
 async function auditJson(root: string, only?: ArchiveChain, chains = only ? 1 : 2): Promise<{ status: number; findings: Rec[] }> {
   const args = [...localAuditArgs(twin.archive, root), '--output', 'json', ...(only ? ['--trail-arn', only.trailArn] : [])];
   const r = await runInProcess(args);
-  const all = r.out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Rec);
+  const all = jsonLines(r.out);
   expect(
     all.filter((x) => x.kind === 'chain'),
     r.err,

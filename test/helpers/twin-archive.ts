@@ -1,7 +1,9 @@
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { chainId } from '../../src/format/archive-keys.js';
 import { LocalStore } from '../../src/store/local.js';
+import { tempDir } from './cli.js';
 import { buildOrgArchive, type ArchiveChain, type OrgArchive } from './org-archive.js';
 
 /**
@@ -48,4 +50,28 @@ export async function buildTwinArchive(dir: string, hours = 6): Promise<TwinArch
 export function copyArchive(a: OrgArchive, root: string): { root: string; bucket: string; store: LocalStore; start: number } {
   cpSync(a.root, root, { recursive: true });
   return { root, bucket: a.bucket, store: new LocalStore(root), start: a.start };
+}
+
+/**
+ * One twin archive for a test file (built before its tests, removed after) and fresh copies of it,
+ * one per call, to change at will.
+ */
+export function twinPerFile(hours = 6): { twin: () => TwinArchive; fresh: () => ReturnType<typeof copyArchive>; dir: () => string } {
+  let dir: { path: string; cleanup: () => void } | undefined;
+  let twin: TwinArchive | undefined;
+  let copies = 0;
+  beforeAll(async () => {
+    dir = tempDir();
+    twin = await buildTwinArchive(join(dir.path, 'build'), hours);
+  }, 180_000);
+  afterAll(() => dir?.cleanup());
+  return { twin: () => twin!, fresh: () => copyArchive(twin!.archive, join(dir!.path, `copy-${copies++}`)), dir: () => dir!.path };
+}
+
+/** JSON lines (audit --output json) as records. */
+export function jsonLines(out: string): Array<Record<string, unknown>> {
+  return out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
