@@ -28,17 +28,23 @@ export interface Discovery {
   readonly logFolders: Map<string, LogFolder>;
   /** Logs seen per folder id, delivered in [start, end]. */
   readonly logsInRange: Map<string, number>;
-  readonly unexpected: string[];
-  unexpectedCount: number;
-  /** Symbolic links under `AWSLogs/` in a local copy (S3 has none): the first ones, and how many. */
-  readonly links: string[];
-  linkCount: number;
-  /**
-   * Metadata sidecars under `AWSLogs/` in a local copy whose object is not there, or is not a digest
-   * (only a digest's metadata is read): the first ones, and how many.
-   */
-  readonly strays: StraySidecar[];
-  strayCount: number;
+  /** Objects under `AWSLogs/` that are neither logs nor digests. */
+  readonly unexpected: Tally<string>;
+  /** Symbolic links under `AWSLogs/` in a local copy (S3 has none). */
+  readonly links: Tally<string>;
+  /** Metadata sidecars under `AWSLogs/` in a local copy whose object is not there, or is not a digest (only a digest's metadata is read). */
+  readonly strays: Tally<StraySidecar>;
+}
+
+/** The first UNEXPECTED_NAMED of a kind of object (to be named), and how many there were. */
+export interface Tally<T> {
+  readonly first: T[];
+  count: number;
+}
+
+function tally<T>(t: Tally<T>, item: T): void {
+  t.count++;
+  if (t.first.length < UNEXPECTED_NAMED) t.first.push(item);
 }
 
 export interface StraySidecar {
@@ -61,34 +67,26 @@ export async function discover(store: ObjectStore, bucket: string, prefix: strin
     chains: new Map(),
     logFolders: new Map(),
     logsInRange: new Map(),
-    unexpected: [],
-    unexpectedCount: 0,
-    links: [],
-    linkCount: 0,
-    strays: [],
-    strayCount: 0,
+    unexpected: { first: [], count: 0 },
+    links: { first: [], count: 0 },
+    strays: { first: [], count: 0 },
   };
   const listPrefix = prefix ? `${prefix}/AWSLogs/` : '';
   const onLink = (key: string): void => {
-    if (!underAwsLogs(key)) return;
-    out.linkCount++;
-    if (out.links.length < UNEXPECTED_NAMED) out.links.push(key);
+    if (underAwsLogs(key)) tally(out.links, key);
   };
   // Only a digest's metadata is read (its signature): a sidecar of anything else is nobody's.
   const onSidecar = (key: string, objectKey: string, objectHere: boolean): void => {
     if (!underAwsLogs(key)) return;
     const why = !objectHere ? 'absent' : classifyKey(objectKey).kind !== 'digest' ? 'not-digest' : undefined;
-    if (why === undefined) return;
-    out.strayCount++;
-    if (out.strays.length < UNEXPECTED_NAMED) out.strays.push({ key, why });
+    if (why !== undefined) tally(out.strays, { key, why });
   };
   for await (const key of store.list(bucket, { prefix: listPrefix, onLink, onSidecar })) {
     const k = classifyKey(key);
     if (k.kind === 'outside') continue;
     if (k.kind === 'other' || (prefix !== undefined && !matchesPrefix(k, prefix))) {
       if (k.kind === 'other') {
-        out.unexpectedCount++;
-        if (out.unexpected.length < UNEXPECTED_NAMED) out.unexpected.push(key);
+        tally(out.unexpected, key);
       }
       continue;
     }

@@ -1,5 +1,5 @@
 import { formatDisplay } from '../format/time.js';
-import type { Discovery, DiscoveredChain } from './discover.js';
+import type { Discovery, DiscoveredChain, Tally } from './discover.js';
 import { UNEXPECTED_NAMED } from './discover.js';
 import type { AuditOptions } from './options.js';
 import { folderOf, selected, trailMatches } from './scope.js';
@@ -8,51 +8,21 @@ import { finding, type Finding } from './types.js';
 /** Findings outside the chains: unexpected objects, links and stray sidecars of a local copy, log folders without any chain, requested scopes with none. */
 export function outsideFindings(found: Discovery, o: AuditOptions, audited: DiscoveredChain[]): Finding[] {
   const out: Finding[] = [];
-  for (const key of found.unexpected)
-    out.push(finding('unexpected-object', null, `s3://${o.bucket}/${key} is neither a CloudTrail log file nor a digest`, { s3: `s3://${o.bucket}/${key}` }));
-  if (found.unexpectedCount > UNEXPECTED_NAMED) {
-    out.push(
-      finding('unexpected-object', null, `${found.unexpectedCount - UNEXPECTED_NAMED} more unexpected objects under AWSLogs/`, {
-        count: found.unexpectedCount - UNEXPECTED_NAMED,
-      }),
-    );
-  }
-  for (const key of found.links)
-    out.push(
-      finding(
-        'symlinked-object',
-        null,
-        `s3://${o.bucket}/${key} is a symbolic link in the local copy: S3 has none, so it was made after the download, and what it points to is not audited`,
-        { s3: `s3://${o.bucket}/${key}` },
-      ),
-    );
-  if (found.linkCount > UNEXPECTED_NAMED) {
-    out.push(
-      finding('symlinked-object', null, `${found.linkCount - UNEXPECTED_NAMED} more symbolic links under AWSLogs/`, {
-        count: found.linkCount - UNEXPECTED_NAMED,
-      }),
-    );
-  }
-  for (const { key, why } of found.strays)
-    out.push(
-      finding(
-        'stray-sidecar',
-        null,
-        `s3://${o.bucket}/${key} is a metadata sidecar in the local copy: ${
-          why === 'absent'
-            ? 'its object is not in this copy (deleted, or the sidecar was planted)'
-            : "its object is not a digest, and only a digest's metadata is ever read (planted)"
-        }`,
-        { s3: `s3://${o.bucket}/${key}` },
-      ),
-    );
-  if (found.strayCount > UNEXPECTED_NAMED) {
-    out.push(
-      finding('stray-sidecar', null, `${found.strayCount - UNEXPECTED_NAMED} more stray metadata sidecars under AWSLogs/`, {
-        count: found.strayCount - UNEXPECTED_NAMED,
-      }),
-    );
-  }
+  out.push(
+    ...named('unexpected-object', o.bucket, found.unexpected, 'unexpected objects', (key) => [key, 'is neither a CloudTrail log file nor a digest']),
+    ...named('symlinked-object', o.bucket, found.links, 'symbolic links', (key) => [
+      key,
+      'is a symbolic link in the local copy: S3 has none, so it was made after the download, and what it points to is not audited',
+    ]),
+    ...named('stray-sidecar', o.bucket, found.strays, 'stray metadata sidecars', ({ key, why }) => [
+      key,
+      `is a metadata sidecar in the local copy: ${
+        why === 'absent'
+          ? 'its object is not in this copy (deleted, or the sidecar was planted)'
+          : "its object is not a digest, and only a digest's metadata is ever read (planted)"
+      }`,
+    ]),
+  );
   const withChain = new Set(audited.map(folderOf));
   // Folders of chains the filters leave out are not this run's; a chain in scope that ended before
   // the window (or begins after it) does not account for logs delivered in it.
@@ -85,5 +55,22 @@ export function outsideFindings(found: Discovery, o: AuditOptions, audited: Disc
       finding('no-digests', null, `no digest of any chain under ${where} from ${formatDisplay(o.start)} to ${formatDisplay(o.end)}: nothing was checked`),
     );
   }
+  return out;
+}
+
+/** One finding for each of the first objects of a tally (`s3://<bucket>/<key> <what it is>`), then one counting the rest. */
+function named<T>(
+  code: 'unexpected-object' | 'symlinked-object' | 'stray-sidecar',
+  bucket: string,
+  t: Tally<T>,
+  plural: string,
+  describe: (item: T) => [key: string, says: string],
+): Finding[] {
+  const out = t.first.map((item) => {
+    const [key, says] = describe(item);
+    return finding(code, null, `s3://${bucket}/${key} ${says}`, { s3: `s3://${bucket}/${key}` });
+  });
+  if (t.count > UNEXPECTED_NAMED)
+    out.push(finding(code, null, `${t.count - UNEXPECTED_NAMED} more ${plural} under AWSLogs/`, { count: t.count - UNEXPECTED_NAMED }));
   return out;
 }
