@@ -131,3 +131,7 @@ export function reachesRange(c: DiscoveredChain, start: number): boolean {
 export function beginsAfter(c: DiscoveredChain, end: number): boolean {
   return c.oldestStamp > formatStamp(end + 2 * MICROS_PER_HOUR);
 }
+/** A chain with digests in the window [start, end]: one an audit walks. */
+export function walksIn(c: DiscoveredChain, start: number, end: number): boolean {
+  return reachesRange(c, start) && !beginsAfter(c, end);
+}

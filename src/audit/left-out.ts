@@ -1,6 +1,6 @@
 import { DigestWalker } from '../verifier/walk.js';
 import { ChainFindings, type KeyValidity } from './chain-findings.js';
-import { reachesRange, beginsAfter, type Discovery, type DiscoveredChain } from './discover.js';
+import { walksIn, type Discovery, type DiscoveredChain } from './discover.js';
 import type { AuditOptions } from './options.js';
 import { folderOf, selected } from './scope.js';
 import { chainRef } from './types.js';
@@ -25,7 +25,7 @@ export function leftOutByFolder(
   const ids = [...found.chains.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   for (const id of ids) {
     const c = found.chains.get(id)!;
-    if (selected(c, o.filters) || !reachesRange(c, o.start) || beginsAfter(c, o.end)) continue;
+    if (selected(c, o.filters) || !walksIn(c, o.start, o.end)) continue;
     const folder = folderOf(c);
     if (!folders.has(folder)) continue;
     const list = out.get(folder) ?? [];

@@ -6,7 +6,7 @@ import { fatalEvent, runValidation } from '../verifier/validate.js';
 import { chainId as chainIdOf } from '../format/archive-keys.js';
 import { ChainFindings, type KeyValidity } from './chain-findings.js';
 import { DigestRecorder } from './digest-records.js';
-import { beginsAfter, discover, reachesRange, type DiscoveredChain } from './discover.js';
+import { discover, reachesRange, walksIn, type DiscoveredChain } from './discover.js';
 import type { AuditOptions } from './options.js';
 import { folderOf, selected } from './scope.js';
 import { folderFindings, type HeldChain } from './held-chains.js';
@@ -46,7 +46,7 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   // The chains in scope: walked when their digests reach the window; ended before it, they are
   // reported without a walk (vanished.ts); begun after it, they have nothing in it.
   const inScope = [...found.chains.entries()].filter(([, c]) => selected(c, o.filters)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const chains = byFolder(inScope.filter(([, c]) => reachesRange(c, o.start) && !beginsAfter(c, o.end)));
+  const chains = byFolder(inScope.filter(([, c]) => walksIn(c, o.start, o.end)));
   const ended = inScope.filter(([, c]) => !reachesRange(c, o.start)).map(([, c]) => c);
   const validity = await keyValidities(o.keys, o.start, o.end);
   await o.remote?.plan(
