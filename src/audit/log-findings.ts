@@ -51,7 +51,8 @@ export async function logFolderFindings(
       const k = classifyKey(key);
       if (k.kind !== 'log' || k.delivered < start || k.delivered > end) continue;
       // A log a valid digest references is that chain's: it says nothing of the others' ends.
-      const owner = all.find((g) => g.referenced.has(`${bucket}/${key}`));
+      const id = `${bucket}/${key}`;
+      const owner = all.find((g) => g.referenced.has(id));
       for (const g of group)
         if ((owner === undefined || owner === g) && (g.newestEnd === null || k.delivered > g.newestEnd)) after.set(g, (after.get(g) ?? 0) + 1);
       if (owner) continue;
