@@ -68,7 +68,9 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   const leftOut = leftOutByFolder(found, o, chains);
 
   const runs = chains.map(([id, c]) => ({ id, c }));
-  const results: Array<Promise<ChainRun>> = [];
+  // A chain's run is dropped once reported: what it holds (its referenced logs, verbose events) must
+  // not stay for the rest of the run, or memory would grow with the organization's files.
+  const results: Array<Promise<ChainRun> | undefined> = [];
   const at = Math.max(1, o.chainsAtOnce ?? 4);
   let next = 0;
   const started = new Map<number, Promise<void>>();
@@ -91,6 +93,7 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   const held: HeldChain[] = [];
   for (let i = 0; i < runs.length; i++) {
     const { events, summary, findings, records } = await results[i]!;
+    results[i] = undefined;
     started.delete(i);
     launch();
     const { id, c } = runs[i]!;
