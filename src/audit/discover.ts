@@ -2,12 +2,14 @@ import { chainId, classifyKey } from '../format/archive-keys.js';
 import { digestKeyStamp, type DigestScope } from '../format/names.js';
 import { formatStamp, MICROS_PER_HOUR } from '../format/time.js';
 import type { ObjectStore } from '../store/types.js';
+import { discoveryWindow } from './discovery-window.js';
 
 /**
  * Discovery: one listing of the bucket (under `[prefix/]AWSLogs/`) read into the chains its digest
  * keys name, the log folders its log keys lie in, and the objects that are neither. Memory grows
  * with the number of chains and folders, not of objects (objects are only counted; the first
- * unexpected ones are kept to be named).
+ * unexpected ones are kept to be named). Of each CloudTrail region folder, only the days around
+ * the window are read (discovery-window.ts).
  */
 export interface LogFolder {
   readonly prefix: string | undefined;
@@ -72,16 +74,19 @@ export async function discover(store: ObjectStore, bucket: string, prefix: strin
     strays: { first: [], count: 0 },
   };
   const listPrefix = prefix ? `${prefix}/AWSLogs/` : '';
+  // The window's days of each region folder, not the archive's whole history (discovery-window.ts).
+  const window = discoveryWindow(start, end);
   const onLink = (key: string): void => {
-    if (underAwsLogs(key)) tally(out.links, key);
+    if (underAwsLogs(key) && window.examined(key)) tally(out.links, key);
   };
   // Only a digest's metadata is read (its signature): a sidecar of anything else is nobody's.
   const onSidecar = (key: string, objectKey: string, objectHere: boolean): void => {
-    if (!underAwsLogs(key)) return;
+    if (!underAwsLogs(key) || !window.examined(key)) return;
     const why = !objectHere ? 'absent' : classifyKey(objectKey).kind !== 'digest' ? 'not-digest' : undefined;
     if (why !== undefined) tally(out.strays, { key, why });
   };
-  for await (const key of store.list(bucket, { prefix: listPrefix, onLink, onSidecar })) {
+  for await (const key of store.list(bucket, { prefix: listPrefix, onLink, onSidecar, jump: window.jump })) {
+    if (!window.examined(key)) continue;
     const k = classifyKey(key);
     if (k.kind === 'outside') continue;
     if (k.kind === 'other' || (prefix !== undefined && !matchesPrefix(k, prefix))) {

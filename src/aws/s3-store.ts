@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { noSuchBucket, objectTooLarge, StoreError } from '../store/errors.js';
-import { checkBucketName } from '../store/names.js';
+import { byteCompare, checkBucketName } from '../store/names.js';
 import { readLogsThrough, readStoredLog } from '../store/read-logs.js';
 import type { ListOptions, LogObjectRead, Metadata, ObjectRef, ObjectStore, PutOptions, StoredObject } from '../store/types.js';
 import { decodeListedKey, type ListPage } from './s3-xml.js';
@@ -127,7 +127,25 @@ export class S3Store implements ObjectStore {
   }
 
   async *list(bucket: string, options: ListOptions): AsyncGenerator<string> {
-    for await (const page of this.pages(bucket, options)) yield* page.keys;
+    const jump = options.jump;
+    if (!jump) {
+      for await (const page of this.pages(bucket, options)) yield* page.keys;
+      return;
+    }
+    // Skipping ahead (ListOptions.jump): the rest of the page up to the answer is passed over, and
+    // the next request starts after it when the page ends before it.
+    const floor: { after: string | undefined } = { after: undefined };
+    for await (const page of this.pages(bucket, options, floor)) {
+      for (const key of page.keys) {
+        if (floor.after !== undefined && byteCompare(key, floor.after) <= 0) continue;
+        const to = jump(key);
+        if (to !== undefined && byteCompare(to, key) >= 0) {
+          floor.after = to;
+          continue;
+        }
+        yield key;
+      }
+    }
   }
 
   /** Keys with their LastModified (UTC micros; NaN when the answer has none): `sign --logs-prefix`. */
@@ -137,7 +155,12 @@ export class S3Store implements ObjectStore {
   }
 
   /** The listing's pages, their keys decoded (one generator step per page, not per key). */
-  private async *pages(bucket: string, options: ListOptions): AsyncGenerator<{ keys: string[]; modified: number[] }> {
+  private async *pages(
+    bucket: string,
+    options: ListOptions,
+    /** Read before each further request: a marker past the last key listed (list's jumps). */
+    floor?: { readonly after: string | undefined },
+  ): AsyncGenerator<{ keys: string[]; modified: number[] }> {
     // The bucket's first listing goes out with its GetBucketLocation, signed for the CLI's region (one
     // round trip less, issue 15); its answer is taken only if the bucket is in that region.
     checkBucketName(bucket);
@@ -165,7 +188,7 @@ export class S3Store implements ObjectStore {
       if (last === undefined || (marker !== undefined && Buffer.compare(Buffer.from(last), Buffer.from(marker)) <= 0)) {
         throw new StoreError('Other', `An error occurred (InvalidResponse) when calling the ListObjects operation: the listing of ${bucket} did not advance`);
       }
-      marker = last;
+      marker = floor?.after !== undefined && byteCompare(floor.after, last) > 0 ? floor.after : last;
     }
   }
 

@@ -69,6 +69,42 @@ function folderHead(folder: string): FolderHead {
   return { kind, prefix, organizationId, account, region, day: `${y}${m}${d}` };
 }
 
+/**
+ * The CloudTrail or CloudTrail-Digest region folder (`...AWSLogs/[<org-id>/]<account>/<type>/<region>/`)
+ * a key, or a folder given as its key prefix ending in `/`, lies in, and the rest of its path after
+ * that folder (`YYYY/MM/DD/<file>` for a key as CloudTrail names it); undefined outside one, and
+ * for a folder whose names no trail can have (folderHead's rules).
+ */
+export function regionFolderOf(path: string): { readonly folder: string; readonly kind: 'log' | 'digest'; readonly rest: string } | undefined {
+  const at = path.startsWith('AWSLogs/') ? 0 : path.indexOf('/AWSLogs/') + 1;
+  if (at === 0 && !path.startsWith('AWSLogs/')) return undefined;
+  if (
+    at > 0 &&
+    path
+      .slice(0, at - 1)
+      .split('/')
+      .includes('')
+  )
+    return undefined;
+  let i = at + 'AWSLogs/'.length;
+  const segment = (): string | undefined => {
+    const j = path.indexOf('/', i);
+    if (j < 0) return undefined;
+    const s = path.slice(i, j);
+    i = j + 1;
+    return s;
+  };
+  let account = segment();
+  if (account !== undefined && ORG.test(account)) account = segment();
+  if (account === undefined || !ACCOUNT.test(account)) return undefined;
+  const type = segment();
+  const kind = type === 'CloudTrail' ? 'log' : type === 'CloudTrail-Digest' ? 'digest' : undefined;
+  if (kind === undefined) return undefined;
+  const region = segment();
+  if (region === undefined || !REGION.test(region)) return undefined;
+  return { folder: path.slice(0, i), kind, rest: path.slice(i) };
+}
+
 export function classifyKey(key: string): ArchiveKey {
   const cut = key.lastIndexOf('/');
   if (cut < 0) return { kind: 'outside' };

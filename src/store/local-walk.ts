@@ -24,7 +24,7 @@ function readFolder(dir: string): Dirent[] {
 }
 
 /** What a listing hears besides its keys (ListOptions): the symbolic links and sidecars it skips. */
-export type WalkHooks = Pick<ListOptions, 'onLink' | 'onSidecar'>;
+export type WalkHooks = Pick<ListOptions, 'onLink' | 'onSidecar' | 'jump'>;
 
 /**
  * Keys in S3 order. A folder that is not there lists nothing; one that cannot be read stops the
@@ -35,7 +35,7 @@ export type WalkHooks = Pick<ListOptions, 'onLink' | 'onSidecar'>;
  * file in the same folder, read from the folder's own listing (no call per file).
  */
 export async function* walkFolder(dir: string, keyPrefix: string, prefix: string, after: string | undefined, hooks: WalkHooks = {}): AsyncGenerator<string> {
-  yield* walk(dir, keyPrefix, prefix, after, hooks);
+  yield* walk(dir, keyPrefix, prefix, after, hooks, { after });
 }
 
 interface Item {
@@ -44,7 +44,12 @@ interface Item {
   readonly key: string;
 }
 
-function* walk(dir: string, keyPrefix: string, prefix: string, after: string | undefined, hooks: WalkHooks): Generator<string> {
+/** Where the listing stands: keys up to `after` are not given (StartAfter, raised by `jump`). */
+interface Floor {
+  after: string | undefined;
+}
+
+function* walk(dir: string, keyPrefix: string, prefix: string, after: string | undefined, hooks: WalkHooks, floor: Floor): Generator<string> {
   const entries = readFolder(dir);
   const items: Item[] = [];
   const inRange = (key: string): boolean => key.startsWith(prefix) && !(after !== undefined && byteCompare(key, after) <= 0);
@@ -76,12 +81,21 @@ function* walk(dir: string, keyPrefix: string, prefix: string, after: string | u
   // Which of those objects are regular files here: one more pass over the same entries, only when a sidecar is heard.
   const here = objects && new Set(entries.filter((e) => objects.has(e.name) && e.isFile()).map((e) => e.name));
   sortByteOrder(items, (item) => item.key);
+  // Below the floor: a key up to it, or a folder all of whose keys are (not one the floor lies in).
+  const below = (item: Item): boolean =>
+    floor.after !== undefined && byteCompare(item.key, floor.after) <= 0 && !(item.kind === 'folder' && floor.after.startsWith(item.key));
   for (const item of items) {
+    if (below(item)) continue;
+    const to = hooks.jump?.(item.key);
+    if (to !== undefined && (floor.after === undefined || byteCompare(to, floor.after) > 0)) {
+      floor.after = to;
+      if (below(item)) continue;
+    }
     if (item.kind === 'link') hooks.onLink!(item.key);
     else if (item.kind === 'sidecar') {
       const object = item.name.slice(0, -SIDECAR_SUFFIX.length);
       hooks.onSidecar!(item.key, keyPrefix + object, here!.has(object));
-    } else if (item.kind === 'folder') yield* walk(join(dir, item.name), item.key, prefix, after, hooks);
+    } else if (item.kind === 'folder') yield* walk(join(dir, item.name), item.key, prefix, after, hooks, floor);
     else yield item.key;
   }
 }

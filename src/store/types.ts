@@ -34,6 +34,14 @@ export interface ListOptions {
    * beside it.
    */
   readonly onSidecar?: ((key: string, objectKey: string, objectHere: boolean) => void) | undefined;
+  /**
+   * Skipping ahead: asked about each key the listing is about to give (and, on a local root, each
+   * folder it is about to enter, as its key prefix ending in `/`), it may answer a key: the listing
+   * then skips every key up to that one (inclusive) and goes on after it, as a new listing with that
+   * StartAfter would (S3: one more request; a local root: the folders not entered). Only a saving: a
+   * store may ignore it, so the caller still judges every key it gets.
+   */
+  readonly jump?: ((keyOrFolder: string) => string | undefined) | undefined;
 }
 
 /** What reading one log object gave (readLogs): its read, nothing there, or what stops the run. */

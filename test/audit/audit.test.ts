@@ -144,8 +144,10 @@ describe('planted tampering: each gives its finding, once', () => {
     expect(summary.exitCode).toBe(1);
   });
 
-  it("a log copied into another day's folder than its stamp's: unexpected-object naming it", async () => {
-    const key = logKey({ account: A }, 'us-east-1', START + 3 * H + 7 * 60e6, 'MisplacedLogAbCd').replace('/2024/05/01/', '/2024/04/30/');
+  it("a log filed in another day's folder than its stamp's: unexpected-object naming it", async () => {
+    // Named as delivered the day before, in the window's day folder (only the window's days are read).
+    const key = logKey({ account: A }, 'us-east-1', START - 21 * H + 7 * 60e6, 'MisplacedLogAbCd').replace('/2024/04/30/', '/2024/05/01/');
+    expect(key).toContain('/2024/05/01/');
     mkdirSync(dirname(path(key)), { recursive: true });
     writeFileSync(path(key), gzipSync('{"Records":[]}'));
     const { sink } = await audit();
@@ -159,7 +161,9 @@ describe('planted tampering: each gives its finding, once', () => {
     writeFileSync(join(outside, 'planted.json.gz'), gzipSync('{"Records":[]}'));
     const log = logKey({ account: A }, 'us-east-1', START + 3 * H + 7 * 60e6, 'LinkedLogAbCdEfG');
     symlinkSync(join(outside, 'planted.json.gz'), path(log));
-    const day = logKey({ account: A }, 'eu-west-1', START, 'x').replace(/\/2024\/05\/01\/.*$/, '/2024/05/02');
+    // A day folder in the days before the window whose digests discovery reads (discovery-window.ts).
+    const day = digestKey(scope(A, 'eu-west-1'), START).replace(/\/2024\/05\/01\/.*$/, '/2024/04/30');
+    mkdirSync(dirname(path(day)), { recursive: true });
     symlinkSync(join(outside, 'day'), path(day));
     const { sink, summary } = await audit();
     expect(sink.findings.map((f) => [f.code, f.severity, f.s3]).sort()).toEqual(

@@ -81,6 +81,34 @@ describe.skipIf(NO_S3)('S3Store on a real S3 server', () => {
     expect(await collect(store.list(listBucket, { prefix: '', startAfter: 'z' }))).toEqual(['zz']);
   });
 
+  it('skips ahead where jump says, within a page and past its end (a new request after the answer)', async () => {
+    const sorted = [...listed].sort(byteOrder);
+    // Jumps: from key 10 to key 20 (same page), from key 100 to past key 1500 (two pages on), and
+    // from key 1600 to a marker that is no key, the '\u{10FFFD}' discovery uses for "past the folder".
+    const past = `${prefix}2024/02/\u{10FFFD}`;
+    const to = new Map([
+      [sorted[10]!, sorted[20]!],
+      [sorted[100]!, sorted[1500]!],
+      [sorted[1600]!, past],
+    ]);
+    const asked: string[] = [];
+    const keys = await collect(
+      store.list(listBucket, {
+        prefix,
+        jump: (k) => {
+          asked.push(k);
+          return to.get(k);
+        },
+      }),
+    );
+    const expected = [...sorted.slice(0, 10), ...sorted.slice(21, 100), ...sorted.slice(1501, 1600), ...sorted.filter((k) => byteOrder(k, past) > 0)];
+    expect(keys).toEqual(expected);
+    // Asked about every key it gave and each it jumped from, never about a skipped one.
+    expect(asked).toEqual([...sorted.slice(0, 11), ...sorted.slice(21, 101), ...sorted.slice(1501, 1601), ...sorted.filter((k) => byteOrder(k, past) > 0)]);
+    // An answer at or before the key is no jump.
+    expect(await collect(store.list(listBucket, { prefix, jump: (k) => `${k.slice(0, -1)}` }))).toEqual(sorted);
+  });
+
   it('stops listing when the consumer stops', async () => {
     const first: string[] = [];
     for await (const k of store.list(listBucket, { prefix })) {

@@ -1,0 +1,57 @@
+import { regionFolderOf } from '../format/archive-keys.js';
+import { formatYmdPath, MICROS_PER_HOUR } from '../format/time.js';
+
+/**
+ * What of an archive's history discovery reads (discover.ts): in each CloudTrail region folder, the
+ * day folders of the audited window, and for digests also the ENDED_LOOKBACK_DAYS before it and the
+ * day after it; nothing of the years before. So a run's listing grows with its window and the
+ * organization, never with the archive's age: a daily audit of a three-year archive lists three
+ * days of digests, not three years of objects.
+ *
+ * - A chain is found by its digests in those days: one that ended in the lookback is reported as
+ *   ended before the window (`chain-stops`); one that ended earlier is history, and is not.
+ *   `--state` still reports a recorded chain that is gone, however long ago (vanished.ts).
+ * - Objects of a region folder outside those days (a date, or any name that sorts outside them)
+ *   are not read, so not reported as unexpected either; everything else under `AWSLogs/` is.
+ *
+ * `examined` is the rule, on any key; `jump` is how a store skips the rest (ListOptions.jump), only
+ * ever past keys that `examined` refuses: a store that ignores it gives the same discovery.
+ */
+export const ENDED_LOOKBACK_DAYS = 7;
+const DAY = 24 * MICROS_PER_HOUR;
+/** Sorts after every key of a folder it is appended to that CloudTrail or any sane writer makes (S3 order, UTF-8 bytes). */
+const PAST_FOLDER = '\u{10FFFD}';
+
+export interface DiscoveryWindow {
+  /** Is the key one discovery reads (outside region folders: every key)? */
+  examined(key: string): boolean;
+  /** ListOptions.jump: past a region folder's days before the window, or past the rest of the folder after it. */
+  jump(keyOrFolder: string): string | undefined;
+}
+
+export function discoveryWindow(start: number, end: number): DiscoveryWindow {
+  // A region folder's rest (`YYYY/MM/DD/...`) is read when strictly between `low` (the first day
+  // read, as `YYYY/MM/DD`: its own keys sort after it) and `high` (the first day not read).
+  const bounds = {
+    digest: { low: formatYmdPath(start - ENDED_LOOKBACK_DAYS * DAY), high: formatYmdPath(end + 2 * DAY) },
+    log: { low: formatYmdPath(start), high: formatYmdPath(end + DAY) },
+  };
+  return {
+    examined(key) {
+      const r = regionFolderOf(key);
+      if (r === undefined || r.rest === '') return true;
+      const b = bounds[r.kind];
+      return r.rest > b.low && r.rest < b.high;
+    },
+    jump(path) {
+      const r = regionFolderOf(path);
+      if (r === undefined || r.rest === '') return undefined;
+      const b = bounds[r.kind];
+      // A folder that holds the bound (`2024/`, `2024/05/`) is entered; one wholly before or after it is not.
+      const folder = path.endsWith('/');
+      if (r.rest <= b.low && !(folder && b.low.startsWith(r.rest))) return r.folder + b.low;
+      if (r.rest >= b.high && !(folder && b.high.startsWith(r.rest))) return r.folder + PAST_FOLDER;
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { discover } from '../../src/audit/discover.js';
+import { discoveryWindow, ENDED_LOOKBACK_DAYS } from '../../src/audit/discovery-window.js';
+import { regionFolderOf } from '../../src/format/archive-keys.js';
+import { digestKey, logKey, type DigestScope } from '../../src/format/names.js';
+import { formatYmdPath, MICROS_PER_HOUR, parseDate } from '../../src/format/time.js';
+import { LocalStore } from '../../src/store/local.js';
+import { byteCompare } from '../../src/store/names.js';
+import type { ListOptions, ObjectStore } from '../../src/store/types.js';
+import { tempDir } from '../helpers/cli.js';
+
+/**
+ * Discovery reads the days around the window of each CloudTrail region folder, never the archive's
+ * whole history (discovery-window.ts). `jump` only saves work: a listing that follows it and one
+ * that ignores it give discovery the same keys, which is what the properties check, on a simulated
+ * S3 listing and on a local root's folders.
+ */
+const H = MICROS_PER_HOUR;
+const DAY = 24 * H;
+const BASE = parseDate('2024-05-10T00:00:00Z').clock;
+const ACCOUNT = '111122223333';
+
+const head = fc.tuple(fc.constantFrom('', 'p/', 'p/q/', '/'), fc.constantFrom('', 'o-abcdefghij/'), fc.constantFrom(ACCOUNT, '12345'));
+const type = fc.constantFrom('CloudTrail', 'CloudTrail-Digest', 'CloudTrail-Insight');
+const region = fc.constantFrom('us-east-1', 'eu-west-1', 'xx');
+/** A day folder within two weeks of BASE, or a name that sorts anywhere among them. */
+const rest = fc.oneof(
+  fc.tuple(fc.integer({ min: -14, max: 14 }), fc.constantFrom('a.json.gz', 'b', 'é', '😀')).map(([d, f]) => `${formatYmdPath(BASE + d * DAY)}/${f}`),
+  fc.constantFrom('0000', 'zzz', '2024', '2024/05/1', '2024/05/10', '2024/05/09x', 'é', '😀', '\uE000', '2024/05/10/sub/deeper.json.gz'),
+);
+const keyArb = fc.tuple(head, type, region, rest).map(([[p, o, a], t, r, x]) => `${p}AWSLogs/${o}${a}/${t}/${r}/${x}`);
+const windowArb = fc
+  .tuple(fc.integer({ min: -3 * 24, max: 3 * 24 }), fc.integer({ min: 0, max: 80 }))
+  .map(([s, n]) => ({ start: BASE + s * H, end: BASE + (s + n) * H }));
+
+/** A flat listing (S3's) of sorted keys that follows ListOptions.jump as S3Store does. */
+function jumpingList(sorted: readonly string[], jump: (k: string) => string | undefined): string[] {
+  const out: string[] = [];
+  let after: string | undefined;
+  for (const k of sorted) {
+    if (after !== undefined && byteCompare(k, after) <= 0) continue;
+    const to = jump(k);
+    if (to !== undefined && byteCompare(to, k) >= 0) {
+      after = to;
+      continue;
+    }
+    out.push(k);
+  }
+  return out;
+}
+
+describe('the discovery window', () => {
+  it('a flat listing that jumps gives every key the window examines (property)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(keyArb, { maxLength: 60 }), windowArb, (keys, { start, end }) => {
+        const w = discoveryWindow(start, end);
+        const sorted = [...keys].sort(byteCompare);
+        expect(jumpingList(sorted, w.jump).filter(w.examined)).toEqual(sorted.filter(w.examined));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a local root's listing that jumps (folders not entered) gives every key the window examines (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(keyArb, { maxLength: 40 }), windowArb, async (raw, { start, end }) => {
+        // A file and a folder cannot share a path: drop keys that are a folder of another.
+        const keys = raw.filter((k) => !k.startsWith('/') && !raw.some((o) => o !== k && o.startsWith(`${k}/`)));
+        const dir = tempDir();
+        try {
+          mkdirSync(join(dir.path, 'b'));
+          for (const k of keys) {
+            const path = join(dir.path, 'b', ...k.split('/'));
+            mkdirSync(dirname(path), { recursive: true });
+            writeFileSync(path, 'x');
+          }
+          const store = new LocalStore(dir.path);
+          const w = discoveryWindow(start, end);
+          const entered: string[] = [];
+          const jump = (k: string): string | undefined => {
+            entered.push(k);
+            return w.jump(k);
+          };
+          const all = await collect(store.list('b', { prefix: '' }));
+          const jumped = await collect(store.list('b', { prefix: '', jump }));
+          expect(jumped.filter(w.examined)).toEqual(all.filter(w.examined));
+          // A folder jumped past (wholly outside the window's days) was not entered: nothing in it was asked about.
+          const passed = entered.filter((k) => k.endsWith('/') && w.jump(k) !== undefined);
+          for (const k of entered)
+            expect(
+              passed.filter((f) => f !== k && k.startsWith(f)),
+              k,
+            ).toEqual([]);
+        } finally {
+          dir.cleanup();
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('reads the window days of logs and, for digests, the lookback before it and the day after it', () => {
+    const w = discoveryWindow(BASE + 3 * H, BASE + 5 * H);
+    const f = (kind: string, day: number) => `AWSLogs/${ACCOUNT}/${kind}/us-east-1/${formatYmdPath(BASE + day * DAY)}/x.json.gz`;
+    expect([-1, 0, 1].map((d) => w.examined(f('CloudTrail', d)))).toEqual([false, true, false]);
+    const digestDays = [-ENDED_LOOKBACK_DAYS - 1, -ENDED_LOOKBACK_DAYS, 0, 1, 2];
+    expect(digestDays.map((d) => w.examined(f('CloudTrail-Digest', d)))).toEqual([false, true, true, true, false]);
+    // Outside region folders (another service, a malformed account), everything is read.
+    expect(w.examined(f('CloudTrail-Insight', -100))).toBe(true);
+    expect(w.examined(f('CloudTrail', -100).replace(ACCOUNT, '12345'))).toBe(true);
+    expect(regionFolderOf(`x//AWSLogs/${ACCOUNT}/CloudTrail/us-east-1/2024/`)).toBeUndefined();
+    expect(regionFolderOf(`p/AWSLogs/o-abcdefghij/${ACCOUNT}/CloudTrail/us-east-1/2024/`)).toEqual({
+      folder: `p/AWSLogs/o-abcdefghij/${ACCOUNT}/CloudTrail/us-east-1/`,
+      kind: 'log',
+      rest: '2024/',
+    });
+  });
+});
+
+describe('discovery on an archive with a long history', () => {
+  const scope = (trailName: string): DigestScope => ({
+    prefix: undefined,
+    organizationId: undefined,
+    account: ACCOUNT,
+    sourceRegion: 'us-east-1',
+    homeRegion: 'us-east-1',
+    trailName,
+  });
+  /** Digest and log names only (discovery reads names): `days` of history for trail `old`, a trail that ended in the lookback, one running. */
+  function plant(root: string, days: number): void {
+    const put = (key: string) => {
+      const path = join(root, 'b', ...key.split('/'));
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, 'x');
+    };
+    for (let h = -days * 24; h < 24; h++) {
+      const at = BASE + h * H;
+      if (h < -(ENDED_LOOKBACK_DAYS + 2) * 24) put(digestKey(scope('old'), at));
+      if (h < -2 * 24) put(digestKey(scope('recent'), at));
+      put(digestKey(scope('running'), at));
+      put(logKey({ account: ACCOUNT }, 'us-east-1', at + 5 * 60e6, 'AbCdEfGhIjKlMnOp'));
+    }
+  }
+
+  it('finds the chains of the lookback and the window, counts the window`s logs, and lists only those days', async () => {
+    const dir = tempDir();
+    try {
+      plant(dir.path, 60);
+      const listed = { n: 0 };
+      const store = counting(new LocalStore(dir.path), listed);
+      const found = await discover(store, 'b', undefined, BASE, BASE + DAY - 1);
+      expect([...found.chains.values()].map((c) => c.scope.trailName).sort()).toEqual(['recent', 'running']);
+      expect([...found.logsInRange.values()]).toEqual([24]);
+      expect(found.unexpected.count).toBe(0);
+      // 2 trails x 24 digests a day over the lookback, the window's day and the day after, and the window's logs: not 60 days of 3 trails.
+      expect(listed.n).toBeLessThanOrEqual(2 * 24 * (ENDED_LOOKBACK_DAYS + 2) + 24);
+      expect(listed.n).toBeGreaterThanOrEqual(24 + 24);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+async function collect(it: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const k of it) out.push(k);
+  return out;
+}
+
+/** The store, counting the keys its listings give. */
+function counting(store: ObjectStore, listed: { n: number }): ObjectStore {
+  return new Proxy(store, {
+    get(target, p, receiver) {
+      if (p !== 'list') return Reflect.get(target, p, receiver);
+      return async function* (bucket: string, o: ListOptions) {
+        for await (const k of target.list(bucket, o)) {
+          listed.n++;
+          yield k;
+        }
+      };
+    },
+  });
+}
