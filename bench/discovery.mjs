@@ -32,7 +32,10 @@ const { digestKey, logKey } = await import(dist('format/names.js'));
 const { MICROS_PER_HOUR } = await import(dist('format/time.js'));
 
 const H = MICROS_PER_HOUR;
-const REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2', 'ap-southeast-2', 'eu-central-1', 'sa-east-1', 'ca-central-1', 'ap-northeast-1'].slice(0, flags.regions);
+const REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2', 'ap-southeast-2', 'eu-central-1', 'sa-east-1', 'ca-central-1', 'ap-northeast-1'].slice(
+  0,
+  flags.regions,
+);
 const FIRST = Date.UTC(2024, 0, 1) * 1000;
 const hours = flags.days * 24;
 const BUCKET = 'tp-bench-history';
@@ -60,7 +63,8 @@ if (!existsSync(join(dir, 'done'))) {
       for (let h = 0; h < hours; h++) {
         const at = FIRST + h * H;
         put(digestKey({ prefix: undefined, organizationId: undefined, account, sourceRegion: region, homeRegion: 'us-east-1', trailName: 'org' }, at + H));
-        for (let l = 0; l < flags['logs-per-hour']; l++) put(logKey({ account }, region, at + (l * 60 * H) / 60 / flags['logs-per-hour'], `Log${String(l).padStart(13, '0')}`));
+        for (let l = 0; l < flags['logs-per-hour']; l++)
+          put(logKey({ account }, region, at + (l * 60 * H) / 60 / flags['logs-per-hour'], `Log${String(l).padStart(13, '0')}`));
       }
   writeFileSync(join(dir, 'done'), '');
   log(`written in ${seconds(performance.now() - t0)}`);
@@ -108,9 +112,7 @@ process.stdout.write(
   `archive: ${flags.accounts} accounts x ${flags.regions} regions x ${flags.days} days (${num(total)} objects: a digest and ${flags['logs-per-hour']} logs per chain-hour), local root, warm page cache; window: its last day; best of ${flags.repeat}\n\n`,
 );
 process.stdout.write(
-  table([
-    ['measurement', 'keys listed', 'wall', 'CPU', 'chains'],
-    ...rows.map((r) => [r.what, num(r.keys), seconds(r.ms), seconds(r.cpuMs), num(r.chains)]),
-  ]) + '\n',
+  table([['measurement', 'keys listed', 'wall', 'CPU', 'chains'], ...rows.map((r) => [r.what, num(r.keys), seconds(r.ms), seconds(r.cpuMs), num(r.chains)])]) +
+    '\n',
 );
 process.stdout.write(`\nkeys listed: ${(rows[1].keys / rows[0].keys).toFixed(1)}x fewer; wall ${(rows[1].ms / rows[0].ms).toFixed(1)}x less\n`);
