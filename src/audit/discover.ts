@@ -1,8 +1,8 @@
-import { chainId, classifyKey } from '../format/archive-keys.js';
+import { chainId, classifyKey, regionFolderOf } from '../format/archive-keys.js';
 import { digestKeyStamp, type DigestScope } from '../format/names.js';
 import { formatStamp, MICROS_PER_HOUR } from '../format/time.js';
 import type { ObjectStore } from '../store/types.js';
-import { discoveryWindow } from './discovery-window.js';
+import { discoveryWindow, pastFolder } from './discovery-window.js';
 
 /**
  * Discovery: one listing of the bucket (under `[prefix/]AWSLogs/`) read into the chains its digest
@@ -63,8 +63,50 @@ export function logFolderId(f: LogFolder): string {
   return JSON.stringify([f.prefix ?? null, f.organizationId ?? null, f.account, f.region]);
 }
 
-/** Every key under `[prefix/]AWSLogs/` (or the whole bucket without prefix, where prefixes are read from the keys). */
-export async function discover(store: ObjectStore, bucket: string, prefix: string | undefined, start: number, end: number): Promise<Discovery> {
+/** What a listing of the bucket hears besides keys (a local copy's links and sidecars), and its other objects, tallied. */
+export interface ObjectTallies {
+  readonly onLink: (key: string) => void;
+  readonly onSidecar: (key: string, objectKey: string, objectHere: boolean) => void;
+  /** A key under `AWSLogs/` that is neither a log nor a digest. */
+  readonly other: (key: string) => void;
+}
+
+/** Tallies into a discovery's unexpected objects, links and stray sidecars: the keys `counted` takes. */
+export function objectTallies(out: Pick<Discovery, 'unexpected' | 'links' | 'strays'>, counted: (key: string) => boolean = () => true): ObjectTallies {
+  return {
+    onLink: (key) => {
+      if (underAwsLogs(key) && counted(key)) tally(out.links, key);
+    },
+    // Only a digest's metadata is read (its signature): a sidecar of anything else is nobody's.
+    onSidecar: (key, objectKey, objectHere) => {
+      if (!underAwsLogs(key) || !counted(key)) return;
+      const why = !objectHere ? 'absent' : classifyKey(objectKey).kind !== 'digest' ? 'not-digest' : undefined;
+      if (why !== undefined) tally(out.strays, { key, why });
+    },
+    other: (key) => tally(out.unexpected, key),
+  };
+}
+
+/** The log folder a chain delivers into (its id, logFolderId). */
+export function folderOf(c: Pick<DiscoveredChain, 'scope'>): string {
+  return logFolderId({ prefix: c.scope.prefix, organizationId: c.scope.organizationId, account: c.scope.account, region: c.scope.sourceRegion });
+}
+
+/**
+ * Every key under `[prefix/]AWSLogs/` (or the whole bucket without prefix, where prefixes are read
+ * from the keys), of the window's days (discovery-window.ts). A log folder that a chain the run
+ * walks delivers into (`walked`) is not read here: the run's folder check reads it once for all
+ * (log-findings.ts: its logs, and its other objects into these tallies). A folder's chains are
+ * known when the listing reaches it: `CloudTrail-Digest/` sorts before `CloudTrail/`.
+ */
+export async function discover(
+  store: ObjectStore,
+  bucket: string,
+  prefix: string | undefined,
+  start: number,
+  end: number,
+  walked: (c: DiscoveredChain) => boolean = () => false,
+): Promise<Discovery> {
   const out: Discovery = {
     chains: new Map(),
     logFolders: new Map(),
@@ -76,23 +118,28 @@ export async function discover(store: ObjectStore, bucket: string, prefix: strin
   const listPrefix = prefix ? `${prefix}/AWSLogs/` : '';
   // The window's days of each region folder, not the archive's whole history (discovery-window.ts).
   const window = discoveryWindow(start, end);
-  const onLink = (key: string): void => {
-    if (underAwsLogs(key) && window.examined(key)) tally(out.links, key);
+  const chainsOf = new Map<string, DiscoveredChain[]>();
+  /** Log region folders (their paths) read by the run's folder check, not here. */
+  const handed = new Map<string, boolean>();
+  const handedOver = (path: string): boolean => {
+    const r = regionFolderOf(path);
+    if (r?.kind !== 'log') return false;
+    let v = handed.get(r.folder);
+    if (v === undefined) {
+      v = (chainsOf.get(logFolderId(r)) ?? []).some(walked);
+      handed.set(r.folder, v);
+    }
+    return v;
   };
-  // Only a digest's metadata is read (its signature): a sidecar of anything else is nobody's.
-  const onSidecar = (key: string, objectKey: string, objectHere: boolean): void => {
-    if (!underAwsLogs(key) || !window.examined(key)) return;
-    const why = !objectHere ? 'absent' : classifyKey(objectKey).kind !== 'digest' ? 'not-digest' : undefined;
-    if (why !== undefined) tally(out.strays, { key, why });
-  };
-  for await (const key of store.list(bucket, { prefix: listPrefix, onLink, onSidecar, jump: window.jump })) {
-    if (!window.examined(key)) continue;
+  const read = (key: string): boolean => window.examined(key) && !handedOver(key);
+  const jump = (path: string): string | undefined => (handedOver(path) ? pastFolder(regionFolderOf(path)!.folder) : window.jump(path));
+  const tallies = objectTallies(out, read);
+  for await (const key of store.list(bucket, { prefix: listPrefix, onLink: tallies.onLink, onSidecar: tallies.onSidecar, jump })) {
+    if (!read(key)) continue;
     const k = classifyKey(key);
     if (k.kind === 'outside') continue;
     if (k.kind === 'other' || (prefix !== undefined && !matchesPrefix(k, prefix))) {
-      if (k.kind === 'other') {
-        tally(out.unexpected, key);
-      }
+      if (k.kind === 'other') tallies.other(key);
       continue;
     }
     if (k.kind === 'log') {
@@ -105,8 +152,12 @@ export async function discover(store: ObjectStore, bucket: string, prefix: strin
     const id = chainId(k.scope);
     const stamp = digestKeyStamp(key);
     const known = out.chains.get(id);
-    if (!known) out.chains.set(id, { scope: k.scope, newestStamp: stamp, oldestStamp: stamp });
-    else {
+    if (!known) {
+      const c: DiscoveredChain = { scope: k.scope, newestStamp: stamp, oldestStamp: stamp };
+      out.chains.set(id, c);
+      const folder = folderOf(c);
+      chainsOf.set(folder, [...(chainsOf.get(folder) ?? []), c]);
+    } else {
       if (stamp > known.newestStamp) known.newestStamp = stamp;
       if (stamp < known.oldestStamp) known.oldestStamp = stamp;
     }

@@ -27,11 +27,14 @@ export interface DiscoveryWindow {
   examined(key: string): boolean;
   /** ListOptions.jump: past a region folder's days before the window, or past the rest of the folder after it. */
   jump(keyOrFolder: string): string | undefined;
+  /** The keys of a log region folder (`.../CloudTrail/<region>/`) the window reads: strictly after `after`, before `before`. */
+  logRange(folder: string): { readonly after: string; readonly before: string };
 }
 
 export function discoveryWindow(start: number, end: number): DiscoveryWindow {
-  // A region folder's rest (`YYYY/MM/DD/...`) is read when strictly between `low` (the first day
-  // read, as `YYYY/MM/DD`: its own keys sort after it) and `high` (the first day not read).
+  // A region folder's rest (`YYYY/MM/DD/...`) is read from `low` (the first day read, as
+  // `YYYY/MM/DD`: the day folder's own key, a symbolic link in a copy, is read too) to before
+  // `high` (the first day not read).
   const bounds = {
     digest: { low: formatYmdPath(start - ENDED_LOOKBACK_DAYS * DAY), high: formatYmdPath(end + 2 * DAY) },
     log: { low: formatYmdPath(start), high: formatYmdPath(end + DAY) },
@@ -41,7 +44,7 @@ export function discoveryWindow(start: number, end: number): DiscoveryWindow {
       const r = regionFolderOf(key);
       if (r === undefined || r.rest === '') return true;
       const b = bounds[r.kind];
-      return r.rest > b.low && r.rest < b.high;
+      return r.rest >= b.low && r.rest < b.high;
     },
     jump(path) {
       const r = regionFolderOf(path);
@@ -49,9 +52,20 @@ export function discoveryWindow(start: number, end: number): DiscoveryWindow {
       const b = bounds[r.kind];
       // A folder that holds the bound (`2024/`, `2024/05/`) is entered; one wholly before or after it is not.
       const folder = path.endsWith('/');
-      if (r.rest <= b.low && !(folder && b.low.startsWith(r.rest))) return r.folder + b.low;
-      if (r.rest >= b.high && !(folder && b.high.startsWith(r.rest))) return r.folder + PAST_FOLDER;
+      if (r.rest < b.low && !(folder && b.low.startsWith(r.rest))) return r.folder + justBefore(b.low);
+      if (r.rest >= b.high && !(folder && b.high.startsWith(r.rest))) return pastFolder(r.folder);
       return undefined;
     },
+    logRange: (folder) => ({ after: folder + justBefore(bounds.log.low), before: folder + bounds.log.high }),
   };
+}
+
+/** A key after every key of the folder (a folder path ending in `/`) that CloudTrail or any sane writer makes. */
+export function pastFolder(folder: string): string {
+  return folder + PAST_FOLDER;
+}
+
+/** A marker before `day` (`YYYY/MM/DD`) and after nearly every key that sorts before it: its last digit one less, then PAST_FOLDER. */
+function justBefore(day: string): string {
+  return day.slice(0, -1) + String.fromCharCode(day.charCodeAt(day.length - 1) - 1) + PAST_FOLDER;
 }

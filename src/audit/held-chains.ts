@@ -38,6 +38,8 @@ export async function folderFindings(
   emit: (under: HeldChain, f: Finding) => void,
   /** Chains of the folder the filters leave out, walked for their references (left-out.ts). */
   leftOut: readonly ChainFindings[] = [],
+  /** What of the folder is read, and where its other objects are tallied (logFolderFindings). */
+  read?: Parameters<typeof logFolderFindings>[7],
 ): Promise<void> {
   const found = await logFolderFindings(
     o.store,
@@ -47,6 +49,7 @@ export async function folderFindings(
     from,
     o.end,
     leftOut,
+    read,
   );
   const errors = found.filter((f) => f.severity === 'error').length;
   if (o.state) for (const g of held) setMark(o.state, g.id, nextMark(g.walked, g.errors + errors, o.state.get(g.id)));

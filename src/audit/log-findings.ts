@@ -1,9 +1,11 @@
 import { classifyKey } from '../format/archive-keys.js';
 import { logListPrefix } from '../format/names.js';
-import { formatDisplay, formatYmdPath, MICROS_PER_HOUR } from '../format/time.js';
+import { formatDisplay, MICROS_PER_HOUR } from '../format/time.js';
+import { byteCompare } from '../store/names.js';
 import type { ObjectStore } from '../store/types.js';
 import type { ChainFindings } from './chain-findings.js';
-import type { DiscoveredChain } from './discover.js';
+import type { DiscoveredChain, ObjectTallies } from './discover.js';
+import { discoveryWindow } from './discovery-window.js';
 import { chainName, finding, type Finding } from './types.js';
 
 /**
@@ -22,7 +24,6 @@ import { chainName, finding, type Finding } from './types.js';
  * can tell), and nothing else of theirs is reported. A forged chain (digests that do not verify)
  * references nothing, so it cannot make a planted log pass.
  */
-const DAY = 24 * MICROS_PER_HOUR;
 /** CloudTrail delivers a digest about every hour: a chain silent longer than this has stopped, and a log younger than this may wait for its digest. */
 export const DIGEST_DELAY = 2 * MICROS_PER_HOUR;
 
@@ -35,6 +36,12 @@ export async function logFolderFindings(
   end: number,
   /** Chains of the folder the filters leave out, walked for their references only (left-out.ts). */
   leftOut: readonly ChainFindings[] = [],
+  /**
+   * What of the folder is read (by default, the days of [start, end]), and where its objects that
+   * are not logs, its links and its sidecars are tallied: discovery leaves a walked chain's log
+   * folder to this one listing (discover.ts).
+   */
+  read: { readonly range: { readonly after: string; readonly before: string }; readonly tallies?: ObjectTallies } | undefined = undefined,
 ): Promise<Finding[]> {
   const out: Finding[] = [];
   const all = [...group, ...leftOut];
@@ -46,31 +53,33 @@ export async function logFolderFindings(
   const newest = all.reduce<number | null>((m, g) => (g.newestEnd !== null && (m === null || g.newestEnd > m) ? g.newestEnd : m), null);
   const folder = logListPrefix(sample.scope, sample.scope.sourceRegion);
   const after = new Map<ChainFindings, number>();
-  for (let day = start - (start % DAY); day <= end; day += DAY) {
-    for await (const key of store.list(bucket, { prefix: `${folder}${formatYmdPath(day)}/` })) {
-      const k = classifyKey(key);
-      if (k.kind !== 'log' || k.delivered < start || k.delivered > end) continue;
-      // A log a valid digest references is that chain's: it says nothing of the others' ends.
-      const id = `${bucket}/${key}`;
-      const owner = all.find((g) => g.referenced.has(id));
-      for (const g of group)
-        if ((owner === undefined || owner === g) && (g.newestEnd === null || k.delivered > g.newestEnd)) after.set(g, (after.get(g) ?? 0) + 1);
-      if (owner) continue;
-      const w = windows.find((x) => k.delivered >= x.from && k.delivered < x.to);
-      const s3 = `s3://${bucket}/${key}`;
-      if (w) w.count++;
-      else if ((newest === null || k.delivered >= newest) && end - k.delivered <= DIGEST_DELAY) {
-        out.push(
-          finding(
-            'pending',
-            chain,
-            `log ${s3}, delivered ${formatDisplay(k.delivered)}, is not digested yet (delivered within ${DIGEST_DELAY / MICROS_PER_HOUR} h of the end, after the newest digest${ofFolder})`,
-            { s3 },
-          ),
-        );
-      } else
-        out.push(finding('unreferenced-log', chain, `log ${s3}, delivered ${formatDisplay(k.delivered)}, is referenced by no valid digest${ofFolder}`, { s3 }));
-    }
+  const range = read?.range ?? discoveryWindow(start, end).logRange(folder);
+  const tallies = read?.tallies;
+  for await (const key of store.list(bucket, { prefix: folder, startAfter: range.after, onLink: tallies?.onLink, onSidecar: tallies?.onSidecar })) {
+    if (byteCompare(key, range.before) >= 0) break;
+    const k = classifyKey(key);
+    if (k.kind === 'other') tallies?.other(key);
+    if (k.kind !== 'log' || k.delivered < start || k.delivered > end) continue;
+    // A log a valid digest references is that chain's: it says nothing of the others' ends.
+    const id = `${bucket}/${key}`;
+    const owner = all.find((g) => g.referenced.has(id));
+    for (const g of group)
+      if ((owner === undefined || owner === g) && (g.newestEnd === null || k.delivered > g.newestEnd)) after.set(g, (after.get(g) ?? 0) + 1);
+    if (owner) continue;
+    const w = windows.find((x) => k.delivered >= x.from && k.delivered < x.to);
+    const s3 = `s3://${bucket}/${key}`;
+    if (w) w.count++;
+    else if ((newest === null || k.delivered >= newest) && end - k.delivered <= DIGEST_DELAY) {
+      out.push(
+        finding(
+          'pending',
+          chain,
+          `log ${s3}, delivered ${formatDisplay(k.delivered)}, is not digested yet (delivered within ${DIGEST_DELAY / MICROS_PER_HOUR} h of the end, after the newest digest${ofFolder})`,
+          { s3 },
+        ),
+      );
+    } else
+      out.push(finding('unreferenced-log', chain, `log ${s3}, delivered ${formatDisplay(k.delivered)}, is referenced by no valid digest${ofFolder}`, { s3 }));
   }
   for (const w of windows) {
     if (w.count > 0 && !w.audited)

@@ -6,9 +6,11 @@ import { fatalEvent, runValidation } from '../verifier/validate.js';
 import { chainId as chainIdOf } from '../format/archive-keys.js';
 import { ChainFindings, type KeyValidity } from './chain-findings.js';
 import { DigestRecorder } from './digest-records.js';
-import { discover, reachesRange, walksIn, type DiscoveredChain } from './discover.js';
+import { discover, objectTallies, reachesRange, walksIn, type DiscoveredChain } from './discover.js';
+import { discoveryWindow } from './discovery-window.js';
+import { logListPrefix } from '../format/names.js';
 import type { AuditOptions } from './options.js';
-import { folderOf, selected } from './scope.js';
+import { byFolder, folderOf, selected } from './scope.js';
 import { folderFindings, type HeldChain } from './held-chains.js';
 import { leftOutByFolder, walkForReferences } from './left-out.js';
 import { unwalkedDigests } from './digest-coverage.js';
@@ -42,11 +44,15 @@ const KEY_LOOKBACK = 400 * 24 * MICROS_PER_HOUR;
 
 export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditSummary> {
   sink.header(o.bucket, o.prefix, o.start, o.end);
-  const found = await discover(o.store, o.bucket, o.prefix, o.start, o.end);
   // The chains in scope: walked when their digests reach the window; ended before it, they are
   // reported without a walk (vanished.ts); begun after it, they have nothing in it.
+  const walked = (c: DiscoveredChain): boolean => selected(c, o.filters) && walksIn(c, o.start, o.end);
+  // The log folders of walked chains are read once, by their folder check (folderFindings below).
+  const found = await discover(o.store, o.bucket, o.prefix, o.start, o.end, walked);
   const inScope = [...found.chains.entries()].filter(([, c]) => selected(c, o.filters)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const chains = byFolder(inScope.filter(([, c]) => walksIn(c, o.start, o.end)));
+  const chains = byFolder(inScope.filter(([, c]) => walked(c)));
+  const window = discoveryWindow(o.start, o.end);
+  const tallies = objectTallies(found);
   const ended = inScope.filter(([, c]) => !reachesRange(c, o.start)).map(([, c]) => c);
   const validity = await keyValidities(o.keys, o.start, o.end);
   await o.remote?.plan(
@@ -130,7 +136,11 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
           const e = fatalEvent(err);
           fatal = stoppedHere = e.type === 'fatal' ? e.message : String(err);
         }
-        if (fatal === null) await folderFindings(o, c, held, Math.max(...held.map((g) => chainStart(o, g.id))), emit, others);
+        if (fatal === null)
+          await folderFindings(o, c, held, Math.max(...held.map((g) => chainStart(o, g.id))), emit, others, {
+            range: window.logRange(logListPrefix(c.scope, c.scope.sourceRegion)),
+            tallies,
+          });
       }
       const last = held[held.length - 1];
       for (const g of held) sink.chainEnd({ ...g.summary, findings: g.bySeverity, ...(g === last && stoppedHere !== null ? { fatal: stoppedHere } : {}) });
@@ -175,22 +185,6 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   };
   sink.summary(summary);
   return summary;
-}
-
-/**
- * Chains in id order, each log folder's together (at its first chain's place): a folder's chains are
- * reported and checked as one group (held-chains.ts). Ids of sane names keep a folder's chains
- * adjacent anyway; a prefix holding `|` could sort another folder's chain between them.
- */
-function byFolder<T extends readonly [string, DiscoveredChain]>(sorted: readonly T[]): T[] {
-  const groups = new Map<string, T[]>();
-  for (const e of sorted) {
-    const folder = folderOf(e[1]);
-    const group = groups.get(folder);
-    if (group) group.push(e);
-    else groups.set(folder, [e]);
-  }
-  return [...groups.values()].flat();
 }
 
 /**

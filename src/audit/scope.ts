@@ -1,5 +1,5 @@
 import type { DigestScope } from '../format/names.js';
-import { logFolderId, type DiscoveredChain } from './discover.js';
+import { folderOf, type DiscoveredChain } from './discover.js';
 import type { AuditFilters } from './options.js';
 
 /** Which chains an audit takes, and which log folder each delivers into. */
@@ -19,6 +19,20 @@ export function selected(c: Pick<DiscoveredChain, 'scope'>, f: AuditFilters | un
   return true;
 }
 
-export function folderOf(c: DiscoveredChain): string {
-  return logFolderId({ prefix: c.scope.prefix, organizationId: c.scope.organizationId, account: c.scope.account, region: c.scope.sourceRegion });
+export { folderOf };
+
+/**
+ * Chains in id order, each log folder's together (at its first chain's place): a folder's chains are
+ * reported and checked as one group (held-chains.ts). Ids of sane names keep a folder's chains
+ * adjacent anyway; a prefix holding `|` could sort another folder's chain between them.
+ */
+export function byFolder<T extends readonly [string, DiscoveredChain]>(sorted: readonly T[]): T[] {
+  const groups = new Map<string, T[]>();
+  for (const e of sorted) {
+    const folder = folderOf(e[1]);
+    const group = groups.get(folder);
+    if (group) group.push(e);
+    else groups.set(folder, [e]);
+  }
+  return [...groups.values()].flat();
 }

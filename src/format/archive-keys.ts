@@ -75,7 +75,17 @@ function folderHead(folder: string): FolderHead {
  * that folder (`YYYY/MM/DD/<file>` for a key as CloudTrail names it); undefined outside one, and
  * for a folder whose names no trail can have (folderHead's rules).
  */
-export function regionFolderOf(path: string): { readonly folder: string; readonly kind: 'log' | 'digest'; readonly rest: string } | undefined {
+export interface RegionFolder {
+  readonly folder: string;
+  readonly kind: 'log' | 'digest';
+  readonly rest: string;
+  readonly prefix: string | undefined;
+  readonly organizationId: string | undefined;
+  readonly account: string;
+  readonly region: string;
+}
+
+export function regionFolderOf(path: string): RegionFolder | undefined {
   const at = path.startsWith('AWSLogs/') ? 0 : path.indexOf('/AWSLogs/') + 1;
   if (at === 0 && !path.startsWith('AWSLogs/')) return undefined;
   if (
@@ -95,14 +105,18 @@ export function regionFolderOf(path: string): { readonly folder: string; readonl
     return s;
   };
   let account = segment();
-  if (account !== undefined && ORG.test(account)) account = segment();
+  let organizationId: string | undefined;
+  if (account !== undefined && ORG.test(account)) {
+    organizationId = account;
+    account = segment();
+  }
   if (account === undefined || !ACCOUNT.test(account)) return undefined;
   const type = segment();
   const kind = type === 'CloudTrail' ? 'log' : type === 'CloudTrail-Digest' ? 'digest' : undefined;
   if (kind === undefined) return undefined;
   const region = segment();
   if (region === undefined || !REGION.test(region)) return undefined;
-  return { folder: path.slice(0, i), kind, rest: path.slice(i) };
+  return { folder: path.slice(0, i), kind, rest: path.slice(i), prefix: at === 0 ? undefined : path.slice(0, at - 1), organizationId, account, region };
 }
 
 export function classifyKey(key: string): ArchiveKey {

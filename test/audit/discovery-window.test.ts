@@ -10,7 +10,14 @@ import { formatYmdPath, MICROS_PER_HOUR, parseDate } from '../../src/format/time
 import { LocalStore } from '../../src/store/local.js';
 import { byteCompare } from '../../src/store/names.js';
 import type { ListOptions, ObjectStore } from '../../src/store/types.js';
+import { readFileSync } from 'node:fs';
+import { runAudit } from '../../src/audit/run.js';
+import type { AuditSink, Finding } from '../../src/audit/types.js';
+import { classifyKey } from '../../src/format/archive-keys.js';
+import { parsePublicKeysJson } from '../../src/keys/public-keys.js';
+import { entriesSource } from '../../src/keys/source.js';
 import { tempDir } from '../helpers/cli.js';
+import { buildOrgArchive } from '../helpers/org-archive.js';
 
 /**
  * Discovery reads the days around the window of each CloudTrail region folder, never the archive's
@@ -112,7 +119,7 @@ describe('the discovery window', () => {
     expect(w.examined(f('CloudTrail-Insight', -100))).toBe(true);
     expect(w.examined(f('CloudTrail', -100).replace(ACCOUNT, '12345'))).toBe(true);
     expect(regionFolderOf(`x//AWSLogs/${ACCOUNT}/CloudTrail/us-east-1/2024/`)).toBeUndefined();
-    expect(regionFolderOf(`p/AWSLogs/o-abcdefghij/${ACCOUNT}/CloudTrail/us-east-1/2024/`)).toEqual({
+    expect(regionFolderOf(`p/AWSLogs/o-abcdefghij/${ACCOUNT}/CloudTrail/us-east-1/2024/`)).toMatchObject({
       folder: `p/AWSLogs/o-abcdefghij/${ACCOUNT}/CloudTrail/us-east-1/`,
       kind: 'log',
       rest: '2024/',
@@ -162,6 +169,40 @@ describe('discovery on an archive with a long history', () => {
       dir.cleanup();
     }
   });
+});
+
+describe('the audit reads a walked chain`s log folder once', () => {
+  it('each log key is listed once (by its folder check, not by discovery too), and a planted object in it is still reported', async () => {
+    const archive = await buildOrgArchive({ accounts: 2, regions: ['us-east-1', 'eu-west-1'], hours: 3, trails: [{ name: 'org-trail' }] });
+    try {
+      const keys = entriesSource(parsePublicKeysJson(readFileSync(archive.publicKeysFile, 'utf8'), 'keys'));
+      const logFolder = archive.chains[0]!.logKeys[0]!.replace(/[^/]+$/, '');
+      const planted = `${logFolder}not-a-log.txt`;
+      const path = join(archive.root, archive.bucket, ...planted.split('/'));
+      writeFileSync(path, 'x');
+      const seen = new Map<string, number>();
+      const store = new Proxy(new LocalStore(archive.root), {
+        get(target, p, receiver) {
+          if (p !== 'list') return Reflect.get(target, p, receiver);
+          return async function* (bucket: string, o: ListOptions) {
+            for await (const k of target.list(bucket, o)) {
+              seen.set(k, (seen.get(k) ?? 0) + 1);
+              yield k;
+            }
+          };
+        },
+      });
+      const findings: Finding[] = [];
+      const sink: AuditSink = { header() {}, chainStart() {}, event() {}, finding: (f) => void findings.push(f), chainEnd() {}, summary() {} };
+      await runAudit({ store, bucket: archive.bucket, keys, start: archive.start, end: archive.end, concurrency: 8 }, sink);
+      const logs = [...seen].filter(([k]) => classifyKey(k).kind === 'log');
+      expect(logs.length).toBe(archive.chains.reduce((n, c) => n + c.logKeys.length, 0));
+      expect(logs.filter(([, n]) => n !== 1)).toEqual([]);
+      expect(findings.map((f) => [f.code, f.s3])).toEqual([['unexpected-object', `s3://${archive.bucket}/${planted}`]]);
+    } finally {
+      archive.cleanup();
+    }
+  }, 120_000);
 });
 
 async function collect(it: AsyncIterable<string>): Promise<string[]> {
