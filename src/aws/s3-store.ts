@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { noSuchBucket, objectTooLarge, StoreError } from '../store/errors.js';
 import { byteCompare, checkBucketName } from '../store/names.js';
+import { followJumps } from '../store/jumps.js';
 import { readLogsThrough, readStoredLog } from '../store/read-logs.js';
 import type { ListOptions, LogObjectRead, Metadata, ObjectRef, ObjectStore, PutOptions, StoredObject } from '../store/types.js';
 import { decodeListedKey, type ListPage } from './s3-xml.js';
@@ -17,9 +18,8 @@ import { putObject } from './s3-put.js';
 import { loadS3Sdk, type S3Sdk } from './sdk.js';
 
 /**
- * The ObjectStore over Amazon S3 or an S3-compatible server, as the AWS CLI's validate-logs reads it
- * (behaviour §1-§4): GetBucketLocation once per bucket, then a client in the bucket's region;
- * ListObjects v1 with Prefix and Marker over all pages; GetObject streamed with its user metadata.
+ * The ObjectStore over Amazon S3 or an S3-compatible server, as the AWS CLI's validate-logs reads it (§1-§4): GetBucketLocation
+ * once per bucket, then a client in its region; ListObjects v1 (Prefix, Marker) over all pages; GetObject streamed with metadata.
  *
  * Bucket names and keys come from digests and are hostile: a bucket name outside botocore's character
  * set fails as botocore fails it, before any request (as in LocalStore), so that an ARN-shaped
@@ -127,25 +127,9 @@ export class S3Store implements ObjectStore {
   }
 
   async *list(bucket: string, options: ListOptions): AsyncGenerator<string> {
-    const jump = options.jump;
-    if (!jump) {
-      for await (const page of this.pages(bucket, options)) yield* page.keys;
-      return;
-    }
-    // Skipping ahead (ListOptions.jump): the rest of the page up to the answer is passed over, and
-    // the next request starts after it when the page ends before it.
     const floor: { after: string | undefined } = { after: undefined };
-    for await (const page of this.pages(bucket, options, floor)) {
-      for (const key of page.keys) {
-        if (floor.after !== undefined && byteCompare(key, floor.after) <= 0) continue;
-        const to = jump(key);
-        if (to !== undefined && byteCompare(to, key) >= 0) {
-          floor.after = to;
-          continue;
-        }
-        yield key;
-      }
-    }
+    if (options.jump) yield* followJumps(this.pages(bucket, options, floor), options.jump, floor);
+    else for await (const page of this.pages(bucket, options)) yield* page.keys;
   }
 
   /** Keys with their LastModified (UTC micros; NaN when the answer has none): `sign --logs-prefix`. */
@@ -154,11 +138,10 @@ export class S3Store implements ObjectStore {
       for (let i = 0; i < page.keys.length; i++) yield { key: page.keys[i]!, lastModified: page.modified[i] ?? Number.NaN };
   }
 
-  /** The listing's pages, their keys decoded (one generator step per page, not per key). */
+  /** The listing's pages, their keys decoded (one step per page, not per key); a `floor` past the last key is the next marker (jumps). */
   private async *pages(
     bucket: string,
     options: ListOptions,
-    /** Read before each further request: a marker past the last key listed (list's jumps). */
     floor?: { readonly after: string | undefined },
   ): AsyncGenerator<{ keys: string[]; modified: number[] }> {
     // The bucket's first listing goes out with its GetBucketLocation, signed for the CLI's region (one
