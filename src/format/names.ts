@@ -43,6 +43,7 @@ export function digestMarker(scope: DigestScope, start: number): string {
 }
 
 const BACKFILL_SUFFIX = '_backfill.json.gz';
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 export function isBackfillKey(key: string): boolean {
   return key.endsWith(BACKFILL_SUFFIX);
@@ -53,6 +54,10 @@ export function isBackfillKey(key: string): boolean {
  * (code points, as Python slices), before `.json.gz` or before `_backfill.json.gz`.
  */
 export function digestKeyStamp(key: string): string {
+  // The common case: no surrogate among the last code units read, so they are as many code points.
+  const tail = isBackfillKey(key) ? 17 : 8;
+  const from = key.length - tail - 16;
+  if (from >= 0 && !SURROGATE.test(key.slice(from))) return key.slice(from, from + 16);
   const cps = Array.from(key);
   const end = isBackfillKey(key) ? cps.length - 17 : cps.length - 8;
   return cps.slice(Math.max(0, end - 16), Math.max(0, end)).join('');

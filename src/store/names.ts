@@ -36,6 +36,18 @@ export function sortByteOrder<T>(items: T[], text: (item: T) => string): T[] {
 }
 
 export function byteCompare(a: string, b: string): number {
-  if (!ASTRAL_OR_HIGH.test(a) && !ASTRAL_OR_HIGH.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  // Where the two first differ: below U+D800 on both sides, after an equal prefix that does not end
+  // in a high surrogate (whose encoding would depend on what follows it), code units and UTF-8
+  // bytes order alike. Anything else is encoded, as Buffer.from encodes it (lone surrogates as U+FFFD).
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  const plain = i === 0 || !isHighSurrogate(a.charCodeAt(i - 1));
+  if (i === n && plain) return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+  if (i < n && plain && a.charCodeAt(i) < 0xd800 && b.charCodeAt(i) < 0xd800) return a.charCodeAt(i) < b.charCodeAt(i) ? -1 : 1;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
 }

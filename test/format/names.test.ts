@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   createDigestKeyMatcher,
@@ -78,6 +79,24 @@ describe('digestKeyStamp', () => {
     ['', ''],
   ])('%s -> %s', (key, expected) => {
     expect(digestKeyStamp(key)).toBe(expected);
+  });
+
+  it('is the 16 code points before the suffix, counted from the end, whatever the key (property, against Array.from)', () => {
+    const slow = (key: string): string => {
+      const cps = Array.from(key);
+      const end = isBackfillKey(key) ? cps.length - 17 : cps.length - 8;
+      return cps.slice(Math.max(0, end - 16), Math.max(0, end)).join('');
+    };
+    const unit = fc.constantFrom('a', '0', 'T', 'Z', '_', '/', 'é', '😀', '\uD800', '\uDC00', '٢');
+    const key = fc
+      .tuple(fc.array(unit, { maxLength: 40 }), fc.constantFrom('.json.gz', '_backfill.json.gz', '', 'gz'))
+      .map(([cs, suffix]) => cs.join('') + suffix);
+    fc.assert(
+      fc.property(key, (k) => {
+        expect(digestKeyStamp(k)).toBe(slow(k));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('counts code points, as Python slices do', () => {
