@@ -86,6 +86,17 @@ export interface RegionFolder {
 }
 
 export function regionFolderOf(path: string): RegionFolder | undefined {
+  // Parsed once per folder (the keys of a listing come folder by folder): the folder's own path
+  // holds every segment read, and the rest is what follows the region folder.
+  const dir = path.slice(0, path.lastIndexOf('/') + 1);
+  if (lastRegion?.dir !== dir) lastRegion = { dir, head: regionHead(dir) };
+  const head = lastRegion.head;
+  return head && { ...head, rest: path.slice(head.folder.length) };
+}
+
+let lastRegion: { readonly dir: string; readonly head: Omit<RegionFolder, 'rest'> | undefined } | undefined;
+
+function regionHead(path: string): Omit<RegionFolder, 'rest'> | undefined {
   const at = path.startsWith('AWSLogs/') ? 0 : path.indexOf('/AWSLogs/') + 1;
   if (at === 0 && !path.startsWith('AWSLogs/')) return undefined;
   if (
@@ -116,7 +127,7 @@ export function regionFolderOf(path: string): RegionFolder | undefined {
   if (kind === undefined) return undefined;
   const region = segment();
   if (region === undefined || !REGION.test(region)) return undefined;
-  return { folder: path.slice(0, i), kind, rest: path.slice(i), prefix: at === 0 ? undefined : path.slice(0, at - 1), organizationId, account, region };
+  return { folder: path.slice(0, i), kind, prefix: at === 0 ? undefined : path.slice(0, at - 1), organizationId, account, region };
 }
 
 export function classifyKey(key: string): ArchiveKey {

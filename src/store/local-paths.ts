@@ -140,6 +140,8 @@ export function readOpened(file: { readonly fd: number; readonly size: number; r
     const n = readSync(file.fd, bytes, off, bytes.length - off, off);
     if (n === 0) break;
     off += n;
+    // A short read of a regular file is its end: the size fstat gave, and nothing more, in one call.
+    if (off === file.size) break;
   }
   if (off > file.size) throw new StoreError('Other', `Cannot read ${file.path}: it changed while it was read`);
   return bytes.subarray(0, off);
