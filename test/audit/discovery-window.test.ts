@@ -157,7 +157,7 @@ describe('discovery on an archive with a long history', () => {
     try {
       plant(dir.path, 60);
       const listed = { n: 0 };
-      const store = counting(new LocalStore(dir.path), listed);
+      const store = counting(new LocalStore(dir.path), () => listed.n++);
       const found = await discover(store, 'b', undefined, BASE, BASE + DAY - 1);
       expect([...found.chains.values()].map((c) => c.scope.trailName).sort()).toEqual(['recent', 'running']);
       expect([...found.logsInRange.values()]).toEqual([24]);
@@ -181,17 +181,7 @@ describe('the audit reads a walked chain`s log folder once', () => {
       const path = join(archive.root, archive.bucket, ...planted.split('/'));
       writeFileSync(path, 'x');
       const seen = new Map<string, number>();
-      const store = new Proxy(new LocalStore(archive.root), {
-        get(target, p, receiver) {
-          if (p !== 'list') return Reflect.get(target, p, receiver);
-          return async function* (bucket: string, o: ListOptions) {
-            for await (const k of target.list(bucket, o)) {
-              seen.set(k, (seen.get(k) ?? 0) + 1);
-              yield k;
-            }
-          };
-        },
-      });
+      const store = counting(new LocalStore(archive.root), (k) => seen.set(k, (seen.get(k) ?? 0) + 1));
       const findings: Finding[] = [];
       const sink: AuditSink = { header() {}, chainStart() {}, event() {}, finding: (f) => void findings.push(f), chainEnd() {}, summary() {} };
       await runAudit({ store, bucket: archive.bucket, keys, start: archive.start, end: archive.end, concurrency: 8 }, sink);
@@ -211,14 +201,14 @@ async function collect(it: AsyncIterable<string>): Promise<string[]> {
   return out;
 }
 
-/** The store, counting the keys its listings give. */
-function counting(store: ObjectStore, listed: { n: number }): ObjectStore {
+/** The store, telling `onKey` each key its listings give. */
+function counting(store: ObjectStore, onKey: (key: string) => void): ObjectStore {
   return new Proxy(store, {
     get(target, p, receiver) {
       if (p !== 'list') return Reflect.get(target, p, receiver);
       return async function* (bucket: string, o: ListOptions) {
         for await (const k of target.list(bucket, o)) {
-          listed.n++;
+          onKey(k);
           yield k;
         }
       };
