@@ -76,7 +76,8 @@ export const AUDIT_COMMAND: CommandSpec = {
   summary: 'Audits a whole trail bucket: every chain validated like validate-logs, plus the findings the AWS CLI misses.',
   options: AUDIT_OPTIONS,
   exitCodes: [[0, 'no finding at or above --fail-on'], [1, 'findings at or above --fail-on (default: any error)'], EXIT_USAGE_LINE, EXIT_STOPPED_LINE],
-  about: 'Findings (code, severity): README "trailproof audit". A progress line goes to stderr when it is a terminal.',
+  about:
+    'Findings (code, severity): README "trailproof audit". Only the window\'s days are listed, digests also 7 days before it (a chain ended earlier is not reported; --state remembers). A progress line goes to stderr when it is a terminal.',
 };
 
 export const AUDIT_USAGE = formatUsage(AUDIT_COMMAND);
