@@ -19,6 +19,7 @@ import { openAuditInventory } from './audit-inventory.js';
 import { loadState, saveState, stateLocation } from './audit-state.js';
 import { readInputFile } from './files.js';
 import { formatUsage } from './help.js';
+import { ENDED_LOOKBACK_DAYS } from '../audit/discovery-window.js';
 import { keyStorePublicEntries } from './key-store-dir.js';
 import { configureZlib, defaultConcurrency, digestReadAhead, startLogWorkers } from './tuning.js';
 import { openReportFiles, REPORT_OPTIONS, reportOutput, withReports } from './report-files.js';
@@ -77,7 +78,8 @@ export const AUDIT_COMMAND: CommandSpec = {
   options: AUDIT_OPTIONS,
   exitCodes: [[0, 'no finding at or above --fail-on'], [1, 'findings at or above --fail-on (default: any error)'], EXIT_USAGE_LINE, EXIT_STOPPED_LINE],
   about:
-    'Findings (code, severity): README "trailproof audit". Only the window\'s days are listed, digests also 7 days before it (a chain ended earlier is not reported; --state remembers). A progress line goes to stderr when it is a terminal.',
+    `Findings (code, severity): README "trailproof audit". Only the window's days are listed, digests also ${ENDED_LOOKBACK_DAYS} days before it ` +
+    '(a chain ended earlier is not reported; --state remembers). A progress line goes to stderr when it is a terminal.',
 };
 
 export const AUDIT_USAGE = formatUsage(AUDIT_COMMAND);
