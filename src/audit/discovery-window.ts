@@ -44,7 +44,9 @@ export function discoveryWindow(start: number, end: number): DiscoveryWindow {
       const r = regionFolderOf(key);
       if (r === undefined || r.rest === '') return true;
       const b = bounds[r.kind];
-      return r.rest >= b.low && r.rest < b.high;
+      // A key at a folder of the first day read (`2024`, `2024/05`: a symbolic link or a file in a
+      // copy, standing where that folder should be) is read too: the window's days lie behind it.
+      return (r.rest >= b.low || b.low.startsWith(`${r.rest}/`)) && r.rest < b.high;
     },
     jump(path) {
       const r = regionFolderOf(path);
@@ -52,7 +54,7 @@ export function discoveryWindow(start: number, end: number): DiscoveryWindow {
       const b = bounds[r.kind];
       // A folder that holds the bound (`2024/`, `2024/05/`) is entered; one wholly before or after it is not.
       const folder = path.endsWith('/');
-      if (r.rest < b.low && !(folder && b.low.startsWith(r.rest))) return r.folder + justBefore(b.low);
+      if (r.rest < b.low && !b.low.startsWith(folder ? r.rest : `${r.rest}/`)) return r.folder + justBefore(b.low);
       if (r.rest >= b.high && !(folder && b.high.startsWith(r.rest))) return pastFolder(r.folder);
       return undefined;
     },

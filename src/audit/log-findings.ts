@@ -5,7 +5,7 @@ import { byteCompare } from '../store/names.js';
 import type { ObjectStore } from '../store/types.js';
 import type { ChainFindings } from './chain-findings.js';
 import type { DiscoveredChain, ObjectTallies } from './discover.js';
-import { discoveryWindow } from './discovery-window.js';
+import { discoveryWindow, type DiscoveryWindow } from './discovery-window.js';
 import { chainName, finding, type Finding } from './types.js';
 
 /**
@@ -41,7 +41,7 @@ export async function logFolderFindings(
    * are not logs, its links and its sidecars are tallied: discovery leaves a walked chain's log
    * folder to this one listing (discover.ts).
    */
-  read: { readonly range: { readonly after: string; readonly before: string }; readonly tallies?: ObjectTallies } | undefined = undefined,
+  read: { readonly window: DiscoveryWindow; readonly tallies?: ObjectTallies } | undefined = undefined,
 ): Promise<Finding[]> {
   const out: Finding[] = [];
   const all = [...group, ...leftOut];
@@ -53,10 +53,16 @@ export async function logFolderFindings(
   const newest = all.reduce<number | null>((m, g) => (g.newestEnd !== null && (m === null || g.newestEnd > m) ? g.newestEnd : m), null);
   const folder = logListPrefix(sample.scope, sample.scope.sourceRegion);
   const after = new Map<ChainFindings, number>();
-  const range = read?.range ?? discoveryWindow(start, end).logRange(folder);
+  // The window's days of the folder, as discovery reads a region folder (its rule, its jumps: a
+  // link standing for a year or month folder of the window is heard too).
+  const days = read?.window ?? discoveryWindow(start, end);
+  const range = days.logRange(folder);
   const tallies = read?.tallies;
-  for await (const key of store.list(bucket, { prefix: folder, startAfter: range.after, onLink: tallies?.onLink, onSidecar: tallies?.onSidecar })) {
+  const onLink = tallies && ((key: string) => void (days.examined(key) && tallies.onLink(key)));
+  const onSidecar = tallies && ((key: string, object: string, here: boolean) => void (days.examined(key) && tallies.onSidecar(key, object, here)));
+  for await (const key of store.list(bucket, { prefix: folder, onLink, onSidecar, jump: days.jump })) {
     if (byteCompare(key, range.before) >= 0) break;
+    if (!days.examined(key)) continue;
     const k = classifyKey(key);
     if (k.kind === 'other') tallies?.other(key);
     if (k.kind !== 'log' || k.delivered < start || k.delivered > end) continue;

@@ -8,7 +8,6 @@ import { ChainFindings, type KeyValidity } from './chain-findings.js';
 import { DigestRecorder } from './digest-records.js';
 import { discover, objectTallies, reachesRange, walksIn, type DiscoveredChain } from './discover.js';
 import { discoveryWindow } from './discovery-window.js';
-import { logListPrefix } from '../format/names.js';
 import type { AuditOptions } from './options.js';
 import { byFolder, folderOf, selected } from './scope.js';
 import { folderFindings, type HeldChain } from './held-chains.js';
@@ -137,10 +136,7 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
           fatal = stoppedHere = e.type === 'fatal' ? e.message : String(err);
         }
         if (fatal === null)
-          await folderFindings(o, c, held, Math.max(...held.map((g) => chainStart(o, g.id))), emit, others, {
-            range: window.logRange(logListPrefix(c.scope, c.scope.sourceRegion)),
-            tallies,
-          });
+          await folderFindings(o, c, held, Math.max(...held.map((g) => chainStart(o, g.id))), emit, others, { window, tallies });
       }
       const last = held[held.length - 1];
       for (const g of held) sink.chainEnd({ ...g.summary, findings: g.bySeverity, ...(g === last && stoppedHere !== null ? { fatal: stoppedHere } : {}) });
