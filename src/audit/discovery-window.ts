@@ -36,7 +36,9 @@ export function discoveryWindow(start: number, end: number): DiscoveryWindow {
   // `YYYY/MM/DD`: the day folder's own key, a symbolic link in a copy, is read too) to before
   // `high` (the first day not read).
   const bounds = {
-    digest: { low: formatYmdPath(start - ENDED_LOOKBACK_DAYS * DAY), high: formatYmdPath(end + 2 * DAY) },
+    // Digests: every day from the lookback on. A chain with digests after the window went on past
+    // it: its window's digests, if gone, were deleted (a walk says so), and it did not end before it.
+    digest: { low: formatYmdPath(start - ENDED_LOOKBACK_DAYS * DAY), high: PAST_FOLDER },
     log: { low: formatYmdPath(start), high: formatYmdPath(end + DAY) },
   };
   return {

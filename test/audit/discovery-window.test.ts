@@ -113,8 +113,8 @@ describe('the discovery window', () => {
     const w = discoveryWindow(BASE + 3 * H, BASE + 5 * H);
     const f = (kind: string, day: number) => `AWSLogs/${ACCOUNT}/${kind}/us-east-1/${formatYmdPath(BASE + day * DAY)}/x.json.gz`;
     expect([-1, 0, 1].map((d) => w.examined(f('CloudTrail', d)))).toEqual([false, true, false]);
-    const digestDays = [-ENDED_LOOKBACK_DAYS - 1, -ENDED_LOOKBACK_DAYS, 0, 1, 2];
-    expect(digestDays.map((d) => w.examined(f('CloudTrail-Digest', d)))).toEqual([false, true, true, true, false]);
+    const digestDays = [-ENDED_LOOKBACK_DAYS - 1, -ENDED_LOOKBACK_DAYS, 0, 1, 2, 100];
+    expect(digestDays.map((d) => w.examined(f('CloudTrail-Digest', d)))).toEqual([false, true, true, true, true, true]);
     // Outside region folders (another service, a malformed account), everything is read.
     expect(w.examined(f('CloudTrail-Insight', -100))).toBe(true);
     expect(w.examined(f('CloudTrail', -100).replace(ACCOUNT, '12345'))).toBe(true);

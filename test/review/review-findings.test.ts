@@ -112,4 +112,23 @@ describe('auditing a past window: a chain that goes on after it', () => {
       a.cleanup();
     }
   }, 120_000);
+
+  it('with its digests from 7 days before the window to the day after deleted (and the window`s logs) is still reported', async () => {
+    const a = await buildOrgArchive({ accounts: 1, regions: ['us-east-1', 'eu-west-1'], hours: 12 * 24, filesPerHour: 1, recordsPerFile: 1 });
+    try {
+      const c = a.chain(a.accounts[0]!, 'us-east-1');
+      const start = a.start + 9 * DAY;
+      const end = start + 6 * H;
+      for (let day = start - 7 * DAY; day <= start + DAY; day += DAY)
+        rmSync(join(a.root, a.bucket, ...`${c.digestPrefix}${formatYmdPath(day)}`.split('/')), { recursive: true });
+      rmSync(join(a.root, a.bucket, ...`${c.logPrefix}${formatYmdPath(start)}`.split('/')), { recursive: true });
+      const { findings, summary } = await audit(a, start, end);
+      // Digests before and after remain (the chain is neither history nor new): 827e6e2 walks it
+      // (no-digests, exit 1); HEAD does not discover it at all (exit 0, no finding).
+      expect(findings.filter((f) => f.severity === 'error').map((f) => f.code)).not.toEqual([]);
+      expect(summary.exitCode).toBe(1);
+    } finally {
+      a.cleanup();
+    }
+  }, 120_000);
 });
