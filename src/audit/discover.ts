@@ -23,6 +23,8 @@ export interface DiscoveredChain {
   /** Newest digest stamp seen (YYYYMMDDTHHMMSSZ), any time. */
   newestStamp: string;
   oldestStamp: string;
+  /** The key of the digest stamped oldestStamp (the first listed of them). */
+  oldestKey: string;
 }
 
 export interface Discovery {
@@ -153,13 +155,16 @@ export async function discover(
     const stamp = digestKeyStamp(key);
     const known = out.chains.get(id);
     if (!known) {
-      const c: DiscoveredChain = { scope: k.scope, newestStamp: stamp, oldestStamp: stamp };
+      const c: DiscoveredChain = { scope: k.scope, newestStamp: stamp, oldestStamp: stamp, oldestKey: key };
       out.chains.set(id, c);
       const folder = folderOf(c);
       chainsOf.set(folder, [...(chainsOf.get(folder) ?? []), c]);
     } else {
       if (stamp > known.newestStamp) known.newestStamp = stamp;
-      if (stamp < known.oldestStamp) known.oldestStamp = stamp;
+      if (stamp < known.oldestStamp) {
+        known.oldestStamp = stamp;
+        known.oldestKey = key;
+      }
     }
   }
   return out;

@@ -3,14 +3,17 @@ import { formatYmdPath, MICROS_PER_HOUR } from '../format/time.js';
 
 /**
  * What of an archive's history discovery reads (discover.ts): in each CloudTrail region folder, the
- * day folders of the audited window, and for digests also the ENDED_LOOKBACK_DAYS before it and the
- * day after it; nothing of the years before. So a run's listing grows with its window and the
- * organization, never with the archive's age: a daily audit of a three-year archive lists three
- * days of digests, not three years of objects.
+ * day folders of the audited window (and the keys of their year and month folders, which a copy
+ * may hold as symbolic links), and for digests every day from ENDED_LOOKBACK_DAYS before the window
+ * on; nothing of the years before. So a run's listing grows with its window, the organization and
+ * the digests delivered after the window, never with the archive's age: a daily audit of a
+ * three-year archive lists about nine days of digests and one of logs, not three years of objects.
  *
  * - A chain is found by its digests in those days: one that ended in the lookback is reported as
  *   ended before the window (`chain-stops`); one that ended earlier is history, and is not.
  *   `--state` still reports a recorded chain that is gone, however long ago (vanished.ts).
+ * - A chain with digests after the window went on past it: it is walked, so window digests that
+ *   are gone are reported (even when the lookback's are gone too: begun-before.ts).
  * - Objects of a region folder outside those days (a date, or any name that sorts outside them)
  *   are not read, so not reported as unexpected either; everything else under `AWSLogs/` is.
  *
@@ -27,7 +30,7 @@ export interface DiscoveryWindow {
   examined(key: string): boolean;
   /** ListOptions.jump: past a region folder's days before the window, or past the rest of the folder after it. */
   jump(keyOrFolder: string): string | undefined;
-  /** The keys of a log region folder (`.../CloudTrail/<region>/`) the window reads: strictly after `after`, before `before`. */
+  /** Where a listing of a log region folder (`.../CloudTrail/<region>/`) starts (after `after`: the first day's year on) and stops (`before`); `examined` picks among its keys. */
   logRange(folder: string): { readonly after: string; readonly before: string };
 }
 
@@ -56,11 +59,12 @@ export function discoveryWindow(start: number, end: number): DiscoveryWindow {
       const b = bounds[r.kind];
       // A folder that holds the bound (`2024/`, `2024/05/`) is entered; one wholly before or after it is not.
       const folder = path.endsWith('/');
-      if (r.rest < b.low && !b.low.startsWith(folder ? r.rest : `${r.rest}/`)) return r.folder + justBefore(b.low);
+      if (r.rest < b.low && !b.low.startsWith(folder ? r.rest : `${r.rest}/`)) return r.folder + justBeforeNext(b.low, r.rest);
       if (r.rest >= b.high && !(folder && b.high.startsWith(r.rest))) return pastFolder(r.folder);
       return undefined;
     },
-    logRange: (folder) => ({ after: folder + justBefore(bounds.log.low), before: folder + bounds.log.high }),
+    // From the first day's year on (its year and month folders' own keys are read), to before `high`.
+    logRange: (folder) => ({ after: folder + justBefore(bounds.log.low.slice(0, 4)), before: folder + bounds.log.high }),
   };
 }
 
@@ -69,7 +73,17 @@ export function pastFolder(folder: string): string {
   return folder + PAST_FOLDER;
 }
 
-/** A marker before `day` (`YYYY/MM/DD`) and after nearly every key that sorts before it: its last digit one less, then PAST_FOLDER. */
-function justBefore(day: string): string {
-  return day.slice(0, -1) + String.fromCharCode(day.charCodeAt(day.length - 1) - 1) + PAST_FOLDER;
+/**
+ * Where a key before the first day read jumps to: just before the first of that day's year, its
+ * month or the day itself that sorts after the key (their own keys are read: a link standing for
+ * that folder), so that the jump passes over none of them.
+ */
+function justBeforeNext(low: string, rest: string): string {
+  for (const at of [low.slice(0, 4), low.slice(0, 7)]) if (rest < at) return justBefore(at);
+  return justBefore(low);
+}
+
+/** A marker before `name` (`YYYY`, `YYYY/MM` or `YYYY/MM/DD`) and after nearly every key that sorts before it: its last digit one less, then PAST_FOLDER. */
+function justBefore(name: string): string {
+  return name.slice(0, -1) + String.fromCharCode(name.charCodeAt(name.length - 1) - 1) + PAST_FOLDER;
 }

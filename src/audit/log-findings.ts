@@ -60,7 +60,7 @@ export async function logFolderFindings(
   const tallies = read?.tallies;
   const onLink = tallies && ((key: string) => void (days.examined(key) && tallies.onLink(key)));
   const onSidecar = tallies && ((key: string, object: string, here: boolean) => void (days.examined(key) && tallies.onSidecar(key, object, here)));
-  for await (const key of store.list(bucket, { prefix: folder, onLink, onSidecar, jump: days.jump })) {
+  for await (const key of store.list(bucket, { prefix: folder, startAfter: range.after, onLink, onSidecar, jump: days.jump })) {
     if (byteCompare(key, range.before) >= 0) break;
     if (!days.examined(key)) continue;
     const k = classifyKey(key);

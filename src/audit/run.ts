@@ -6,7 +6,8 @@ import { fatalEvent, runValidation } from '../verifier/validate.js';
 import { chainId as chainIdOf } from '../format/archive-keys.js';
 import { ChainFindings, type KeyValidity } from './chain-findings.js';
 import { DigestRecorder } from './digest-records.js';
-import { discover, objectTallies, reachesRange, walksIn, type DiscoveredChain } from './discover.js';
+import { beginsAfter, discover, objectTallies, reachesRange, walksIn, type DiscoveredChain } from './discover.js';
+import { begunBefore } from './begun-before.js';
 import { discoveryWindow } from './discovery-window.js';
 import type { AuditOptions } from './options.js';
 import { byFolder, folderOf, selected } from './scope.js';
@@ -44,14 +45,19 @@ const KEY_LOOKBACK = 400 * 24 * MICROS_PER_HOUR;
 export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditSummary> {
   sink.header(o.bucket, o.prefix, o.start, o.end);
   // The chains in scope: walked when their digests reach the window; ended before it, they are
-  // reported without a walk (vanished.ts); begun after it, they have nothing in it.
-  const walked = (c: DiscoveredChain): boolean => selected(c, o.filters) && walksIn(c, o.start, o.end);
-  // The log folders of walked chains are read once, by their folder check (folderFindings below).
-  const found = await discover(o.store, o.bucket, o.prefix, o.start, o.end, walked);
+  // reported without a walk (vanished.ts); begun after it, they have nothing in it, unless their
+  // oldest digest read links back (begun-before.ts).
+  const walks = (c: DiscoveredChain): boolean => selected(c, o.filters) && walksIn(c, o.start, o.end);
+  // The log folders of those chains are read once, by their folder check (folderFindings below).
+  const found = await discover(o.store, o.bucket, o.prefix, o.start, o.end, walks);
   const inScope = [...found.chains.entries()].filter(([, c]) => selected(c, o.filters)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const chains = byFolder(inScope.filter(([, c]) => walked(c)));
+  const linkedBack = new Set<string>();
+  for (const [id, c] of inScope) if (reachesRange(c, o.start) && beginsAfter(c, o.end) && (await begunBefore(o.store, o.bucket, c))) linkedBack.add(id);
+  const chains = byFolder(inScope.filter(([id, c]) => walks(c) || linkedBack.has(id)));
   const window = discoveryWindow(o.start, o.end);
   const tallies = objectTallies(found);
+  /** Log folders discovery left to the folder check (it read the others, their objects included). */
+  const handedOver = new Set(chains.filter(([, c]) => walks(c)).map(([, c]) => folderOf(c)));
   const ended = inScope.filter(([, c]) => !reachesRange(c, o.start)).map(([, c]) => c);
   const validity = await keyValidities(o.keys, o.start, o.end);
   await o.remote?.plan(
@@ -136,7 +142,10 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
           fatal = stoppedHere = e.type === 'fatal' ? e.message : String(err);
         }
         if (fatal === null)
-          await folderFindings(o, c, held, Math.max(...held.map((g) => chainStart(o, g.id))), emit, others, { window, tallies });
+          await folderFindings(o, c, held, Math.max(...held.map((g) => chainStart(o, g.id))), emit, others, {
+            window,
+            ...(handedOver.has(folderOf(c)) ? { tallies } : {}),
+          });
       }
       const last = held[held.length - 1];
       for (const g of held) sink.chainEnd({ ...g.summary, findings: g.bySeverity, ...(g === last && stoppedHere !== null ? { fatal: stoppedHere } : {}) });

@@ -12,6 +12,10 @@ import { LocalStore, SIDECAR_SUFFIX } from '../../src/store/local.js';
 import type { ReportEvent, ReportSink } from '../../src/verifier/types.js';
 import { runValidation } from '../../src/verifier/validate.js';
 import { archivePerTest } from '../helpers/signed-archive.js';
+import { tempDir } from '../helpers/cli.js';
+import { copyKeyStore, TEST_KEYS } from '../../src/cli/demo.js';
+import { KeyStore } from '../../src/keys/keystore.js';
+import { signRegion } from '../../src/signer/sign.js';
 
 /**
  * `trailproof audit` in-process on a small signed organization-like archive (3 accounts x 2 regions x
@@ -218,12 +222,34 @@ describe('planted tampering: each gives its finding, once', () => {
     expect(summary.exitCode).toBe(0);
   });
 
-  it('a chain that begins after the window with no log in it (a trail made later): nothing about it', async () => {
+  it('a chain that begins after the window (a trail made later: its oldest digest starts the chain): nothing about it', async () => {
+    const dir = tempDir();
+    await copyKeyStore(TEST_KEYS, join(dir.path, 'keys'));
+    await signRegion({
+      store: new LocalStore(root),
+      keys: new KeyStore(join(dir.path, 'keys')),
+      bucket: BUCKET,
+      scope: { account: B, sourceRegion: 'eu-west-1', homeRegion: 'us-east-1', trailName: 'later' },
+      until: END,
+      lookback: 24 * H,
+      startAt: START + 4 * H,
+      concurrency: 8,
+      now: () => END + H,
+      warn: () => undefined,
+    });
+    dir.cleanup();
+    const { sink, summary } = await audit({ end: START + H });
+    expect(summary.chains).toBe(ACCOUNTS.length * REGIONS.length);
+    expect(sink.findings).toEqual([]);
+  });
+
+  it("a chain whose window's digests were deleted, so that it seems to begin after it (its oldest digest links back): walked, no-digests", async () => {
     for (let h = 1; h <= 3; h++) rmDigest(B, 'eu-west-1', h);
     rmFolderFiles(join(root, BUCKET, 'AWSLogs', B, 'CloudTrail', 'eu-west-1'), (name) => name < `${B}_CloudTrail_eu-west-1_20240501T0300Z`);
-    const { sink } = await audit({ end: START + H });
-    expect(sink.findings.filter((f) => f.chain?.account === B && f.chain.region === 'eu-west-1')).toEqual([]);
-    expect(sink.findings.filter((f) => f.code === 'no-digests')).toEqual([]);
+    const { sink, summary } = await audit({ end: START + H });
+    const here = sink.findings.filter((f) => f.chain?.account === B && f.chain.region === 'eu-west-1');
+    expect(here.map((f) => f.code)).toContain('no-digests');
+    expect(summary.exitCode).toBe(1);
   });
 
   it('a changed log: log-invalid', async () => {

@@ -12,6 +12,7 @@ const ended = (trailName: string): DiscoveredChain => ({
   scope: { account: '111122223333', sourceRegion: 'us-east-1', homeRegion: 'us-east-1', trailName },
   newestStamp: '20240501T230000Z',
   oldestStamp: '20240501T010000Z',
+  oldestKey: 'unused',
 });
 const options = { store: new LocalStore('/nonexistent'), bucket: 'b-bucket', keys: { list: async () => [] }, start, end, concurrency: 1 };
 

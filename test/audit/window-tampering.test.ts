@@ -12,8 +12,9 @@ import { LocalStore } from '../../src/store/local.js';
 import { buildOrgArchive, type OrgArchive } from '../helpers/org-archive.js';
 
 /**
- * Review of the discovery-window change (827e6e2..HEAD): tampering the audit at 827e6e2 reported
- * (exit 1) that HEAD lets pass (exit 0).
+ * Tampering aimed at the discovery window (discovery-window.ts: only the window's days, and for
+ * digests the lookback on, are listed), found by a review: each was reported (exit 1) when the
+ * whole history was listed, and must still be.
  */
 const H = MICROS_PER_HOUR;
 const DAY = 24 * H;
@@ -75,7 +76,7 @@ describe('a symbolic link replacing a year or month folder that holds the window
     }
   }, 60_000);
 
-  it("digest and log folders: a whole account-region hidden behind two year links is still reported", async () => {
+  it('digest and log folders: a whole account-region hidden behind two year links is still reported', async () => {
     const a = await buildOrgArchive({ accounts: 2, regions: ['us-east-1'], hours: 6 });
     try {
       const c = a.chains[0]!;
