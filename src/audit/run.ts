@@ -52,7 +52,7 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   const found = await discover(o.store, o.bucket, o.prefix, o.start, o.end, walks);
   const inScope = [...found.chains.entries()].filter(([, c]) => selected(c, o.filters)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const linkedBack = new Set<string>();
-  for (const [id, c] of inScope) if (reachesRange(c, o.start) && beginsAfter(c, o.end) && (await begunBefore(o.store, o.bucket, c))) linkedBack.add(id);
+  for (const [id, c] of inScope) if (reachesRange(c, o.start) && beginsAfter(c, o.end) && (await begunBefore(o.store, o.bucket, c, o.keys))) linkedBack.add(id);
   const chains = byFolder(inScope.filter(([id, c]) => walks(c) || linkedBack.has(id)));
   const window = discoveryWindow(o.start, o.end);
   const tallies = objectTallies(found);

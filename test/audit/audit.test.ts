@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runAudit, type AuditOptions } from '../../src/audit/run.js';
 import type { ChainMark } from '../../src/audit/state.js';
@@ -241,6 +241,23 @@ describe('planted tampering: each gives its finding, once', () => {
     const { sink, summary } = await audit({ end: START + H });
     expect(summary.chains).toBe(ACCOUNTS.length * REGIONS.length);
     expect(sink.findings).toEqual([]);
+  });
+
+  it("the same chain, its window's digests deleted and the oldest one left replaced by a forged starting digest: walked, no-digests", async () => {
+    for (let h = 1; h <= 3; h++) rmDigest(B, 'eu-west-1', h);
+    rmFolderFiles(join(root, BUCKET, 'AWSLogs', B, 'CloudTrail', 'eu-west-1'), (name) => name < `${B}_CloudTrail_eu-west-1_20240501T0300Z`);
+    const oldest = digestPath(B, 'eu-west-1', 4);
+    const json = JSON.parse(gunzipSync(readFileSync(oldest)).toString('utf8')) as Record<string, unknown>;
+    writeFileSync(
+      oldest,
+      gzipSync(
+        JSON.stringify({ ...json, previousDigestS3Object: null, previousDigestS3Bucket: null, previousDigestSignature: null, previousDigestHashValue: null }),
+      ),
+    );
+    const { sink, summary } = await audit({ end: START + H });
+    const here = sink.findings.filter((f) => f.chain?.account === B && f.chain.region === 'eu-west-1');
+    expect(here.map((f) => f.code)).toContain('no-digests');
+    expect(summary.exitCode).toBe(1);
   });
 
   it("a chain whose window's digests were deleted, so that it seems to begin after it (its oldest digest links back): walked, no-digests", async () => {

@@ -4,9 +4,13 @@ import { begunBefore } from '../../src/audit/begun-before.js';
 import { LocalStore } from '../../src/store/local.js';
 import { tempDir } from '../helpers/cli.js';
 
-/** Does a chain's oldest digest read link back (begun-before.ts)? Only a starting digest says no; anything unreadable says yes. */
+/**
+ * Does a chain's oldest digest read link back (begun-before.ts)? Only a starting digest whose
+ * signature verifies says no (audit.test.ts: a trail made later); anything else says yes, a forged
+ * "start" (no signature) included.
+ */
 describe('begunBefore', () => {
-  it('a starting digest (null previousDigestS3Object): no; a link, garbage or nothing there: yes', async () => {
+  it('unsigned (a forged start), a link, garbage or nothing there: yes', async () => {
     const dir = tempDir();
     try {
       const store = new LocalStore(dir.path);
@@ -17,9 +21,9 @@ describe('begunBefore', () => {
       await put('garbage.json.gz', gzipSync('not json'));
       await put('not-gzip.json.gz', Buffer.from('{"previousDigestS3Object":null}'));
       await put('array.json.gz', gzipSync('[null]'));
-      const ask = (key: string) => begunBefore(store, 'b', { oldestKey: key });
-      expect(await ask('start.json.gz')).toBe(false);
-      for (const key of ['linked.json.gz', 'absent-field.json.gz', 'garbage.json.gz', 'not-gzip.json.gz', 'array.json.gz', 'missing.json.gz'])
+      const scope = { account: '111122223333', sourceRegion: 'us-east-1', homeRegion: 'us-east-1', trailName: 't' };
+      const ask = (key: string) => begunBefore(store, 'b', { oldestKey: key, scope }, { list: async () => [] });
+      for (const key of ['start.json.gz', 'linked.json.gz', 'absent-field.json.gz', 'garbage.json.gz', 'not-gzip.json.gz', 'array.json.gz', 'missing.json.gz'])
         expect(await ask(key), key).toBe(true);
     } finally {
       dir.cleanup();
