@@ -32,6 +32,8 @@ export interface DiscoveryWindow {
   jump(keyOrFolder: string): string | undefined;
   /** Where a listing of a log region folder (`.../CloudTrail/<region>/`) starts (after `after`: the first day's year on) and stops (`before`); `examined` picks among its keys. */
   logRange(folder: string): { readonly after: string; readonly before: string };
+  /** The first key of a digest region folder that discovery reads by day (the lookback's first day; keys before it are history). */
+  digestsFrom(folder: string): string;
 }
 
 export function discoveryWindow(start: number, end: number): DiscoveryWindow {
@@ -64,6 +66,7 @@ export function discoveryWindow(start: number, end: number): DiscoveryWindow {
       return undefined;
     },
     // From the first day's year on (its year and month folders' own keys are read), to before `high`.
+    digestsFrom: (folder) => folder + bounds.digest.low,
     logRange: (folder) => ({ after: folder + justBefore(bounds.log.low.slice(0, 4)), before: folder + bounds.log.high }),
   };
 }

@@ -7,7 +7,7 @@ import { chainId as chainIdOf } from '../format/archive-keys.js';
 import { ChainFindings, type KeyValidity } from './chain-findings.js';
 import { DigestRecorder } from './digest-records.js';
 import { beginsAfter, discover, objectTallies, reachesRange, walksIn, type DiscoveredChain } from './discover.js';
-import { begunBefore } from './begun-before.js';
+import { chainsBegunBefore } from './begun-before.js';
 import { discoveryWindow } from './discovery-window.js';
 import type { AuditOptions } from './options.js';
 import { byFolder, folderOf, selected } from './scope.js';
@@ -51,10 +51,13 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
   // The log folders of those chains are read once, by their folder check (folderFindings below).
   const found = await discover(o.store, o.bucket, o.prefix, o.start, o.end, walks);
   const inScope = [...found.chains.entries()].filter(([, c]) => selected(c, o.filters)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const linkedBack = new Set<string>();
-  for (const [id, c] of inScope) if (reachesRange(c, o.start) && beginsAfter(c, o.end) && (await begunBefore(o.store, o.bucket, c, o.keys))) linkedBack.add(id);
-  const chains = byFolder(inScope.filter(([id, c]) => walks(c) || linkedBack.has(id)));
   const window = discoveryWindow(o.start, o.end);
+  const begunBefore = await chainsBegunBefore(
+    o,
+    inScope.filter(([, c]) => reachesRange(c, o.start) && beginsAfter(c, o.end)),
+    window,
+  );
+  const chains = byFolder(inScope.filter(([id, c]) => walks(c) || begunBefore.has(id)));
   const tallies = objectTallies(found);
   /** Log folders discovery left to the folder check (it read the others, their objects included). */
   const handedOver = new Set(chains.filter(([, c]) => walks(c)).map(([, c]) => folderOf(c)));

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { begunBefore } from '../../src/audit/begun-before.js';
+import { chainsBegunBefore } from '../../src/audit/begun-before.js';
+import { discoveryWindow } from '../../src/audit/discovery-window.js';
 import { LocalStore } from '../../src/store/local.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -22,9 +23,10 @@ describe('begunBefore', () => {
       await put('not-gzip.json.gz', Buffer.from('{"previousDigestS3Object":null}'));
       await put('array.json.gz', gzipSync('[null]'));
       const scope = { account: '111122223333', sourceRegion: 'us-east-1', homeRegion: 'us-east-1', trailName: 't' };
-      const ask = (key: string) => begunBefore(store, 'b', { oldestKey: key, scope }, { list: async () => [] });
-      for (const key of ['start.json.gz', 'linked.json.gz', 'absent-field.json.gz', 'garbage.json.gz', 'not-gzip.json.gz', 'array.json.gz', 'missing.json.gz'])
-        expect(await ask(key), key).toBe(true);
+      const names = ['start.json.gz', 'linked.json.gz', 'absent-field.json.gz', 'garbage.json.gz', 'not-gzip.json.gz', 'array.json.gz', 'missing.json.gz'];
+      const chains = names.map((key) => [key, { scope, newestStamp: '', oldestStamp: '', oldestKey: key }] as const);
+      const walked = await chainsBegunBefore({ store, bucket: 'b', keys: { list: async () => [] } }, chains, discoveryWindow(0, 1));
+      expect([...walked].sort()).toEqual([...names].sort());
     } finally {
       dir.cleanup();
     }
