@@ -1,14 +1,11 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runAudit } from '../../src/audit/run.js';
-import type { AuditSink, AuditSummary, Finding } from '../../src/audit/types.js';
 import { digestKeyStamp } from '../../src/format/names.js';
 import { formatStamp, formatYmdPath, MICROS_PER_HOUR } from '../../src/format/time.js';
-import { parsePublicKeysJson } from '../../src/keys/public-keys.js';
-import { entriesSource } from '../../src/keys/source.js';
 import { signRegion } from '../../src/signer/sign.js';
-import { LocalStore, SIDECAR_SUFFIX } from '../../src/store/local.js';
+import { SIDECAR_SUFFIX } from '../../src/store/local.js';
+import { auditOrg } from '../helpers/audit-org.js';
 import { buildOrgArchive, objectPath, type OrgArchive } from '../helpers/org-archive.js';
 
 const H = MICROS_PER_HOUR;
@@ -18,22 +15,6 @@ function rmDigest(a: OrgArchive, key: string): void {
   rmSync(objectPath(a, key) + SIDECAR_SUFFIX, { force: true });
 }
 const DAY = 24 * H;
-
-async function audit(a: OrgArchive, start: number, end: number): Promise<{ findings: Finding[]; summary: AuditSummary }> {
-  const keys = entriesSource(parsePublicKeysJson(readFileSync(a.publicKeysFile, 'utf8'), 'keys'));
-  const findings: Finding[] = [];
-  let summary: AuditSummary | undefined;
-  const sink: AuditSink = {
-    header() {},
-    chainStart() {},
-    event() {},
-    finding: (f) => void findings.push(f),
-    chainEnd() {},
-    summary: (s) => void (summary = s),
-  };
-  await runAudit({ store: new LocalStore(a.root), bucket: a.bucket, keys, start, end, concurrency: 4 }, sink);
-  return { findings, summary: summary! };
-}
 
 /**
  * A starting digest is written for a new trail and when logging restarts: a restart after a past
@@ -63,7 +44,7 @@ describe('begun-before and a genuine restart after the window', () => {
         warn: () => undefined,
       });
       // Sanity: before the deletion, the chain is walked and clean.
-      const clean = await audit(a, start, end);
+      const clean = await auditOrg(a, start, end);
       expect(clean.findings.map((f) => `${f.severity} ${f.code} ${f.message}`)).toEqual([]);
       // The attacker: the window's logs, and the chain's digests from the lookback up to the restart.
       for (const key of c.digestKeys) {
@@ -71,7 +52,7 @@ describe('begun-before and a genuine restart after the window', () => {
         if (s >= formatStamp(start - 7 * DAY) && s <= formatStamp(restart)) rmDigest(a, key);
       }
       rmSync(join(a.root, a.bucket, ...`${c.logPrefix}${formatYmdPath(start)}`.split('/')), { recursive: true });
-      const { findings, summary } = await audit(a, start, end);
+      const { findings, summary } = await auditOrg(a, start, end);
       // With the whole history listed, the chain's digests before the lookback (May 1 to 3) and after
       // the restart make it one that reaches the window: walked, no-digests, exit 1.
       expect(findings.filter((f) => f.severity === 'error').map((f) => f.code)).not.toEqual([]);

@@ -1,13 +1,10 @@
-import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runAudit } from '../../src/audit/run.js';
-import type { AuditSink, Finding } from '../../src/audit/types.js';
 import { digestKeyStamp } from '../../src/format/names.js';
 import { formatStamp, MICROS_PER_HOUR } from '../../src/format/time.js';
-import { parsePublicKeysJson } from '../../src/keys/public-keys.js';
-import { entriesSource } from '../../src/keys/source.js';
-import { LocalStore, SIDECAR_SUFFIX } from '../../src/store/local.js';
+import { SIDECAR_SUFFIX } from '../../src/store/local.js';
 import { signRegion } from '../../src/signer/sign.js';
+import { auditOrg } from '../helpers/audit-org.js';
 import { buildOrgArchive, objectPath } from '../helpers/org-archive.js';
 
 const H = MICROS_PER_HOUR;
@@ -45,18 +42,8 @@ describe('a chain walked only because it links back: its log folder tallied once
         symlinkSync('/etc/hostname', day);
         writeFileSync(objectPath(a, `${c.logPrefix}2024/05/01/junk.txt`), 'x');
         writeFileSync(objectPath(a, `${c.logPrefix}2024/05/01/stray${SIDECAR_SUFFIX}`), '{}');
-        const keys = entriesSource(parsePublicKeysJson(readFileSync(a.publicKeysFile, 'utf8'), 'keys'));
-        const findings: Finding[] = [];
-        let chains = 0;
-        const sink: AuditSink = {
-          header() {},
-          chainStart() {},
-          event() {},
-          finding: (f) => void findings.push(f),
-          chainEnd() {},
-          summary: (s) => void (chains = s.chains),
-        };
-        await runAudit({ store: new LocalStore(a.root), bucket: a.bucket, keys, start, end, concurrency: 4 }, sink);
+        const { findings, summary } = await auditOrg(a, start, end);
+        const chains = summary.chains;
         const count = (code: string) => findings.filter((f) => f.code === code).length;
         expect([count('symlinked-object'), count('unexpected-object'), count('stray-sidecar')]).toEqual([1, 1, 1]);
         expect(findings.map((f) => f.code)).toContain('no-digests');
