@@ -85,8 +85,8 @@ describe('auditing a past window: a chain that goes on after it', () => {
       }
       const { findings, summary } = await auditOrg(a, start, end);
       // The chain has digests before the window and from two days after it on: its window's digests
-      // were deleted. 827e6e2 walks it (no-digests, error, exit 1); HEAD reports it as ended before
-      // the window, "logging was probably stopped" (chain-stops, a warning), exit 0.
+      // were deleted: walked (no-digests, an error). Reading digests only to the day after the window
+      // once made it a chain ended before the window (chain-stops, a warning), exit 0.
       expect(findings.filter((f) => f.severity === 'error').map((f) => f.code)).not.toEqual([]);
       expect(summary.exitCode).toBe(1);
     } finally {
@@ -104,8 +104,8 @@ describe('auditing a past window: a chain that goes on after it', () => {
         rmSync(join(a.root, a.bucket, ...`${c.digestPrefix}${formatYmdPath(day)}`.split('/')), { recursive: true });
       rmSync(join(a.root, a.bucket, ...`${c.logPrefix}${formatYmdPath(start)}`.split('/')), { recursive: true });
       const { findings, summary } = await auditOrg(a, start, end);
-      // Digests before and after remain (the chain is neither history nor new): 827e6e2 walks it
-      // (no-digests, exit 1); HEAD does not discover it at all (exit 0, no finding).
+      // Digests before and after remain (the chain is neither history nor new): walked (no-digests,
+      // exit 1). Reading digests only to the day after the window once missed it (exit 0, no finding).
       expect(findings.filter((f) => f.severity === 'error').map((f) => f.code)).not.toEqual([]);
       expect(summary.exitCode).toBe(1);
     } finally {
