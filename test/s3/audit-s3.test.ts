@@ -106,6 +106,25 @@ describe.skipIf(NO_S3)('audit on S3', () => {
     expect(summary.chains).toBe(ACCOUNTS.length * 2);
   }, 120_000);
 
+  it('a later window (only its days and the lookback are listed: the S3 listing jumps) gives the local report too', async () => {
+    // Three days after the archive: its chains ended in the lookback (chain-stops). Three weeks after:
+    // they are history, and nothing is checked (no-digests). Each window's first key jumps past the history.
+    const later = (day: string) => ['--start-time', `2024-05-${day}T00:00:00Z`, '--end-time', `2024-05-${day}T06:00:00Z`];
+    for (const [day, code] of [
+      ['04', 'chain-stops'],
+      ['22', 'no-digests'],
+    ] as const) {
+      const args = (where: string[]) =>
+        audit(where).map((a, i, all) => (i > 0 && all[i - 1] === '--start-time' ? later(day)[1]! : i > 0 && all[i - 1] === '--end-time' ? later(day)[3]! : a));
+      const local = runCli(args(['--local-root', root()]));
+      const s3 = await runCliAsync(args(['--endpoint-url', S3_ENDPOINT!]), { timeout: 120_000 });
+      expect(s3.err).toBe(local.err);
+      expect(s3.out).toBe(local.out);
+      expect(s3.status).toBe(local.status);
+      expect(s3.out).toContain(`"code":"${code}"`);
+    }
+  }, 120_000);
+
   it("--inventory s3://...: the report read from its destination bucket on S3 gives the listing run's bytes", async () => {
     const dest = uniqueBucket('inventory');
     await createBucket(admin, dest);
