@@ -45,6 +45,8 @@ export function discoveryWindow(start: number, end: number): DiscoveryWindow {
     // it: its window's digests, if gone, were deleted (a walk says so), and it did not end before it.
     digest: { low: formatYmdPath(start - ENDED_LOOKBACK_DAYS * DAY), high: PAST_FOLDER },
     log: { low: formatYmdPath(start), high: formatYmdPath(end + DAY) },
+    // Insights event files (not checked: each one read is an unexpected object), over the window's days, as logs.
+    insight: { low: formatYmdPath(start), high: formatYmdPath(end + DAY) },
   };
   return {
     examined(key) {

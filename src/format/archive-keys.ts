@@ -70,14 +70,15 @@ function folderHead(folder: string): FolderHead {
 }
 
 /**
- * The CloudTrail or CloudTrail-Digest region folder (`...AWSLogs/[<org-id>/]<account>/<type>/<region>/`)
+ * The CloudTrail, CloudTrail-Digest or CloudTrail-Insight region folder (`...AWSLogs/[<org-id>/]<account>/<type>/<region>/`)
  * a key, or a folder given as its key prefix ending in `/`, lies in, and the rest of its path after
  * that folder (`YYYY/MM/DD/<file>` for a key as CloudTrail names it); undefined outside one, and
  * for a folder whose names no trail can have (folderHead's rules).
  */
 export interface RegionFolder {
   readonly folder: string;
-  readonly kind: 'log' | 'digest';
+  /** insight: CloudTrail Insights event files (`CloudTrail-Insight/`), which the audit does not check: dated folders like logs'. */
+  readonly kind: 'log' | 'digest' | 'insight';
   readonly rest: string;
   readonly prefix: string | undefined;
   readonly organizationId: string | undefined;
@@ -123,7 +124,7 @@ function regionHead(path: string): Omit<RegionFolder, 'rest'> | undefined {
   }
   if (account === undefined || !ACCOUNT.test(account)) return undefined;
   const type = segment();
-  const kind = type === 'CloudTrail' ? 'log' : type === 'CloudTrail-Digest' ? 'digest' : undefined;
+  const kind = type === 'CloudTrail' ? 'log' : type === 'CloudTrail-Digest' ? 'digest' : type === 'CloudTrail-Insight' ? 'insight' : undefined;
   if (kind === undefined) return undefined;
   const region = segment();
   if (region === undefined || !REGION.test(region)) return undefined;

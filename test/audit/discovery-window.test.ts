@@ -129,8 +129,9 @@ describe('the discovery window', () => {
     expect([-1, 0, 1].map((d) => w.examined(f('CloudTrail', d)))).toEqual([false, true, false]);
     const digestDays = [-ENDED_LOOKBACK_DAYS - 1, -ENDED_LOOKBACK_DAYS, 0, 1, 2, 100];
     expect(digestDays.map((d) => w.examined(f('CloudTrail-Digest', d)))).toEqual([false, true, true, true, true, true]);
-    // Outside region folders (another service, a malformed account), everything is read.
-    expect(w.examined(f('CloudTrail-Insight', -100))).toBe(true);
+    // Insights event folders: the window's days, as logs. Outside region folders (another service, a malformed account), everything is read.
+    expect([-1, 0, 1].map((d) => w.examined(f('CloudTrail-Insight', d)))).toEqual([false, true, false]);
+    expect(w.examined(f('CloudTrail-Other', -100))).toBe(true);
     expect(w.examined(f('CloudTrail', -100).replace(ACCOUNT, '12345'))).toBe(true);
     expect(regionFolderOf(`x//AWSLogs/${ACCOUNT}/CloudTrail/us-east-1/2024/`)).toBeUndefined();
     expect(regionFolderOf(`p/AWSLogs/o-abcdefghij/${ACCOUNT}/CloudTrail/us-east-1/2024/`)).toMatchObject({
@@ -162,7 +163,10 @@ describe('discovery on an archive with a long history', () => {
       if (h < -(ENDED_LOOKBACK_DAYS + 2) * 24) put(digestKey(scope('old'), at));
       if (h < -2 * 24) put(digestKey(scope('recent'), at));
       put(digestKey(scope('running'), at));
-      put(logKey({ account: ACCOUNT }, 'us-east-1', at + 5 * 60e6, 'AbCdEfGhIjKlMnOp'));
+      const log = logKey({ account: ACCOUNT }, 'us-east-1', at + 5 * 60e6, 'AbCdEfGhIjKlMnOp');
+      put(log);
+      // An Insights event file an hour (CloudTrail-Insight/, dated like logs): not checked, an unexpected object.
+      put(log.replace('/CloudTrail/', '/CloudTrail-Insight/').replace('_CloudTrail_', '_CloudTrail-Insight_'));
     }
   }
 
@@ -175,10 +179,11 @@ describe('discovery on an archive with a long history', () => {
       const found = await discover(store, 'b', undefined, BASE, BASE + DAY - 1);
       expect([...found.chains.values()].map((c) => c.scope.trailName).sort()).toEqual(['recent', 'running']);
       expect([...found.logsInRange.values()]).toEqual([24]);
-      expect(found.unexpected.count).toBe(0);
-      // 2 trails x 24 digests a day over the lookback, the window's day and the day after, and the window's logs: not 60 days of 3 trails.
-      expect(listed.n).toBeLessThanOrEqual(2 * 24 * (ENDED_LOOKBACK_DAYS + 2) + 24);
-      expect(listed.n).toBeGreaterThanOrEqual(24 + 24);
+      // The window's Insights files only, not 60 days of them.
+      expect(found.unexpected.count).toBe(24);
+      // 2 trails x 24 digests a day over the lookback, the window's day and the day after, and the window's logs and Insights files: not 60 days of 3 trails.
+      expect(listed.n).toBeLessThanOrEqual(2 * 24 * (ENDED_LOOKBACK_DAYS + 2) + 24 + 24);
+      expect(listed.n).toBeGreaterThanOrEqual(24 + 24 + 24);
     } finally {
       dir.cleanup();
     }
