@@ -40,10 +40,11 @@ export function discoveryWindow(start: number, end: number): DiscoveryWindow {
   // A region folder's rest (`YYYY/MM/DD/...`) is read from `low` (the first day read, as
   // `YYYY/MM/DD`: the day folder's own key, a symbolic link in a copy, is read too) to before
   // `high` (the first day not read).
-  const bounds = {
+  // `high` is a date (ASCII): comparing code units orders as UTF-8 bytes do, as S3 lists. None: to the folder's end.
+  const bounds: Record<'digest' | 'log' | 'insight', { readonly low: string; readonly high: string | undefined }> = {
     // Digests: every day from the lookback on. A chain with digests after the window went on past
     // it: its window's digests, if gone, were deleted (a walk says so), and it did not end before it.
-    digest: { low: formatYmdPath(start - ENDED_LOOKBACK_DAYS * DAY), high: PAST_FOLDER },
+    digest: { low: formatYmdPath(start - ENDED_LOOKBACK_DAYS * DAY), high: undefined },
     log: { low: formatYmdPath(start), high: formatYmdPath(end + DAY) },
     // Insights event files (not checked: each one read is an unexpected object), over the window's days, as logs.
     insight: { low: formatYmdPath(start), high: formatYmdPath(end + DAY) },
@@ -55,7 +56,7 @@ export function discoveryWindow(start: number, end: number): DiscoveryWindow {
       const b = bounds[r.kind];
       // A key at a folder of the first day read (`2024`, `2024/05`: a symbolic link or a file in a
       // copy, standing where that folder should be) is read too: the window's days lie behind it.
-      return (r.rest >= b.low || b.low.startsWith(`${r.rest}/`)) && r.rest < b.high;
+      return (r.rest >= b.low || b.low.startsWith(`${r.rest}/`)) && (b.high === undefined || r.rest < b.high);
     },
     jump(path) {
       const r = regionFolderOf(path);
@@ -64,12 +65,12 @@ export function discoveryWindow(start: number, end: number): DiscoveryWindow {
       // A folder that holds the bound (`2024/`, `2024/05/`) is entered; one wholly before or after it is not.
       const folder = path.endsWith('/');
       if (r.rest < b.low && !b.low.startsWith(folder ? r.rest : `${r.rest}/`)) return r.folder + justBeforeNext(b.low, r.rest);
-      if (r.rest >= b.high && !(folder && b.high.startsWith(r.rest))) return pastFolder(r.folder);
+      if (b.high !== undefined && r.rest >= b.high && !(folder && b.high.startsWith(r.rest))) return pastFolder(r.folder);
       return undefined;
     },
     // From the first day's year on (its year and month folders' own keys are read), to before `high`.
     digestsFrom: (folder) => folder + bounds.digest.low,
-    logRange: (folder) => ({ after: folder + justBefore(bounds.log.low.slice(0, 4)), before: folder + bounds.log.high }),
+    logRange: (folder) => ({ after: folder + justBefore(bounds.log.low.slice(0, 4)), before: folder + bounds.log.high! }),
   };
 }
 

@@ -85,6 +85,14 @@ describe('the discovery window', () => {
     );
   });
 
+  it('a digest folder read to its end: names past U+E000 and past U+FFFF both read, and no jump passes one (S3 orders UTF-8 bytes)', () => {
+    const w = discoveryWindow(BASE, BASE + 6 * H);
+    const folder = `AWSLogs/${ACCOUNT}/CloudTrail-Digest/us-east-1/`;
+    const keys = [`${folder}${formatYmdPath(BASE)}/a.json.gz`, `${folder}\uE000`, `${folder}\uFFFD`, `${folder}😀`, `${folder}\u{10FFFF}`].sort(byteCompare);
+    expect(keys.filter(w.examined)).toEqual(keys);
+    expect(jumpingList(keys, w.jump)).toEqual(keys);
+  });
+
   it("a local root's listing that jumps (folders not entered) gives every key the window examines (property)", async () => {
     await fc.assert(
       fc.asyncProperty(fc.uniqueArray(keyArb, { maxLength: 40 }), windowArb, async (raw, { start, end }) => {
