@@ -51,22 +51,14 @@ type FolderHead =
 let lastFolder: { readonly folder: string; readonly head: FolderHead } | undefined;
 
 function folderHead(folder: string): FolderHead {
-  const at = folder.startsWith('AWSLogs/') ? 0 : folder.indexOf('/AWSLogs/') + 1;
-  if (at === 0 && !folder.startsWith('AWSLogs/')) return { kind: 'outside' };
-  const prefix = at === 0 ? undefined : folder.slice(0, at - 1);
-  // A prefix with an empty segment (`/AWSLogs/...`, `a//AWSLogs/...`) is no trail's: CloudTrail
-  // writes none, and as '' it would pass for the bucket's own `AWSLogs/` and hide among its keys.
-  if (prefix !== undefined && prefix.split('/').includes('')) return { kind: 'other' };
-  const parts = folder.slice(at + 'AWSLogs/'.length, -1).split('/');
-  if (parts.length === 1 && parts[0] === '') return { kind: 'other' };
-  const organizationId = ORG.test(parts[0]!) ? parts.shift() : undefined;
-  if (parts.length !== 6) return { kind: 'other' };
-  const [account, type, region, y, m, d] = parts as [string, string, string, string, string, string];
-  if (!ACCOUNT.test(account) || !REGION.test(region)) return { kind: 'other' };
-  if (![y, m, d].every((p, i) => DATE_PARTS[i]!.test(p))) return { kind: 'other' };
-  const kind = type === 'CloudTrail' ? 'log' : type === 'CloudTrail-Digest' ? 'digest' : undefined;
-  if (!kind) return { kind: 'other' };
-  return { kind, prefix, organizationId, account, region, day: `${y}${m}${d}` };
+  if (!folder.startsWith('AWSLogs/') && !folder.includes('/AWSLogs/')) return { kind: 'outside' };
+  // Its region folder (regionHead's rules), then exactly a day's `YYYY/MM/DD/`.
+  const r = regionHead(folder);
+  if (r === undefined || r.kind === 'insight') return { kind: 'other' };
+  const parts = folder.slice(r.folder.length, -1).split('/');
+  if (parts.length !== 3 || !parts.every((p, i) => DATE_PARTS[i]!.test(p))) return { kind: 'other' };
+  const { kind, prefix, organizationId, account, region } = r;
+  return { kind, prefix, organizationId, account, region, day: parts.join('') };
 }
 
 /**
@@ -100,14 +92,10 @@ let lastRegion: { readonly dir: string; readonly head: Omit<RegionFolder, 'rest'
 function regionHead(path: string): Omit<RegionFolder, 'rest'> | undefined {
   const at = path.startsWith('AWSLogs/') ? 0 : path.indexOf('/AWSLogs/') + 1;
   if (at === 0 && !path.startsWith('AWSLogs/')) return undefined;
-  if (
-    at > 0 &&
-    path
-      .slice(0, at - 1)
-      .split('/')
-      .includes('')
-  )
-    return undefined;
+  // A prefix with an empty segment (`/AWSLogs/...`, `a//AWSLogs/...`) is no trail's: CloudTrail
+  // writes none, and as '' it would pass for the bucket's own `AWSLogs/` and hide among its keys.
+  const prefix = at === 0 ? undefined : path.slice(0, at - 1);
+  if (prefix?.split('/').includes('')) return undefined;
   let i = at + 'AWSLogs/'.length;
   const segment = (): string | undefined => {
     const j = path.indexOf('/', i);
@@ -128,7 +116,7 @@ function regionHead(path: string): Omit<RegionFolder, 'rest'> | undefined {
   if (kind === undefined) return undefined;
   const region = segment();
   if (region === undefined || !REGION.test(region)) return undefined;
-  return { folder: path.slice(0, i), kind, prefix: at === 0 ? undefined : path.slice(0, at - 1), organizationId, account, region };
+  return { folder: path.slice(0, i), kind, prefix, organizationId, account, region };
 }
 
 export function classifyKey(key: string): ArchiveKey {
