@@ -35,7 +35,7 @@ export type WalkHooks = Pick<ListOptions, 'onLink' | 'onSidecar' | 'jump'>;
  * file in the same folder, read from the folder's own listing (no call per file).
  */
 export async function* walkFolder(dir: string, keyPrefix: string, prefix: string, after: string | undefined, hooks: WalkHooks = {}): AsyncGenerator<string> {
-  yield* walk(dir, keyPrefix, prefix, after, hooks, { after });
+  yield* walk(dir, keyPrefix, prefix, after, hooks);
 }
 
 interface Item {
@@ -44,12 +44,17 @@ interface Item {
   readonly key: string;
 }
 
-/** Where the listing stands: keys up to `after` are not given (StartAfter, raised by `jump`). */
-interface Floor {
-  after: string | undefined;
+/** A folder being listed: its entries in key order, the next one to give, and its regular files that sidecars name. */
+interface Frame {
+  readonly dir: string;
+  readonly keyPrefix: string;
+  readonly items: Item[];
+  at: number;
+  readonly here: Set<string> | undefined;
 }
 
-function* walk(dir: string, keyPrefix: string, prefix: string, after: string | undefined, hooks: WalkHooks, floor: Floor): Generator<string> {
+/** A folder's entries that can be listed, in key order (symlinks and sidecars only when heard). */
+function folderFrame(dir: string, keyPrefix: string, prefix: string, after: string | undefined, hooks: WalkHooks): Frame {
   const entries = readFolder(dir);
   const items: Item[] = [];
   const inRange = (key: string): boolean => key.startsWith(prefix) && !(after !== undefined && byteCompare(key, after) <= 0);
@@ -81,21 +86,37 @@ function* walk(dir: string, keyPrefix: string, prefix: string, after: string | u
   // Which of those objects are regular files here: one more pass over the same entries, only when a sidecar is heard.
   const here = objects && new Set(entries.filter((e) => objects.has(e.name) && e.isFile()).map((e) => e.name));
   sortByteOrder(items, (item) => item.key);
+  return { dir, keyPrefix, items, at: 0, here };
+}
+
+/**
+ * Depth first, one loop over a stack of folders (a key costs one step of one generator, however
+ * deep its folder). `floor`: keys up to it are not given (StartAfter, raised by `jump`).
+ */
+function* walk(dir: string, keyPrefix: string, prefix: string, after: string | undefined, hooks: WalkHooks): Generator<string> {
+  let floor = after;
   // Below the floor: a key up to it, or a folder all of whose keys are (not one the floor lies in).
-  const below = (item: Item): boolean =>
-    floor.after !== undefined && byteCompare(item.key, floor.after) <= 0 && !(item.kind === 'folder' && floor.after.startsWith(item.key));
-  for (const item of items) {
+  const below = (item: Item): boolean => floor !== undefined && byteCompare(item.key, floor) <= 0 && !(item.kind === 'folder' && floor.startsWith(item.key));
+  const stack: Frame[] = [folderFrame(dir, keyPrefix, prefix, after, hooks)];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.at === frame.items.length) {
+      stack.pop();
+      continue;
+    }
+    const item = frame.items[frame.at++]!;
     if (below(item)) continue;
     const to = hooks.jump?.(item.key);
-    if (to !== undefined && (floor.after === undefined || byteCompare(to, floor.after) > 0)) {
-      floor.after = to;
+    if (to !== undefined && (floor === undefined || byteCompare(to, floor) > 0)) {
+      floor = to;
       if (below(item)) continue;
     }
-    if (item.kind === 'link') hooks.onLink!(item.key);
-    else if (item.kind === 'sidecar') {
+    if (item.kind === 'key') yield item.key;
+    else if (item.kind === 'folder') stack.push(folderFrame(join(frame.dir, item.name), item.key, prefix, after, hooks));
+    else if (item.kind === 'link') hooks.onLink!(item.key);
+    else {
       const object = item.name.slice(0, -SIDECAR_SUFFIX.length);
-      hooks.onSidecar!(item.key, keyPrefix + object, here!.has(object));
-    } else if (item.kind === 'folder') yield* walk(join(dir, item.name), item.key, prefix, after, hooks, floor);
-    else yield item.key;
+      hooks.onSidecar!(item.key, frame.keyPrefix + object, frame.here!.has(object));
+    }
   }
 }
