@@ -5,7 +5,7 @@ import { pyStr } from '../format/json.js';
 import type { DigestScope } from '../format/names.js';
 import { formatDisplay, instantOf, parseDate, type ParsedTime } from '../format/time.js';
 import type { ObjectStore } from '../store/types.js';
-import { createLogChecker, LOG_REASON, type LogChecker, type LogResult } from './log-check.js';
+import { createLogChecker, LOG_REASON, type LogChecker, type LogCheckRequest, type LogResult } from './log-check.js';
 import type { ChainEvent } from '../chain/events.js';
 import type { PublicKeySource } from '../keys/types.js';
 import type { ReportEvent, ReportSink, RunSummary } from './types.js';
@@ -91,16 +91,21 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
     digestKey: string,
     window: [string | null, string | null],
   ): Promise<ReportEvent[]> => {
-    const bases = entries.map((entry) => {
+    const [digestStartTime, digestEndTime] = window;
+    /** A log's event, its fields in one order (one object, no copies). */
+    const event = (bucket: string, key: string, valid: boolean, reason: string | null, truncated: boolean): ReportEvent =>
+      truncated
+        ? { type: 'log', backfill, bucket, key, digestKey, digestStartTime, digestEndTime, valid, reason, truncated: true }
+        : { type: 'log', backfill, bucket, key, digestKey, digestStartTime, digestEndTime, valid, reason };
+    const reqs: LogCheckRequest[] = [];
+    /** Per entry, its request's index in `reqs`, or -1 when the entry cannot be requested. */
+    const asked = entries.map((entry) => {
       const bucket = entry.s3Bucket;
       const key = entry.s3Object;
-      const base = { type: 'log' as const, backfill, bucket: pyStr(bucket), key: pyStr(key), digestKey, digestStartTime: window[0], digestEndTime: window[1] };
       // The reference's S3 client (botocore) rejects a bad parameter before any request: an invalid format.
-      const checkable = typeof bucket === 'string' && typeof key === 'string' && isSendableBucketName(bucket) && key !== '';
-      const req = checkable ? { bucket, key, expectedHash: entry.hashValue, hasExpectedHash: entry.hasHashValue } : null;
-      return { base, req };
+      if (!(typeof bucket === 'string' && typeof key === 'string' && isSendableBucketName(bucket) && key !== '')) return -1;
+      return reqs.push({ bucket, key, expectedHash: entry.hashValue, hasExpectedHash: entry.hasHashValue }) - 1;
     });
-    const reqs = bases.flatMap((b) => (b.req ? [b.req] : []));
     let results: LogResult[];
     try {
       results = reqs.length > 0 ? await checker.check(reqs) : [];
@@ -108,21 +113,22 @@ export async function runValidation(o: ValidateOptions, sink: ReportSink): Promi
       results = [{ fatal: err }];
     }
     const events: ReportEvent[] = [];
-    let next = 0;
-    for (const { base, req } of bases) {
-      if (!req) {
-        events.push({ ...base, valid: false, reason: LOG_REASON.format });
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      const bucket = pyStr(entry.s3Bucket);
+      const key = pyStr(entry.s3Object);
+      const at = asked[i]!;
+      if (at < 0) {
+        events.push(event(bucket, key, false, LOG_REASON.format, false));
         continue;
       }
-      const r = results[next++];
+      const r = results[at];
       if (r === undefined) break;
       if ('fatal' in r) {
         events.push(fatalEvent(r.fatal));
         break;
       }
-      events.push(
-        r.valid ? { ...base, valid: true, reason: null, ...(r.truncated ? { truncated: true as const } : {}) } : { ...base, valid: false, reason: r.reason },
-      );
+      events.push(r.valid ? event(bucket, key, true, null, r.truncated === true) : event(bucket, key, false, r.reason, false));
     }
     return events;
   };
