@@ -36,7 +36,12 @@ export interface DiscoveryWindow {
   digestsFrom(folder: string): string;
 }
 
-export function discoveryWindow(start: number, end: number): DiscoveryWindow {
+export function discoveryWindow(
+  start: number,
+  end: number,
+  /** Answer keys of a day folder found wholly read without the rule (tests compare with the rule alone: false). */
+  dayShortcut = true,
+): DiscoveryWindow {
   // A region folder's rest (`YYYY/MM/DD/...`) is read from `low` (the first day read, as
   // `YYYY/MM/DD`: the day folder's own key, a symbolic link in a copy, is read too) to before
   // `high` (the first day not read).
@@ -49,8 +54,28 @@ export function discoveryWindow(start: number, end: number): DiscoveryWindow {
     // Insights event files (not checked: each one read is an unexpected object), over the window's days, as logs.
     insight: { low: formatYmdPath(start), high: formatYmdPath(end + DAY) },
   };
+  /**
+   * The last day folder (`.../<region>/YYYY/MM/DD/`) found wholly read: a key directly in it is
+   * examined and never jumped from, whatever its name (it sorts with its day, the bounds being days
+   * too). The listing's keys come folder by folder, so most keys are answered here.
+   */
+  let readDay: string | undefined;
+  const inReadDay = (path: string): boolean => {
+    const cut = path.lastIndexOf('/') + 1;
+    if (!dayShortcut || cut === path.length) return false; // a folder
+    if (readDay !== undefined && readDay.length === cut && path.startsWith(readDay)) return true;
+    const r = regionFolderOf(path);
+    if (r === undefined) return false;
+    const { low, high } = bounds[r.kind];
+    const day = path.slice(r.folder.length, cut - 1);
+    if (day.length !== low.length || (high !== undefined && day.length !== high.length)) return false;
+    if (!(day >= low && (high === undefined || day < high))) return false;
+    readDay = path.slice(0, cut);
+    return true;
+  };
   return {
     examined(key) {
+      if (inReadDay(key)) return true;
       const r = regionFolderOf(key);
       if (r === undefined || r.rest === '') return true;
       const b = bounds[r.kind];
@@ -59,6 +84,7 @@ export function discoveryWindow(start: number, end: number): DiscoveryWindow {
       return (r.rest >= b.low || b.low.startsWith(`${r.rest}/`)) && (b.high === undefined || r.rest < b.high);
     },
     jump(path) {
+      if (inReadDay(path)) return undefined;
       const r = regionFolderOf(path);
       if (r === undefined || r.rest === '') return undefined;
       const b = bounds[r.kind];

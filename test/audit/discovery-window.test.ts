@@ -85,6 +85,20 @@ describe('the discovery window', () => {
     );
   });
 
+  it('answers a key of a day folder it found wholly read as the rule alone does (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(keyArb, fc.constantFrom('', 'x', '/', 'y/z', '😀')), { maxLength: 60 }), windowArb, (pairs, { start, end }) => {
+        const fast = discoveryWindow(start, end);
+        const rule = discoveryWindow(start, end, false);
+        // Each key, then one in its folder (or a subfolder), so that answers from the remembered day are asked for.
+        for (const key of pairs.flatMap(([k, sibling]) => [k, k.slice(0, k.lastIndexOf('/') + 1) + sibling])) {
+          expect([key, fast.examined(key), fast.jump(key)]).toEqual([key, rule.examined(key), rule.jump(key)]);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('a digest folder read to its end: names past U+E000 and past U+FFFF both read, and no jump passes one (S3 orders UTF-8 bytes)', () => {
     const w = discoveryWindow(BASE, BASE + 6 * H);
     const folder = `AWSLogs/${ACCOUNT}/CloudTrail-Digest/us-east-1/`;
