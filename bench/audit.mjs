@@ -394,6 +394,9 @@ async function main() {
   log(`audit, defaults (best of ${REPEAT})...`);
   const audit = await bestOf(REPEAT, () => runAudit([], 'audit'));
   sample();
+  log('audit, defaults, once more with its threads sampled (where its CPU goes)...');
+  const threads = await auditThreads(auditArgs, m.cores);
+  sample();
 
   // ---- validate-logs once per chain ----
   let perChain;
@@ -415,6 +418,7 @@ async function main() {
   results.ceiling = { ms: ceiling.ms, cpuMs: ceiling.cpuMs, mibPerS: rate(ceiling.ms), threads: m.cores };
   results.floor = { cpuMs: floor.cpuMs, listed: floor.listed, digests: floor.digests, bound, auditOfBound: ceiling.ms / audit.ms / bound };
   results.audit = { ms: audit.ms, cpuMs: audit.cpuMs, mibPerS: rate(audit.ms), ratio: ceiling.ms / audit.ms, peakRssMB: (audit.rssKiB * 1024) / 1e6 };
+  results.audit.threads = threads;
   results.sweep = sweep;
   if (perChain) results.validatePerChain = { ...perChain, speedup: perChain.ms / audit.ms, peakRssMB: (perChain.rssKiB * 1024) / 1e6 };
   results.s3 = s3;
@@ -533,6 +537,14 @@ async function main() {
     );
     out.push(`audit speed-up over validate-logs per chain on S3: ${s3.speedup.toFixed(1)}x`);
   }
+  if (threads) {
+    out.push('');
+    out.push(
+      `where the audit's CPU goes (one more run, its threads sampled from /proc): log workers ${cpuS(threads.workersMs)} ` +
+        `(the ceiling: ${cpuS(ceiling.cpuMs)} for the same logs), main thread ${cpuS(threads.mainMs)}, ` +
+        `V8's compiler and garbage-collector threads ${cpuS(threads.helpersMs)}; the floor: ${cpuS(floor.cpuMs)}`,
+    );
+  }
   out.push('');
   out.push('targets (issue 11)');
   out.push(table([['target', 'figure', 'result'], ...results.targets.map((t) => [t.name, t.figure, t.result])]).trimEnd());
@@ -542,6 +554,26 @@ async function main() {
   out.push('');
   out.push(`results: ${resultsFile}`);
   process.stdout.write(`\n${out.join('\n')}\n`);
+}
+
+/**
+ * One audit run with bench/lib/thread-cpu.mjs loaded: CPU by thread. The log workers are the
+ * `cores` busiest threads besides the main one (the pool starts one per core); the rest are V8's
+ * (compiler, garbage collector) and libuv's. Undefined where /proc is not there.
+ */
+async function auditThreads(args, cores) {
+  const r = await runCli(args, { nodeArgs: ['--import', join(BENCH_DIR, 'lib', 'thread-cpu.mjs')] });
+  const m = /@@threads (\d+)((?: \d+:\d+)*)/.exec(r.stderr);
+  if (r.code !== 0 || !m) return undefined;
+  const others = m[2]
+    .trim()
+    .split(' ')
+    .filter(Boolean)
+    .map((t) => Number(t.split(':')[1]))
+    .sort((a, b) => b - a);
+  const workersMs = others.slice(0, cores).reduce((a, b) => a + b, 0);
+  const helpersMs = others.slice(cores).reduce((a, b) => a + b, 0);
+  return { mainMs: Number(m[1]), workersMs, helpersMs, totalMs: r.cpuMs };
 }
 
 // ---------------------------------------------------------------------------------------------
