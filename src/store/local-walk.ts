@@ -95,6 +95,8 @@ function folderFrame(dir: string, keyPrefix: string, prefix: string, after: stri
  */
 function* walk(dir: string, keyPrefix: string, prefix: string, after: string | undefined, hooks: WalkHooks): Generator<string> {
   let floor = after;
+  // Read once: the hooks object's shape differs with each caller.
+  const { jump, onLink, onSidecar } = hooks;
   // Below the floor: a key up to it, or a folder all of whose keys are (not one the floor lies in).
   const below = (item: Item): boolean => floor !== undefined && byteCompare(item.key, floor) <= 0 && !(item.kind === 'folder' && floor.startsWith(item.key));
   const stack: Frame[] = [folderFrame(dir, keyPrefix, prefix, after, hooks)];
@@ -106,17 +108,17 @@ function* walk(dir: string, keyPrefix: string, prefix: string, after: string | u
     }
     const item = frame.items[frame.at++]!;
     if (below(item)) continue;
-    const to = hooks.jump?.(item.key);
+    const to = jump?.(item.key);
     if (to !== undefined && (floor === undefined || byteCompare(to, floor) > 0)) {
       floor = to;
       if (below(item)) continue;
     }
     if (item.kind === 'key') yield item.key;
     else if (item.kind === 'folder') stack.push(folderFrame(join(frame.dir, item.name), item.key, prefix, after, hooks));
-    else if (item.kind === 'link') hooks.onLink!(item.key);
+    else if (item.kind === 'link') onLink!(item.key);
     else {
       const object = item.name.slice(0, -SIDECAR_SUFFIX.length);
-      hooks.onSidecar!(item.key, frame.keyPrefix + object, frame.here!.has(object));
+      onSidecar!(item.key, frame.keyPrefix + object, frame.here!.has(object));
     }
   }
 }
