@@ -18,9 +18,10 @@ import type { DiscoveryWindow } from './discovery-window.js';
  * reads a digest folder only from ENDED_LOOKBACK_DAYS before the window, so a chain whose digests
  * of the window and of the lookback were deleted looks the same. So the chain is walked (its
  * window's digests then go missing: an error) unless both of these hold:
- * - its oldest digest read is a starting digest (null `previousDigestS3Object`) whose signature
- *   verifies (validate-logs' verdict: a forged "start" is no proof). Any other digest links back to
- *   one before it, which discovery would have read were it after the window.
+ * - its oldest standard digest read is a starting digest (null `previousDigestS3Object`) whose
+ *   signature verifies (validate-logs' verdict: a forged "start" is no proof). Any other digest links
+ *   back to one before it, which discovery would have read were it after the window. A backfill
+ *   digest is no proof: the first of a backfill chain has a null previous digest whatever came before.
  * - the chain has no digest before the lookback either: CloudTrail writes a starting digest for a
  *   new trail, but also when logging restarts, so a restart after a past window whose digests were
  *   deleted must not pass for a new trail. The chain's digest folder is listed from its beginning
@@ -37,7 +38,7 @@ export async function chainsBegunBefore(
 ): Promise<Set<string>> {
   const out = new Set<string>();
   if (candidates.length === 0) return out;
-  const times = candidates.map(([, c]) => timeOf(c.oldestKey)).filter((t): t is number => t !== undefined);
+  const times = candidates.map(([, c]) => c.oldestKey && timeOf(c.oldestKey)).filter((t): t is number => typeof t === 'number');
   const keys = new Map<string, PublicKeyRecord>();
   if (times.length > 0) {
     const from = times.reduce((a, b) => Math.min(a, b)) - 2 * MICROS_PER_HOUR;
@@ -64,9 +65,10 @@ function timeOf(key: string): number | undefined {
   }
 }
 
-/** Is the chain's oldest digest read a starting digest that verifies? */
+/** Is the chain's oldest standard digest read a starting digest that verifies (none read: no)? */
 async function startsAfter(store: ObjectStore, bucket: string, c: DiscoveredChain, keys: ReadonlyMap<string, PublicKeyRecord>): Promise<boolean> {
   const key = c.oldestKey;
+  if (key === undefined) return false;
   const loaded = await loadDigestBytes(store, bucket, key, undefined).catch(() => undefined);
   if (!loaded) return false;
   const place: DigestPlace = { bucket, key, backfill: isBackfillKey(key), homeRegion: c.scope.homeRegion };

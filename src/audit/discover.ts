@@ -23,8 +23,12 @@ export interface DiscoveredChain {
   /** Newest digest stamp seen (YYYYMMDDTHHMMSSZ), any time. */
   newestStamp: string;
   oldestStamp: string;
-  /** The key of the digest stamped oldestStamp (the first listed of them). */
-  oldestKey: string;
+  /**
+   * The key of the oldest standard digest read (the first listed of those stamped alike), undefined
+   * when only backfill digests were read. Not a backfill digest's: the first of a backfill chain has
+   * no previous digest either, and says nothing of where the chain begins (begun-before.ts).
+   */
+  oldestKey: string | undefined;
 }
 
 export interface Discovery {
@@ -122,6 +126,8 @@ export async function discover(
   // The window's days of each region folder, not the archive's whole history (discovery-window.ts).
   const window = discoveryWindow(start, end);
   const chainsOf = new Map<string, DiscoveredChain[]>();
+  /** The stamp of each chain's oldestKey. */
+  const oldestStandard = new Map<string, string>();
   /** Log region folders (their paths) read by the run's folder check, not here. */
   const handed = new Map<string, boolean>();
   const handedOver = (path: string): boolean => {
@@ -155,15 +161,19 @@ export async function discover(
     const id = chainId(k.scope);
     const stamp = digestKeyStamp(key);
     const known = out.chains.get(id);
+    const standard = !k.backfill;
     if (!known) {
-      const c: DiscoveredChain = { scope: k.scope, newestStamp: stamp, oldestStamp: stamp, oldestKey: key };
+      const c: DiscoveredChain = { scope: k.scope, newestStamp: stamp, oldestStamp: stamp, oldestKey: standard ? key : undefined };
       out.chains.set(id, c);
+      if (standard) oldestStandard.set(id, stamp);
       const folder = folderOf(c);
       chainsOf.set(folder, [...(chainsOf.get(folder) ?? []), c]);
     } else {
       if (stamp > known.newestStamp) known.newestStamp = stamp;
-      if (stamp < known.oldestStamp) {
-        known.oldestStamp = stamp;
+      if (stamp < known.oldestStamp) known.oldestStamp = stamp;
+      const oldest = oldestStandard.get(id);
+      if (standard && (oldest === undefined || stamp < oldest)) {
+        oldestStandard.set(id, stamp);
         known.oldestKey = key;
       }
     }
