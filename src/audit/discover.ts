@@ -155,7 +155,8 @@ export async function discover(
       const folder: LogFolder = { prefix: k.prefix, organizationId: k.organizationId, account: k.account, region: k.region };
       const id = logFolderId(folder);
       if (!out.logFolders.has(id)) out.logFolders.set(id, folder);
-      if (k.delivered >= start && k.delivered <= end) out.logsInRange.set(id, (out.logsInRange.get(id) ?? 0) + 1);
+      // A misfiled log lies in a day folder of the window (read only there), whatever day its name claims.
+      if (k.misfiled || (k.delivered >= start && k.delivered <= end)) out.logsInRange.set(id, (out.logsInRange.get(id) ?? 0) + 1);
       continue;
     }
     const id = chainId(k.scope);

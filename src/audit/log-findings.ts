@@ -65,9 +65,15 @@ export async function logFolderFindings(
     if (!days.examined(key)) continue;
     const k = classifyKey(key);
     if (k.kind === 'other') tallies?.other(key);
-    if (k.kind !== 'log' || k.delivered < start || k.delivered > end) continue;
-    // A log a valid digest references is that chain's: it says nothing of the others' ends.
+    if (k.kind !== 'log') continue;
     const id = `${bucket}/${key}`;
+    if (k.misfiled) {
+      // Read because its folder is a day of the window, whatever day its name claims: added, unless CloudTrail's own digest says otherwise.
+      if (!all.some((g) => g.referenced.has(id))) out.push(misfiledLog(bucket, key, k.delivered, chain, ofFolder));
+      continue;
+    }
+    if (k.delivered < start || k.delivered > end) continue;
+    // A log a valid digest references is that chain's: it says nothing of the others' ends.
     const owner = all.find((g) => g.referenced.has(id));
     for (const g of group)
       if ((owner === undefined || owner === g) && (g.newestEnd === null || k.delivered > g.newestEnd)) after.set(g, (after.get(g) ?? 0) + 1);
@@ -126,6 +132,17 @@ export async function logFolderFindings(
       );
   }
   return out;
+}
+
+/** An unreferenced-log for a log CloudTrail would not have filed where it lies (another account, region or day than its name's). */
+function misfiledLog(bucket: string, key: string, delivered: number, chain: Finding['chain'], ofFolder: string): Finding {
+  const s3 = `s3://${bucket}/${key}`;
+  return finding(
+    'unreferenced-log',
+    chain,
+    `log ${s3}, named as delivered ${formatDisplay(delivered)}, lies in a folder CloudTrail does not file it in (its name's account, region and delivery day say another), and is referenced by no valid digest${ofFolder}`,
+    { s3 },
+  );
 }
 
 /** Chains a shared folder's message names; past this many, their count only. */

@@ -21,7 +21,13 @@ export type ArchiveKey =
       readonly organizationId: string | undefined;
       readonly account: string;
       readonly region: string;
+      /** From its name: the delivery time it claims. */
       readonly delivered: number;
+      /**
+       * Named as CloudTrail names a log, but not for the folder it lies in (another account, region
+       * or delivery day): CloudTrail never files one there. Its folder is the one it lies in.
+       */
+      readonly misfiled?: true;
     }
   /** Under AWSLogs/ but neither a digest nor a log of CloudTrail's naming. */
   | { readonly kind: 'other' }
@@ -134,10 +140,11 @@ export function classifyKey(key: string): ArchiveKey {
 
 function logKind(file: string, prefix: string | undefined, organizationId: string | undefined, account: string, region: string, day: string): ArchiveKey {
   const m = LOG_FILE.exec(file);
-  // CloudTrail delivers a log into the folder of its delivery day: one elsewhere is not as delivered.
-  if (!m || m[1] !== account || m[2] !== region || !m[3]!.startsWith(day)) return { kind: 'other' };
+  if (!m) return { kind: 'other' };
   const delivered = minuteStampOf(m[3]!);
   if (delivered === undefined) return { kind: 'other' };
+  // CloudTrail delivers a log into its account's and region's folder, under its delivery day.
+  if (m[1] !== account || m[2] !== region || !m[3]!.startsWith(day)) return { kind: 'log', prefix, organizationId, account, region, delivered, misfiled: true };
   return { kind: 'log', prefix, organizationId, account, region, delivered };
 }
 

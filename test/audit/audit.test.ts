@@ -148,14 +148,16 @@ describe('planted tampering: each gives its finding, once', () => {
     expect(summary.exitCode).toBe(1);
   });
 
-  it("a log filed in another day's folder than its stamp's: unexpected-object naming it", async () => {
+  it("a log filed in another day's folder than its stamp's: unreferenced-log naming it (an added log, whatever day it claims)", async () => {
     // Named as delivered the day before, in the window's day folder (only the window's days are read).
     const key = logKey({ account: A }, 'us-east-1', START - 21 * H + 7 * 60e6, 'MisplacedLogAbCd').replace('/2024/04/30/', '/2024/05/01/');
     expect(key).toContain('/2024/05/01/');
     mkdirSync(dirname(path(key)), { recursive: true });
     writeFileSync(path(key), gzipSync('{"Records":[]}'));
-    const { sink } = await audit();
-    expect(sink.findings.map((f) => [f.code, f.s3])).toEqual([['unexpected-object', `s3://${BUCKET}/${key}`]]);
+    const { sink, summary } = await audit();
+    expect(sink.findings.map((f) => [f.code, f.severity, f.s3])).toEqual([['unreferenced-log', 'error', `s3://${BUCKET}/${key}`]]);
+    expect(sink.findings[0]!.message).toContain('lies in a folder CloudTrail does not file it in');
+    expect(summary.exitCode).toBe(1);
   });
 
   it('symbolic links in a local copy (a planted log, a day folder of planted logs): symlinked-object naming each, logs not read', async () => {

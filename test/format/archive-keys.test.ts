@@ -57,14 +57,21 @@ describe('classifyKey', () => {
       'AWSLogs/111122223333/CloudTrail-Insight/us-east-1/2024/05/01/x.json.gz',
       d.replace('_CloudTrail-Digest_us-east-1_', '_CloudTrail-Digest_eu-west-1_'),
       d.replace('.json.gz', '.json'),
-      l.replace('111122223333_CloudTrail', '444455556666_CloudTrail'),
       l.replace('AbCdEfGhIjKlMnOp', 'short'),
       `${l}/extra`,
-      // A log in another day's folder than its delivery stamp's (CloudTrail never does that).
-      l.replace('/2024/05/01/', '/2024/05/02/'),
-      l.replace('/2024/05/01/', '/2023/05/01/'),
     ]) {
       expect(classifyKey(k), k).toEqual({ kind: 'other' });
+    }
+    // Named as CloudTrail names a log, for another account, region or day than its folder's (CloudTrail never files one there): a misfiled log of that folder.
+    const folder = { prefix: undefined, organizationId: undefined, account: '111122223333', region: 'us-east-1' };
+    for (const [k, folderRegion] of [
+      [l.replace('111122223333_CloudTrail', '444455556666_CloudTrail'), 'us-east-1'],
+      [l.replace('_CloudTrail_us-east-1_', '_CloudTrail_eu-west-1_'), 'us-east-1'],
+      [l.replace('/us-east-1/', '/eu-west-1/'), 'eu-west-1'],
+      [l.replace('/2024/05/01/', '/2024/05/02/'), 'us-east-1'],
+      [l.replace('/2024/05/01/', '/2023/05/01/'), 'us-east-1'],
+    ] as const) {
+      expect(classifyKey(k), k).toEqual({ kind: 'log', ...folder, region: folderRegion, delivered: T('2024-05-01T00:05:00Z'), misfiled: true });
     }
     // A prefix with an empty segment is no trail's (as '', it would pass for no prefix at all).
     for (const k of [`/${l}`, `/${d}`, `a//${l}`, `/a/${l}`, `a//${d}`]) expect(classifyKey(k), k).toEqual({ kind: 'other' });
