@@ -80,9 +80,10 @@ export interface ObjectTallies {
 /** Tallies into a discovery's unexpected objects, links and stray sidecars: the keys `counted` takes. */
 export function objectTallies(out: Pick<Discovery, 'unexpected' | 'links' | 'strays'>, counted: (key: string) => boolean = () => true): ObjectTallies {
   return {
-    // A link standing for an `AWSLogs` folder itself hides a whole trail (its every chain) from the listing.
+    // Any link of the copy, under `AWSLogs/` or not: S3 has none, and one standing for a prefix or an
+    // `AWSLogs` folder hides whole trails from the listing (a reader of the copy follows it).
     onLink: (key) => {
-      if ((underAwsLogs(key) || isAwsLogsFolder(key)) && counted(key)) tally(out.links, key);
+      if (counted(key)) tally(out.links, key);
     },
     // Only a digest's metadata is read (its signature): a sidecar of anything else is nobody's.
     onSidecar: (key, objectKey, objectHere) => {
@@ -185,11 +186,6 @@ export async function discover(
 /** The scope of what a local copy's listing hears (links, sidecars): keys under an `AWSLogs/` folder. */
 function underAwsLogs(key: string): boolean {
   return key.startsWith('AWSLogs/') || key.includes('/AWSLogs/');
-}
-
-/** A key naming an `AWSLogs` folder itself (`AWSLogs`, `<prefix>/AWSLogs`): a link there stands for every chain of a trail. */
-function isAwsLogsFolder(key: string): boolean {
-  return key === 'AWSLogs' || key.endsWith('/AWSLogs');
 }
 
 function matchesPrefix(k: { prefix?: string | undefined; scope?: DigestScope }, prefix: string): boolean {

@@ -1,4 +1,4 @@
-import { renameSync, symlinkSync } from 'node:fs';
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -8,16 +8,25 @@ import { auditOrg } from '../helpers/audit-org.js';
 import { buildOrgArchive } from '../helpers/org-archive.js';
 
 /**
- * A local copy whose `AWSLogs` folder itself is a symbolic link (review). Links under `AWSLogs/` are
- * symlinked-object (error), but the link named `AWSLogs` is not under it: the listing skipped it in
- * silence, so in a bucket of several trails (prefixes) one trail's whole archive went unaudited,
- * exit 0, while every tool reading the copy (validate-logs included) follows the link and reads it.
+ * A local copy whose `AWSLogs` folder itself, or a prefix folder above it, is a symbolic link
+ * (review). The listing does not follow links, and one above `AWSLogs/` was skipped in silence: in a
+ * bucket of several trails (prefixes) one trail's whole archive went unaudited, exit 0, while every
+ * tool reading the copy (validate-logs included) follows the link and reads it. S3 has no links:
+ * every link of the copy is symlinked-object (error), wherever it is.
  */
 const H = MICROS_PER_HOUR;
 
 describe('a symbolic link standing for an AWSLogs folder', () => {
   it('of one trail of two (prefixes a and b), with a planted log behind it: reported', async () => {
-    const a = await buildOrgArchive({ accounts: 1, regions: ['us-east-1'], hours: 6, trails: [{ name: 't1', prefix: 'a' }, { name: 't2', prefix: 'b' }] });
+    const a = await buildOrgArchive({
+      accounts: 1,
+      regions: ['us-east-1'],
+      hours: 6,
+      trails: [
+        { name: 't1', prefix: 'a' },
+        { name: 't2', prefix: 'b' },
+      ],
+    });
     try {
       const c = a.chain(a.accounts[0]!, 'us-east-1', 't1');
       // A log no digest references, in trail t1's folder: unreferenced-log when the folder is audited.
@@ -42,6 +51,33 @@ describe('a symbolic link standing for an AWSLogs folder', () => {
       symlinkSync('stash', folder);
       const { findings, summary } = await auditOrg(a);
       expect(findings.map((f) => [f.code, f.s3])).toContainEqual(['symlinked-object', `s3://${a.bucket}/AWSLogs`]);
+      expect(summary.exitCode).toBe(1);
+    } finally {
+      a.cleanup();
+    }
+  }, 60_000);
+
+  it('a prefix folder of one trail of two, and a link elsewhere outside AWSLogs/: each reported', async () => {
+    const a = await buildOrgArchive({
+      accounts: 1,
+      regions: ['us-east-1'],
+      hours: 6,
+      trails: [
+        { name: 't1', prefix: 'a/b' },
+        { name: 't2', prefix: 'c' },
+      ],
+    });
+    try {
+      renameSync(join(a.root, a.bucket, 'a'), join(a.root, a.bucket, 'stash'));
+      symlinkSync('stash', join(a.root, a.bucket, 'a'));
+      mkdirSync(join(a.root, a.bucket, 'other'));
+      writeFileSync(join(a.root, a.bucket, 'other', 'notes.txt'), 'notes');
+      symlinkSync('notes.txt', join(a.root, a.bucket, 'other', 'link'));
+      const { findings, summary } = await auditOrg(a);
+      expect(findings.filter((f) => f.code === 'symlinked-object').map((f) => [f.s3, f.severity])).toEqual([
+        [`s3://${a.bucket}/a`, 'error'],
+        [`s3://${a.bucket}/other/link`, 'error'],
+      ]);
       expect(summary.exitCode).toBe(1);
     } finally {
       a.cleanup();

@@ -101,7 +101,7 @@ describe('stray-sidecar', () => {
     ]);
   });
 
-  it('outside AWSLogs/ (as for symbolic links): not audited, no finding', async () => {
+  it('outside AWSLogs/: not audited, no finding (a symbolic link there is: it can stand for a whole trail)', async () => {
     mkdirSync(path('elsewhere'), { recursive: true });
     writeFileSync(path(`elsewhere/x${SIDECAR_SUFFIX}`), SIGNED);
     writeFileSync(path(`top${SIDECAR_SUFFIX}`), SIGNED);
