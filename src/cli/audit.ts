@@ -24,6 +24,7 @@ import { keyStorePublicEntries } from './key-store-dir.js';
 import { configureZlib, defaultConcurrency, digestReadAhead, startLogWorkers } from './tuning.js';
 import { openReportFiles, REPORT_OPTIONS, reportOutput, withReports } from './report-files.js';
 import type { S3Side } from './validate-logs.js';
+import { isRegionName } from '../format/region.js';
 
 export const AUDIT_OPTIONS: OptionSpec[] = [
   { name: 's3-bucket', value: 'BUCKET', required: true, description: 'the trail bucket to audit: every chain (account, region, trail) found in it' },
@@ -120,7 +121,7 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
     return a;
   });
   const regions = list(str(args, 'regions'), (r) => {
-    if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(r)) throw new TrailproofError('argument', `Invalid region: ${r}`);
+    if (!isRegionName(r)) throw new TrailproofError('argument', `Invalid region: ${r}`);
     return r;
   });
   const trails = list(str(args, 'trail-arn'), (a) => a)?.map((a) => parseTrailArn(a));

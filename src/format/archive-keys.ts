@@ -1,5 +1,6 @@
 import { minuteStampOf } from './minute.js';
 import { createDigestKeyMatcher, type DigestScope } from './names.js';
+import { isRegionName } from './region.js';
 
 /**
  * What a key in a trail bucket is, read from its name alone (guide: "Digest File Location",
@@ -36,7 +37,6 @@ export type ArchiveKey =
 
 const ORG = /^o-[a-z0-9]{10,32}$/;
 const ACCOUNT = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const DATE_PARTS = [/^\d{4}$/, /^\d{2}$/, /^\d{2}$/];
 const DIGEST_STAMP = /^\d{8}T\d{6}Z$/;
 const LOG_FILE = /^(\d{12})_CloudTrail_([a-z0-9-]+)_(\d{8}T\d{4})Z_[A-Za-z0-9]{16}\.json\.gz$/;
@@ -121,7 +121,7 @@ function regionHead(path: string): Omit<RegionFolder, 'rest'> | undefined {
   const kind = type === 'CloudTrail' ? 'log' : type === 'CloudTrail-Digest' ? 'digest' : type === 'CloudTrail-Insight' ? 'insight' : undefined;
   if (kind === undefined) return undefined;
   const region = segment();
-  if (region === undefined || !REGION.test(region)) return undefined;
+  if (region === undefined || !isRegionName(region)) return undefined;
   return { folder: path.slice(0, i), kind, prefix, organizationId, account, region };
 }
 
@@ -161,7 +161,7 @@ function digestKind(key: string, file: string, prefix: string | undefined, organ
   if (cut <= 0) return { kind: 'other' };
   const trailName = middle.slice(0, cut);
   const homeRegion = middle.slice(cut + 1);
-  if (!REGION.test(homeRegion)) return { kind: 'other' };
+  if (!isRegionName(homeRegion)) return { kind: 'other' };
   const scope: DigestScope = { prefix, organizationId, account, sourceRegion: region, homeRegion, trailName };
   if (!createDigestKeyMatcher(scope)(key)) return { kind: 'other' };
   return { kind: 'digest', scope, backfill };

@@ -10,6 +10,7 @@ import { readKeyRecord, writeKeyRecord, writeSecret, type KeyRecord } from './ke
 import { loadFileKey, openSigner, signChecked } from './key-signers.js';
 import { chooseKey } from './rotation.js';
 import { checkPublicKeyEntry, type PublicKeyEntry } from './public-keys.js';
+import { isRegionName } from '../format/region.js';
 
 /**
  * The key store: one RSA-2048 key pair per region at a time, PKCS#1, rotated on a schedule.
@@ -26,7 +27,6 @@ import { checkPublicKeyEntry, type PublicKeyEntry } from './public-keys.js';
 export const DEFAULT_VALIDITY_DAYS = 30;
 export const DEFAULT_ROTATION_DAYS = 20;
 const DAY = 24 * MICROS_PER_HOUR;
-const REGION = /^[a-z]{2}(?:-[a-z0-9]+)+-\d{1,2}$/;
 
 export type { KeyRecord } from './key-record.js';
 
@@ -35,7 +35,7 @@ function keysError(message: string): TrailproofError {
 }
 
 export function checkRegion(region: string): string {
-  if (!REGION.test(region)) throw new TrailproofError('argument', `Invalid region: ${region}`);
+  if (!isRegionName(region)) throw new TrailproofError('argument', `Invalid region: ${region}`);
   return region;
 }
 
@@ -120,7 +120,7 @@ export class KeyStore {
   async regions(): Promise<string[]> {
     try {
       const entries = await readdir(this.dir, { withFileTypes: true });
-      return entries.filter((e) => e.isDirectory() && REGION.test(e.name)).map((e) => e.name).sort();
+      return entries.filter((e) => e.isDirectory() && isRegionName(e.name)).map((e) => e.name).sort();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw keysError(`Cannot read key store ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);

@@ -1,6 +1,6 @@
 import type { ObjectStore } from '../store/types.js';
+import { isRegionName } from '../format/region.js';
 
-const REGION = /^[a-z]{2}(?:-[a-z0-9]+)+-\d{1,2}$/;
 /** Sorts after every key that starts with the same folder (U+10FFFF: the largest code point). */
 const AFTER_FOLDER = '\u{10FFFF}';
 
@@ -22,7 +22,7 @@ export async function regionsWithLogs(store: ObjectStore, bucket: string, cloudT
       break;
     }
     if (next === undefined) return found;
-    if (REGION.test(next)) found.push(next);
+    if (isRegionName(next)) found.push(next);
     if (found.length >= limit) return found;
     startAfter = `${cloudTrailPrefix}${next}/${AFTER_FOLDER}`;
   }

@@ -1,6 +1,7 @@
 import { TrailproofError } from '../errors.js';
 import { MICROS_PER_HOUR, MICROS_PER_MINUTE } from '../format/time.js';
 import type { SeedPart } from './prng.js';
+import { isRegionName } from '../format/region.js';
 
 /** What a simulated run writes, and how. Times are integer microseconds (format/time.ts). */
 export interface SimulateOptions {
@@ -61,7 +62,6 @@ export type CheckedOptions = Required<Omit<SimulateOptions, 'prefix' | 'organiza
 
 const ACCOUNT = /^\d{12}$/;
 // us-east-1, ap-southeast-2, us-gov-west-1, cn-north-1, eu-central-2, us-isob-east-1
-const REGION = /^[a-z]{2}(?:-[a-z]+){1,3}-\d{1,2}$/;
 const ORGANIZATION = /^o-[a-z0-9]{10,32}$/;
 // S3's "safe characters" for key names, and the separator.
 const PREFIX_CHARS = /^[A-Za-z0-9!_.*'()/-]+$/;
@@ -136,7 +136,7 @@ export function checkSimulateOptions(o: SimulateOptions): CheckedOptions {
     throw invalid(`Give 1 to ${SIMULATE_LIMITS.regions} regions`);
   }
   for (const r of o.regions) {
-    if (typeof r !== 'string' || !REGION.test(r)) throw invalid(`Invalid region ${shown(r)}: expected a region name like us-east-1`);
+    if (typeof r !== 'string' || !isRegionName(r)) throw invalid(`Invalid region ${shown(r)}: expected a region name like us-east-1`);
   }
   if (new Set(o.regions).size !== o.regions.length) throw invalid(`Duplicate region in ${shown(o.regions.join(','))}`);
   const hours = wholeNumber('number of hours', o.hours, 1, SIMULATE_LIMITS.hours);
