@@ -53,7 +53,9 @@ describe('a chain whose oldest digest read is a backfill digest after the window
       for (const k of keys) if (!k.endsWith('_backfill.json.gz') && digestKeyStamp(k) <= until) await a.store.delete(a.bucket, k);
       rmSync(join(a.root, a.bucket, ...`${c.logPrefix}${formatYmdPath(start)}`.split('/')), { recursive: true });
       const { findings, summary } = await auditOrg(a, start, end);
-      expect(findings.filter((f) => f.severity === 'error' && f.chain?.account === c.scope.account && f.chain.region === 'us-east-1').length).toBeGreaterThan(0);
+      expect(findings.filter((f) => f.severity === 'error' && f.chain?.account === c.scope.account && f.chain.region === 'us-east-1').length).toBeGreaterThan(
+        0,
+      );
       expect(summary.exitCode).toBe(1);
     } finally {
       a.cleanup();
