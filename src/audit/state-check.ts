@@ -17,9 +17,8 @@ export async function checkMark(store: ObjectStore, mark: ChainMark, walked: Cha
   const out: Finding[] = [];
   const s3 = `s3://${mark.bucket}/${mark.key}`;
   const rewritten = (message: string): void => void out.push(finding('history-rewritten', walked.chainRef, message, { s3 }));
-  const loaded = await loadDigestBytes(store, mark.bucket, mark.key, undefined);
-  if (!loaded) rewritten(`the digest a previous run verified, ${s3}, is gone`);
-  else if (!loaded.raw || sha256Hex(loaded.raw) !== mark.sha256) rewritten(`the digest a previous run verified, ${s3}, has changed`);
+  const drift = await markDrift(store, mark);
+  if (drift) rewritten(`the digest a previous run verified, ${s3}, ${drift}`);
   // The link back is asked only of a walk that started at the mark (run.ts startMark).
   const link = walkedFromIt ? walked.oldestLink : null;
   if (link) {
@@ -28,6 +27,19 @@ export async function checkMark(store: ObjectStore, mark: ChainMark, walked: Cha
     }
   }
   return out;
+}
+
+/**
+ * What became of a mark's digest since a run verified it, undefined when it is there as verified:
+ * the same bytes, and the same signature in its metadata (a digest whose signature was replaced no
+ * longer verifies, even where its bytes and the next digest's link are intact).
+ */
+async function markDrift(store: ObjectStore, mark: ChainMark): Promise<string | undefined> {
+  const loaded = await loadDigestBytes(store, mark.bucket, mark.key, undefined);
+  if (!loaded) return 'is gone';
+  if (!loaded.raw || sha256Hex(loaded.raw) !== mark.sha256) return 'has changed';
+  if (loaded.metadata.signature !== mark.signature) return 'has another signature in its metadata';
+  return undefined;
 }
 
 /**
@@ -65,8 +77,7 @@ export async function unauditedMarkFindings(
     }
     if (!covers(k.scope)) continue;
     // Still there as verified: the chain simply ends before this run's window.
-    const loaded = await loadDigestBytes(store, mark.bucket, mark.key, undefined);
-    const what = !loaded ? 'is gone' : !loaded.raw || sha256Hex(loaded.raw) !== mark.sha256 ? 'has changed' : undefined;
+    const what = await markDrift(store, mark);
     if (what)
       out.push(
         finding('history-rewritten', chainRef(k.scope), `the digest a previous run verified, ${s3}, ${what}, and the run found no digest of its chain`, { s3 }),
