@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TrailproofError } from '../errors.js';
@@ -108,21 +109,27 @@ export class BullJobQueue implements JobQueue {
   /**
    * The run's id: the same settings give the same run while it is unfinished (a restarted or a
    * second coordinator joins it: its jobs are not added twice), and a new one once it has finished.
+   * A new run's id holds a random part: once a finished run's record has expired, its completed
+   * jobs may still be in Redis (BullMQ removes them by age lazily), and a run id made from the
+   * settings alone would name those jobs again, and their results, of the archive as it was then.
    */
   async startRun(params: string, config: Omit<RunConfig, 'run'>): Promise<{ run: string; resumed: boolean }> {
     const client = this.client;
     const record = await client.get(runRecordKey(params));
     let gen = 1;
     let resumed = false;
-    const m = record === null ? null : /^(\d{1,9}) (running|done)$/.exec(record);
+    let nonce = randomBytes(8).toString('hex');
+    const m = record === null ? null : /^(\d{1,9}) (running|done) ([0-9a-f]{16})$/.exec(record);
     if (m) {
       gen = Number(m[1]) + (m[2] === 'done' ? 1 : 0);
       resumed = m[2] === 'running';
+      if (resumed) nonce = m[3]!;
     }
-    this.run = `${params.slice(0, 24)}-${gen}`;
+    this.run = `${params.slice(0, 24)}-${gen}-${nonce}`;
+    this.record = `${gen} running ${nonce}`;
     const full: RunConfig = checkRunConfig({ ...config, run: this.run }, '');
     await client.set(runConfigKey(this.run), JSON.stringify(full), 'EX', this.o.keepSeconds);
-    await client.set(runRecordKey(params), `${gen} running`, 'EX', this.o.keepSeconds);
+    await client.set(runRecordKey(params), this.record, 'EX', this.o.keepSeconds);
     this.params = params;
     this.resumed = resumed;
     this.timer = setInterval(() => void this.sweep(), this.o.sweepMs);
@@ -132,11 +139,12 @@ export class BullJobQueue implements JobQueue {
 
   private params = '';
   private resumed = false;
+  private record = '';
 
   /** The run is over (complete or stopped): a later coordinator starts a new one. */
   async finishRun(): Promise<void> {
     const client = this.client;
-    await client.set(runRecordKey(this.params), `${this.run.split('-').pop()} done`, 'EX', this.o.keepSeconds);
+    await client.set(runRecordKey(this.params), this.record.replace(' running ', ' done '), 'EX', this.o.keepSeconds);
   }
 
   async add(jobs: ReadonlyArray<{ readonly id: string; readonly job: SegmentJob }>): Promise<void> {
