@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TrailproofError } from '../errors.js';
 import type { ObjectStore } from '../store/types.js';
 import { writeAtomic } from '../util/atomic-file.js';
+import { openToRead } from '../util/open-read.js';
 import { describeFsError, isAbsent } from '../util/errno.js';
 import { MAX_RESULT_BYTES, parseEnvelope, parseResult, RUN_ID, type Envelope, type SegmentResult } from './wire.js';
 
@@ -35,14 +36,33 @@ export function localResults(dir: string): ResultsStore {
       }
     },
     get: async (key, limit) => {
+      // The folder is shared, so what lies there is hostile: opened without blocking (a FIFO), a
+      // regular file only (not a link to a device), its size checked before it is read.
+      let handle;
       try {
-        const bytes = await readFile(path(key));
-        if (bytes.length > limit) throw new TrailproofError('storage', `result ${path(key)} is larger than ${limit} bytes`);
-        return bytes;
+        handle = await openToRead(path(key));
       } catch (err) {
         if (isAbsent(err)) return undefined;
+        throw new TrailproofError('storage', `Cannot read result ${path(key)}: ${describeFsError(err)}`);
+      }
+      try {
+        const info = await handle.stat();
+        if (!info.isFile()) throw new TrailproofError('storage', `Cannot read result ${path(key)}: not a regular file`);
+        if (info.size > limit) throw new TrailproofError('storage', `result ${path(key)} is larger than ${limit} bytes`);
+        const bytes = Buffer.alloc(info.size + 1);
+        let got = 0;
+        for (;;) {
+          const { bytesRead } = await handle.read(bytes, got, bytes.length - got, null);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+          if (got > info.size) throw new TrailproofError('storage', `result ${path(key)} grew while it was read`);
+        }
+        return bytes.subarray(0, got);
+      } catch (err) {
         if (err instanceof TrailproofError) throw err;
         throw new TrailproofError('storage', `Cannot read result ${path(key)}: ${describeFsError(err)}`);
+      } finally {
+        await handle.close();
       }
     },
     removeRun: async (run) => {
