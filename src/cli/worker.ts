@@ -107,6 +107,7 @@ export async function workerCommand(argv: readonly string[], deps: WorkerDeps): 
     },
     openResults: async (results) => (results[0] === 'local' ? d.localResults(results[1]) : d.s3Results((await openS3()).store, results[1], results[2])),
     log: args['log-jobs'] === true ? (line) => deps.err(`${line}\n`) : undefined,
+    stop: deps.stop,
   });
   deps.err(`worker: taking segments from ${target.display}, ${jobsAtOnce} at once\n`);
   await deps.stop;

@@ -54,6 +54,21 @@ interface Waiter {
   reject(err: unknown): void;
 }
 
+/**
+ * Redis refusing the URL's user or password (ioredis reconnects without end on it): a promise that
+ * rejects with one line (Redis' reply names no password), and the 'error' listener that settles it.
+ */
+export function credentialsRefused(t: RedisTarget): { promise: Promise<never>; listener: (err: unknown) => void } {
+  let reject: (err: TrailproofError) => void = () => undefined;
+  const promise = new Promise<never>((_, r) => (reject = r));
+  promise.catch(() => undefined);
+  const listener = (err: unknown): void => {
+    const text = err instanceof Error ? err.message : String(err);
+    if (/^(WRONGPASS|NOAUTH|NOPERM)\b/.test(text)) reject(new TrailproofError('storage', `Redis at ${t.display} refused the credentials: ${shown(text)}`));
+  };
+  return { promise, listener };
+}
+
 /** Text from a worker, shown in a message: one bounded line. */
 const shown = (s: unknown): string =>
   String(s)
@@ -89,16 +104,20 @@ export class BullJobQueue implements JobQueue {
       },
     });
     const events = new QueueEvents(QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
-    queue.on('error', () => undefined);
-    events.on('error', () => undefined);
+    const refused = credentialsRefused(o.target);
+    queue.on('error', refused.listener);
+    events.on('error', refused.listener);
     try {
       await Promise.race([
         Promise.all([queue.waitUntilReady(), events.waitUntilReady()]),
+        refused.promise,
         new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), o.unreachableMs).unref()),
       ]);
-    } catch {
-      await Promise.allSettled([queue.close(), events.close()]);
-      throw new TrailproofError('storage', `Cannot reach Redis at ${o.target.display}`);
+    } catch (err) {
+      // Bounded: a connection that never became ready (refused credentials) can wait forever on close.
+      await Promise.race([Promise.allSettled([queue.close(), events.close()]), new Promise((r) => setTimeout(r, 3000).unref())]);
+      void Promise.allSettled([queue.disconnect(), events.disconnect()]);
+      throw err instanceof TrailproofError ? err : new TrailproofError('storage', `Cannot reach Redis at ${o.target.display}`);
     }
     const q = new BullJobQueue(queue, events, redisClient(o.target), o);
     events.on('completed', ({ jobId, returnvalue }) => q.completed(jobId, returnvalue));

@@ -3,7 +3,7 @@ import { TrailproofError } from '../errors.js';
 import { parsePublicKeysJson } from '../keys/public-keys.js';
 import { entriesSource } from '../keys/source.js';
 import type { ObjectStore } from '../store/types.js';
-import { connectionOf, QUEUE_NAME, QUEUE_PREFIX, redisClient, runConfigKey } from './bullmq-queue.js';
+import { connectionOf, credentialsRefused, QUEUE_NAME, QUEUE_PREFIX, redisClient, runConfigKey } from './bullmq-queue.js';
 import type { RedisTarget } from './redis-url.js';
 import { envelopeFor, type ResultsStore } from './results.js';
 import { runSegment, type SegmentContext } from './run-segment.js';
@@ -31,6 +31,8 @@ export interface WorkerOptions {
   readonly openResults: (results: ResultsRef) => Promise<ResultsStore>;
   /** One line per job taken and done (`--log-jobs`). */
   readonly log?: ((line: string) => void) | undefined;
+  /** Resolves when the worker must stop: it then stops waiting for Redis at start too. */
+  readonly stop?: Promise<void> | undefined;
 }
 
 interface RunContext {
@@ -97,8 +99,31 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       autorun: true,
     },
   );
-  worker.on('error', () => undefined);
-  await worker.waitUntilReady();
+  const refused = credentialsRefused(o.target);
+  worker.on('error', refused.listener);
+  client.on('error', refused.listener);
+  // Bounded: a connection that never became ready can wait forever on close.
+  const abandon = async (): Promise<void> => {
+    await Promise.race([worker.close(true), new Promise((r) => setTimeout(r, 3000).unref())]);
+    client.disconnect();
+    void worker.disconnect().catch(() => undefined);
+  };
+  let ready: 'ready' | 'stop';
+  try {
+    ready = await Promise.race([
+      worker.waitUntilReady().then(() => 'ready' as const),
+      refused.promise,
+      ...(o.stop ? [o.stop.then(() => 'stop' as const)] : []),
+    ]);
+  } catch (err) {
+    await abandon();
+    throw err;
+  }
+  // Stopped before Redis ever answered: nothing in hand.
+  if (ready === 'stop') {
+    await abandon();
+    return { close: async () => undefined };
+  }
   return {
     // The jobs in hand finish first; bounded, as a close can wait forever on a Redis that went away.
     close: async () => {
