@@ -32,12 +32,21 @@ export function parseRedisUrl(text: string): RedisTarget {
   if (path !== '' && !/^\d{1,5}$/.test(path)) throw bad(`database ${JSON.stringify(path.slice(0, 20))} is not a number`);
   const db = path === '' ? 0 : Number(path);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  // A bad escape (`%zz`, a cut UTF-8 sequence) is a bad value, not a bug; the message names neither.
+  const decoded = (part: string, what: string): string | undefined => {
+    if (!part) return undefined;
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw bad(`the ${what} is not percent-encoded UTF-8`);
+    }
+  };
   return {
     host,
     port,
     db,
-    username: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
+    username: decoded(url.username, 'user name'),
+    password: decoded(url.password, 'password'),
     tls: url.protocol === 'rediss:',
     display: `${url.protocol}//${url.hostname}:${port}/${db}`,
   };
