@@ -7,6 +7,7 @@ import type { ObjectStore } from '../store/types.js';
 import { positiveInt, str, type ParsedArgs, type OptionSpec } from './args.js';
 import { isS3Url, parseS3Folder } from '../format/s3-url.js';
 import { WIRE_VERSION } from '../distributed/wire.js';
+import { QUEUE_KEY_OPTION, readQueueKey } from './queue-key.js';
 
 /**
  * `audit --queue redis://HOST:PORT/DB`: the run as a coordinator (src/distributed/). Only the
@@ -19,6 +20,7 @@ export const QUEUE_OPTIONS: OptionSpec[] = [
     group: 'Distributed audit (README "Distributed audit")',
     description: 'coordinate workers (trailproof worker) through this Redis: the chains go out in segments, the report is the same',
   },
+  QUEUE_KEY_OPTION,
   { name: 'segment-hours', value: 'N', description: 'hours of a chain per segment (job), 1 to 8784', default: '24 (UTC days)' },
   { name: 'results', value: 'DIR|s3://B/P', description: 'where workers put results too large for Redis (a folder every machine shares, or S3)' },
   { name: 'result-inline-max', value: 'BYTES', description: 'larger results go to --results', default: '262144' },
@@ -66,6 +68,8 @@ export async function startQueue(args: ParsedArgs, s: QueueSetup): Promise<Queue
   const keepSeconds = (positiveInt(args, 'queue-keep-hours', 24 * 365) ?? 24) * 3600;
   const unreachableMs = (positiveInt(args, 'queue-timeout', 86400) ?? 60) * 1000;
   const sweepMs = positiveInt(args, 'queue-check-ms', 600_000) ?? 2000;
+  // After every usage check: a file to read, not an argument to parse.
+  const key = await readQueueKey(args, (secret) => new d.QueueKey(secret));
   const resultsArg = str(args, 'results');
   let resultsRef: readonly ['local', string] | readonly ['s3', string, string] | null = null;
   let results = null;
@@ -95,7 +99,7 @@ export async function startQueue(args: ParsedArgs, s: QueueSetup): Promise<Queue
   const params = createHash('sha256')
     .update(JSON.stringify({ ...config, prefix: s.prefix ?? null, start: s.start, filters: s.filters, segmentHours }))
     .digest('hex');
-  const queue = await d.BullJobQueue.open({ target, results, keepSeconds, attempts: 3, sweepMs, unreachableMs });
+  const queue = await d.BullJobQueue.open({ target, key, results, keepSeconds, attempts: 3, sweepMs, unreachableMs });
   try {
     const { run, resumed } = await queue.startRun(params, config);
     s.err(`queue: ${resumed ? 'resuming unfinished' : 'started'} run ${run} on ${target.display}`);

@@ -8,6 +8,7 @@ import type { StoreRef } from '../distributed/wire.js';
 import type { LogWorkerPool } from '../store/workers/pool.js';
 import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, type CommandSpec, type OptionSpec } from './args.js';
 import { formatUsage } from './help.js';
+import { QUEUE_KEY_OPTION, readQueueKey } from './queue-key.js';
 import { configureZlib, defaultConcurrency, digestReadAhead, startLogWorkers } from './tuning.js';
 import type { S3Side } from './validate-logs.js';
 
@@ -17,6 +18,7 @@ import type { S3Side } from './validate-logs.js';
  */
 export const WORKER_OPTIONS: OptionSpec[] = [
   { name: 'queue', value: 'URL', required: true, description: 'the Redis of the coordinator (trailproof audit --queue)' },
+  { ...QUEUE_KEY_OPTION, required: true },
   { name: 'jobs-at-once', value: 'N', description: 'segments walked at once, 1 to 256', default: '4' },
   { name: 'concurrency', value: 'N', description: 'log files in flight per segment, 1 to 1024', default: '128 on a local root, 32 on S3' },
   {
@@ -65,6 +67,8 @@ export async function workerCommand(argv: readonly string[], deps: WorkerDeps): 
   const stalledMs = (positiveInt(args, 'stalled-check-seconds', 3600) ?? 30) * 1000;
   const maxStalled = positiveInt(args, 'max-stalled', 100) ?? 3;
   const logThreads = positiveInt(args, 'log-threads', 256);
+  // After every usage check: a file to read, not an argument to parse.
+  const key = await readQueueKey(args, (secret) => new d.QueueKey(secret));
   let pool: LogWorkerPool | undefined;
   let s3: Promise<S3Side> | undefined;
   const openS3 = (): Promise<S3Side> => {
@@ -85,6 +89,7 @@ export async function workerCommand(argv: readonly string[], deps: WorkerDeps): 
   };
   const worker = await d.startWorker({
     target,
+    key,
     jobsAtOnce,
     concurrency: (store) => concurrency ?? Math.max(8, Math.floor(defaultConcurrency(store[0] === 'local') / jobsAtOnce)),
     readAhead: (store) => digestReadAhead(store[0] === 'local'),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TrailproofError } from '../errors.js';
+import { jobDigest, type QueueKey } from './auth.js';
 import type { JobQueue } from './coordinator.js';
 import type { RedisTarget } from './redis-url.js';
 import { openEnvelope, resultKey, type ResultsStore } from './results.js';
@@ -41,6 +42,8 @@ export function redisClient(t: RedisTarget): Redis {
 
 export interface BullQueueOptions {
   readonly target: RedisTarget;
+  /** Seals the run settings and opens the workers' results (auth.ts). */
+  readonly key: QueueKey;
   readonly results: ResultsStore | null;
   /** Finished jobs, and an unfinished run's record, are kept this long (a restarted coordinator resumes within it). */
   readonly keepSeconds: number;
@@ -147,7 +150,7 @@ export class BullJobQueue implements JobQueue {
     this.run = `${params.slice(0, 24)}-${gen}-${nonce}`;
     this.record = `${gen} running ${nonce}`;
     const full: RunConfig = checkRunConfig({ ...config, run: this.run }, '');
-    await client.set(runConfigKey(this.run), JSON.stringify(full), 'EX', this.o.keepSeconds);
+    await client.set(runConfigKey(this.run), this.o.key.seal('run settings', JSON.stringify(full), [this.run]), 'EX', this.o.keepSeconds);
     await client.set(runRecordKey(params), this.record, 'EX', this.o.keepSeconds);
     this.params = params;
     this.resumed = resumed;
@@ -158,6 +161,8 @@ export class BullJobQueue implements JobQueue {
 
   private params = '';
   private resumed = false;
+  /** jobDigest of each job added and not yet answered. */
+  private readonly jobDigests = new Map<string, string>();
   private record = '';
 
   /** The run is over (complete or stopped): a later coordinator starts a new one. */
@@ -168,6 +173,8 @@ export class BullJobQueue implements JobQueue {
 
   async add(jobs: ReadonlyArray<{ readonly id: string; readonly job: SegmentJob }>): Promise<void> {
     if (jobs.length === 0) return;
+    // Each result must be sealed for the job as made here: one changed in Redis is refused.
+    for (const { id, job } of jobs) this.jobDigests.set(id, jobDigest(job));
     await this.queue.addBulk(jobs.map(({ id, job }) => ({ name: 'segment', data: job, opts: { jobId: id } })));
     // A resumed run: jobs done before this coordinator listened to the queue's events.
     if (this.resumed) await this.check(jobs.map((j) => j.id));
@@ -191,7 +198,15 @@ export class BullJobQueue implements JobQueue {
     if (!w) return;
     this.waiters.delete(jobId);
     if (typeof returnvalue !== 'string') return w.reject(new TrailproofError('internal', `segment job ${jobId} returned no result text`));
-    openEnvelope(returnvalue, this.o.results, resultKey(this.run, jobId)).then(w.resolve, w.reject);
+    const digest = this.jobDigests.get(jobId) ?? '';
+    this.jobDigests.delete(jobId);
+    let text: string;
+    try {
+      text = this.o.key.open('segment result', returnvalue, [this.run, jobId, digest]);
+    } catch (err) {
+      return w.reject(err);
+    }
+    openEnvelope(text, this.o.results, resultKey(this.run, jobId)).then(w.resolve, w.reject);
   }
 
   /** The jobs' states read from Redis: finished ones are settled, lost ones stop the run. */

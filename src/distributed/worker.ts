@@ -3,6 +3,7 @@ import { TrailproofError } from '../errors.js';
 import { parsePublicKeysJson } from '../keys/public-keys.js';
 import { entriesSource } from '../keys/source.js';
 import type { ObjectStore } from '../store/types.js';
+import { jobDigest, type QueueKey } from './auth.js';
 import { connectionOf, credentialsRefused, QUEUE_NAME, QUEUE_PREFIX, redisClient, runConfigKey } from './bullmq-queue.js';
 import type { RedisTarget } from './redis-url.js';
 import { envelopeFor, type ResultsStore } from './results.js';
@@ -31,6 +32,8 @@ export interface WorkerOptions {
   readonly openResults: (results: ResultsRef) => Promise<ResultsStore>;
   /** One line per job taken and done (`--log-jobs`). */
   readonly log?: ((line: string) => void) | undefined;
+  /** Opens the run settings and seals the results (auth.ts): the coordinator's own key. */
+  readonly key: QueueKey;
   /** Resolves when the worker must stop: it then stops waiting for Redis at start too. */
   readonly stop?: Promise<void> | undefined;
 }
@@ -51,7 +54,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const load = async (run: string): Promise<RunContext> => {
     const text = await client.get(runConfigKey(run));
     if (text === null) throw new TrailproofError('input', `run ${run} has no settings in the queue (finished, or Redis lost it)`);
-    const config = parseRunConfig(text);
+    const config = parseRunConfig(o.key.open('run settings', text, [run]));
     if (config.run !== run) throw new TrailproofError('input', `run ${run}'s settings name run ${config.run}`);
     const keys = entriesSource(parsePublicKeysJson(config.keys, `run ${run}'s public keys`));
     const store = await o.openStore(config.store, config.inventory, config.bucket);
@@ -87,7 +90,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       const result = await runSegment(data, ctx);
       const out = await envelopeFor(result, { run: config.run, job: String(job.id), inlineMax: config.inlineMax, results });
       o.log?.(`done ${job.id} ${Date.now() - began} ms`);
-      return out;
+      return o.key.seal('segment result', out, [config.run, String(job.id), jobDigest(job.data)]);
     },
     {
       connection: connectionOf(o.target),

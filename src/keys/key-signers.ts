@@ -19,6 +19,11 @@ function keysError(message: string): TrailproofError {
 
 /** A secret beside the records (private key, PIN): a regular file that only its owner may read. */
 export async function readSecretFile(path: string, what: string): Promise<string> {
+  return (await readSecretBytes(path, what)).toString('utf8');
+}
+
+/** readSecretFile's bytes (a queue key): the same rules, at most `limit` bytes. */
+export async function readSecretBytes(path: string, what: string, limit = 1 << 20): Promise<Buffer> {
   let info;
   try {
     info = await lstat(path);
@@ -27,8 +32,9 @@ export async function readSecretFile(path: string, what: string): Promise<string
   }
   if (!info.isFile()) throw keysError(`${what} ${path} is not a regular file`);
   if ((info.mode & 0o077) !== 0) throw keysError(`${what} ${path} is accessible by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
+  if (info.size > limit) throw keysError(`${what} ${path} is larger than ${limit} bytes`);
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch {
     throw keysError(`${what} ${path} cannot be read`);
   }

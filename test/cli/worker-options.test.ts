@@ -11,7 +11,7 @@ describe('worker --log-threads', () => {
 
   it('refuses 0, 257 and a non-number as usage mistakes (exit 2), before any connection', async () => {
     for (const bad of ['0', '257', 'two']) {
-      const r = await runInProcess(['worker', '--queue', 'redis://127.0.0.1:1/0', '--log-threads', bad]);
+      const r = await runInProcess(['worker', '--queue', 'redis://127.0.0.1:1/0', '--queue-key', '/nonexistent/queue.key', '--log-threads', bad]);
       expect(r.status, bad).toBe(2);
       expect(r.err).toContain('--log-threads');
       expect(r.out).toBe('');

@@ -30,14 +30,14 @@ function auditArgs(): string[] {
 }
 const window = () => ['--start-time', archive.startTime, '--end-time', archive.endTime, '--verbose'];
 
-function worker(url: string): ReturnType<typeof startCli> {
-  return startCli(['worker', '--queue', url, '--lock-seconds', '2', '--stalled-check-seconds', '1', '--jobs-at-once', '2', '--log-jobs'], {
+function worker(queue: readonly string[]): ReturnType<typeof startCli> {
+  return startCli(['worker', ...queue, '--lock-seconds', '2', '--stalled-check-seconds', '1', '--jobs-at-once', '2', '--log-jobs'], {
     timeout: 600_000,
   });
 }
 
-function coordinator(url: string, extra: string[] = []): ReturnType<typeof startCli> {
-  return startCli([...auditArgs(), ...window(), '--queue', url, '--segment-hours', '1', '--queue-check-ms', '300', ...extra], { timeout: 600_000 });
+function coordinator(queue: readonly string[], extra: string[] = []): ReturnType<typeof startCli> {
+  return startCli([...auditArgs(), ...window(), ...queue, '--segment-hours', '1', '--queue-check-ms', '300', ...extra], { timeout: 600_000 });
 }
 
 async function until(what: string, test: () => boolean, ms = 120_000): Promise<void> {
@@ -63,9 +63,9 @@ describe.skipIf(lacks('redis'))('faults in a distributed audit', () => {
   afterAll(async () => redis?.stop());
 
   it('a worker killed with segments in hand: another worker takes them again; the report is the local one', async () => {
-    const a = worker(redis.url);
-    const b = worker(redis.url);
-    const run = coordinator(redis.url);
+    const a = worker(redis.queue);
+    const b = worker(redis.queue);
+    const run = coordinator(redis.queue);
     let inHand: string[] = [];
     // Frozen first (SIGSTOP), so that what it holds is known exactly, then killed.
     for (;;) {
@@ -89,8 +89,8 @@ describe.skipIf(lacks('redis'))('faults in a distributed audit', () => {
   });
 
   it('a coordinator killed and started again resumes the run from the queue', async () => {
-    const ws = [worker(redis.url), worker(redis.url)];
-    const first = coordinator(redis.url, ['--output', 'json']);
+    const ws = [worker(redis.queue), worker(redis.queue)];
+    const first = coordinator(redis.queue, ['--output', 'json']);
     await until(
       'the first coordinator to report chains',
       () => (first.child.stdout.readableLength ?? 0) > 0 || lines(ws[0]!.stderrSoFar(), 'done').length > 200,
@@ -98,7 +98,7 @@ describe.skipIf(lacks('redis'))('faults in a distributed audit', () => {
     first.child.kill('SIGKILL');
     await first.done;
     const doneBefore = lines(ws[0]!.stderrSoFar(), 'done').length + lines(ws[1]!.stderrSoFar(), 'done').length;
-    const second = await coordinator(redis.url, ['--output', 'json']).done;
+    const second = await coordinator(redis.queue, ['--output', 'json']).done;
     expect(second.err).toMatch(/queue: resuming unfinished run/);
     const localJson = runCli([...auditArgs(), ...window(), '--output', 'json'], { timeout: 300_000 });
     expect(second.status, second.err).toBe(localJson.status);
@@ -111,8 +111,8 @@ describe.skipIf(lacks('redis'))('faults in a distributed audit', () => {
   });
 
   it('Redis restarted (with persistence) in the middle: the run goes on to the same report', async () => {
-    const ws = [worker(redis.url), worker(redis.url)];
-    const run = coordinator(redis.url, ['--queue-timeout', '60']);
+    const ws = [worker(redis.queue), worker(redis.queue)];
+    const run = coordinator(redis.queue, ['--queue-timeout', '60']);
     await until('segments to be done', () => lines(ws[0]!.stderrSoFar(), 'done').length + lines(ws[1]!.stderrSoFar(), 'done').length > 100);
     await redis.kill();
     await new Promise((r) => setTimeout(r, 1000));
@@ -127,9 +127,9 @@ describe.skipIf(lacks('redis'))('faults in a distributed audit', () => {
 describe.skipIf(lacks('redis'))('Redis restarted without persistence', () => {
   it('stops the run with a message, never a verdict', async () => {
     const redis = await startRedis({ persist: false });
-    const ws = [worker(redis.url), worker(redis.url)];
+    const ws = [worker(redis.queue), worker(redis.queue)];
     try {
-      const run = coordinator(redis.url);
+      const run = coordinator(redis.queue);
       await until('segments to be done', () => lines(ws[0]!.stderrSoFar(), 'done').length + lines(ws[1]!.stderrSoFar(), 'done').length > 100);
       await redis.kill();
       await redis.restart();

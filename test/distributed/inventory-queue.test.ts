@@ -25,7 +25,7 @@ beforeAll(async () => {
   redis = await startRedis();
   archive = await buildOrgArchive({ accounts: 4, regions: ['us-east-1', 'eu-west-1'], hours: 2, filesPerHour: 1, organizationId: 'o-invqueue0test' });
   dir = tempDir();
-  workers = [0, 1].map(() => startCli(['worker', '--queue', redis.url, '--lock-seconds', '5', '--stalled-check-seconds', '2'], { timeout: 600_000 }));
+  workers = [0, 1].map(() => startCli(['worker', ...redis.queue, '--lock-seconds', '5', '--stalled-check-seconds', '2'], { timeout: 600_000 }));
 }, 300_000);
 
 afterAll(async () => {
@@ -70,7 +70,7 @@ describe.skipIf(lacks('redis'))('audit --inventory --queue with worker processes
       expect(local.status, local.err).toBe(1);
       expect(local.out).not.toBe(listed.out);
       const remote = await startCli(
-        [...auditArgs(['--output', output, '--inventory', manifest]), '--queue', redis.url, '--segment-hours', '1', '--queue-check-ms', '300'],
+        [...auditArgs(['--output', output, '--inventory', manifest]), ...redis.queue, '--segment-hours', '1', '--queue-check-ms', '300'],
         {
           timeout: 300_000,
         },

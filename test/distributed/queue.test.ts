@@ -32,7 +32,7 @@ beforeAll(async () => {
   if (lacks('redis')) return;
   redis = await startRedis();
   archive = await buildOrgArchive({ accounts: 100, regions: REGIONS, hours: 2, filesPerHour: 1, organizationId: 'o-queue0test' });
-  workers = [0, 1].map(() => startCli(['worker', '--queue', redis.url, '--lock-seconds', '5', '--stalled-check-seconds', '2'], { timeout: 600_000 }));
+  workers = [0, 1].map(() => startCli(['worker', ...redis.queue, '--lock-seconds', '5', '--stalled-check-seconds', '2'], { timeout: 600_000 }));
 }, 300_000);
 
 afterAll(async () => {
@@ -45,7 +45,7 @@ afterAll(async () => {
 const auditArgs = (root: string, extra: string[] = []) => [...localAuditArgs(archive, root), '--verbose', ...extra];
 
 async function distributed(args: string[]): Promise<CliResult> {
-  const run = startCli([...args, '--queue', redis.url, '--segment-hours', '1', '--queue-check-ms', '300'], { timeout: 300_000 });
+  const run = startCli([...args, ...redis.queue, '--segment-hours', '1', '--queue-check-ms', '300'], { timeout: 300_000 });
   return run.done;
 }
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,10 @@ export const REDIS_SERVER = '/usr/bin/redis-server';
 export interface TestRedis {
   readonly port: number;
   readonly url: string;
+  /** A queue key only its owner may read, made with the server (in its folder). */
+  readonly keyFile: string;
+  /** `--queue URL --queue-key FILE`: what a coordinator and its workers are given. */
+  readonly queue: readonly string[];
   /** SIGTERM (a clean shutdown: with persistence, the data is written) and wait. */
   kill(): Promise<void>;
   restart(): Promise<void>;
@@ -69,9 +74,14 @@ export async function startRedis(o: { persist?: boolean } = {}): Promise<TestRed
     await exited;
   };
   await launch();
+  const keyFile = join(dir, 'queue.key');
+  writeFileSync(keyFile, randomBytes(32), { mode: 0o600 });
+  const url = `redis://127.0.0.1:${port}/0`;
   return {
     port,
-    url: `redis://127.0.0.1:${port}/0`,
+    url,
+    keyFile,
+    queue: ['--queue', url, '--queue-key', keyFile],
     kill,
     restart: launch,
     stop: async () => {

@@ -55,10 +55,10 @@ describe.skipIf(NO_S3 || lacks('redis'))('audit --queue on S3', () => {
     ];
     const local = runCli([...args, '--local-root', archive.root], { timeout: 300_000 });
     expect(local.status, local.err).toBe(0);
-    const workers = [0, 1].map(() => startCli(['worker', '--queue', redis.url, '--endpoint-url', S3_ENDPOINT!], { timeout: 600_000 }));
+    const workers = [0, 1].map(() => startCli(['worker', ...redis.queue, '--endpoint-url', S3_ENDPOINT!], { timeout: 600_000 }));
     try {
       const remote = await startCli(
-        [...args, '--endpoint-url', S3_ENDPOINT!, '--queue', redis.url, '--results', `s3://${results}/runs`, '--result-inline-max', '1500'],
+        [...args, '--endpoint-url', S3_ENDPOINT!, ...redis.queue, '--results', `s3://${results}/runs`, '--result-inline-max', '1500'],
         { timeout: 600_000 },
       ).done;
       expect(remote.status, remote.err).toBe(0);

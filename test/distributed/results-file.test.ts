@@ -8,7 +8,7 @@ import { TrailproofError } from '../../src/errors.js';
 import { tempDir } from '../helpers/cli.js';
 
 /**
- * Red team: the coordinator reads a result back from `--results DIR` (a folder every machine
+ * the coordinator reads a result back from `--results DIR` (a folder every machine
  * shares, so whoever can write there is hostile). It read it with readFile: a FIFO put in its place
  * blocked the coordinator forever, and a link to /dev/zero (or a huge file) was read whole before
  * its size was checked. Both must stop the run with one line, at once.

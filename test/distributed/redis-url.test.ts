@@ -3,7 +3,7 @@ import { parseRedisUrl } from '../../src/distributed/redis-url.js';
 import { TrailproofError } from '../../src/errors.js';
 
 /**
- * Red team: a --queue URL whose user or password holds a bad percent-escape (`%zz`, a cut UTF-8
+ * a --queue URL whose user or password holds a bad percent-escape (`%zz`, a cut UTF-8
  * sequence) threw decodeURIComponent's URIError: "internal error (a bug in trailproof...)", exit
  * 255, for a usage mistake. It is a bad --queue value (exit 2), and the message names no password.
  */

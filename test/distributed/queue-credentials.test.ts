@@ -6,7 +6,7 @@ import { lacks } from '../helpers/system-tools.js';
 import { join } from 'node:path';
 
 /**
- * Red team: a --queue URL whose credentials Redis refuses (a wrong user or password: a CLI
+ * A --queue URL whose credentials Redis refuses (a wrong user or password: a CLI
  * argument, hostile input like any other). ioredis reconnects without end on WRONGPASS: the
  * coordinator's timeout fired, but its clean-up then waited forever for the connections to close,
  * and a worker waited forever before its first line, deaf to SIGTERM. Each must stop with one
@@ -37,14 +37,17 @@ async function finishes(run: ReturnType<typeof startCli>, ms: number): Promise<A
 
 describe.skipIf(lacks('redis'))('a queue URL with credentials Redis refuses', () => {
   it('the coordinator stops: exit 255, one line, no password', async () => {
-    const r = await finishes(startCli([...demoAuditArgs(join(dir.path, 'd')), '--queue', badUrl(), '--queue-timeout', '2'], { timeout: 60_000 }), 20_000);
+    const r = await finishes(
+      startCli([...demoAuditArgs(join(dir.path, 'd')), '--queue', badUrl(), '--queue-key', redis.keyFile, '--queue-timeout', '2'], { timeout: 60_000 }),
+      20_000,
+    );
     expect(r.status, r.err).toBe(255);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err + r.out).not.toContain(SECRET);
   }, 30_000);
 
   it('a worker stops: non-zero, one line, no password', async () => {
-    const r = await finishes(startCli(['worker', '--queue', badUrl()], { timeout: 60_000 }), 20_000);
+    const r = await finishes(startCli(['worker', '--queue', badUrl(), '--queue-key', redis.keyFile], { timeout: 60_000 }), 20_000);
     expect(r.status, r.err).toBe(255);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(/refused/);

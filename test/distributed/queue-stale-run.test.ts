@@ -6,7 +6,7 @@ import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { lacks } from '../helpers/system-tools.js';
 
 /**
- * Red team: a finished run's record (`trailproof:runs:<params>`) expires after --queue-keep-hours,
+ * a finished run's record (`trailproof:runs:<params>`) expires after --queue-keep-hours,
  * but its completed jobs stay in Redis until a later completion prunes them (BullMQ removes jobs by
  * age lazily). The same audit run again later (same window, bucket, keys) then gets the same run id
  * (`<params>-1`) and the same job ids, the jobs are not added again (the ids exist), and the sweep
@@ -25,12 +25,11 @@ afterAll(async () => {
   archive?.cleanup();
 });
 
-const coordinator = () =>
-  startCli([...localAuditArgs(archive), '--queue', redis.url, '--segment-hours', '1', '--queue-check-ms', '200'], { timeout: 60_000 }).done;
+const coordinator = () => startCli([...localAuditArgs(archive), ...redis.queue, '--segment-hours', '1', '--queue-check-ms', '200'], { timeout: 60_000 }).done;
 
 describe.skipIf(lacks('redis'))('a later audit with the same settings', () => {
   it('never takes the results of an earlier, finished run (its record expired)', async () => {
-    const w = startCli(['worker', '--queue', redis.url], { timeout: 120_000 });
+    const w = startCli(['worker', ...redis.queue], { timeout: 120_000 });
     const first = await coordinator();
     expect(first.status, first.err).toBe(0);
     w.child.kill('SIGTERM');
@@ -42,7 +41,7 @@ describe.skipIf(lacks('redis'))('a later audit with the same settings', () => {
     for (const k of await client.keys('trailproof:runs:*')) await client.del(k);
     await client.quit();
 
-    const w2 = startCli(['worker', '--queue', redis.url], { timeout: 120_000 });
+    const w2 = startCli(['worker', ...redis.queue], { timeout: 120_000 });
     const second = await coordinator();
     w2.child.kill('SIGTERM');
     await w2.done;

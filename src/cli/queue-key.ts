@@ -1,0 +1,24 @@
+import type { QueueKey } from '../distributed/auth.js';
+import { TrailproofError } from '../errors.js';
+import { readSecretBytes } from '../keys/key-signers.js';
+import { str, type OptionSpec, type ParsedArgs } from './args.js';
+
+/** `--queue-key FILE`, for `audit --queue` and `worker` alike (README "Distributed audit"). */
+export const QUEUE_KEY_OPTION: OptionSpec = {
+  name: 'queue-key',
+  value: 'FILE',
+  description:
+    'the secret the coordinator and its workers share outside Redis: 32 to 4096 bytes that only their owner may read (e.g. head -c 32 /dev/urandom > FILE; chmod 600 FILE). The run settings and every result are sealed with it',
+};
+
+/** The queue key from `--queue-key` (required with a queue): a file only its owner may read. */
+export async function readQueueKey(args: ParsedArgs, make: (secret: Buffer) => QueueKey): Promise<QueueKey> {
+  const path = str(args, 'queue-key');
+  if (path === undefined) {
+    throw new TrailproofError(
+      'argument',
+      '--queue needs --queue-key FILE: a secret shared with the workers outside Redis (whoever can write to the Redis could otherwise decide the verdict)',
+    );
+  }
+  return make(await readSecretBytes(path, 'The queue key', 4096));
+}
