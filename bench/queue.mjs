@@ -9,7 +9,8 @@
 // Options: --segments N (empty segments), --accounts N, --hours N, --files-per-hour N,
 // --records-per-file N, --repeat N (best of N, default 2). Needs /usr/bin/redis-server.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,8 @@ const START = Date.parse('2024-05-01T00:00:00Z');
 
 requireBuild();
 log(`${QUICK ? 'quick' : 'full'} mode on ${machineLine()}; ${loadLine(load())}`);
-const { BullJobQueue, Coordinator, parseRedisUrl } = await import('../dist/distributed/index.js');
+const { BullJobQueue, Coordinator, parseRedisUrl, QueueKey } = await import('../dist/distributed/index.js');
+const { WIRE_VERSION } = await import('../dist/distributed/wire.js');
 const { generateAccounts } = await import('../dist/simulate/accounts.js');
 
 const work = mkdtempSync(join(tmpdir(), 'trailproof-bench-queue-'));
@@ -81,17 +83,31 @@ await start('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0
 );
 const url = `redis://127.0.0.1:${port}/0`;
 log(`redis-server on ${url}`);
+// The queue key the coordinators and workers share (--queue-key): only its owner may read it.
+const secret = randomBytes(32);
+const keyFile = join(work, 'queue.key');
+writeFileSync(keyFile, secret, { mode: 0o600 });
 
 // ---------------------------------------------------------------------------------------------
 // (1) scheduling and joining, empty segments
 
 async function scheduling(segments) {
-  const emptyWorker = await start(process.execPath, [join(BENCH_DIR, 'lib', 'empty-worker.mjs'), String(port)], (o) => o.includes('ready'));
-  const queue = await BullJobQueue.open({ target: parseRedisUrl(url), results: null, keepSeconds: 3600, attempts: 1, sweepMs: 2000, unreachableMs: 30000 });
+  const emptyWorker = await start(process.execPath, [join(BENCH_DIR, 'lib', 'empty-worker.mjs'), String(port), secret.toString('hex')], (o) =>
+    o.includes('ready'),
+  );
+  const queue = await BullJobQueue.open({
+    target: parseRedisUrl(url),
+    key: new QueueKey(secret),
+    results: null,
+    keepSeconds: 3600,
+    attempts: 1,
+    sweepMs: 2000,
+    unreachableMs: 30000,
+  });
   const perChain = 100;
   const chains = Math.ceil(segments / perChain);
   const { run } = await queue.startRun(`bench${Date.now()}`, {
-    v: 1,
+    v: WIRE_VERSION,
     bucket: 'b',
     store: ['s3'],
     inventory: null,
@@ -255,12 +271,12 @@ async function distributedRuns(workerArgs) {
   const workers = [];
   for (let i = 0; i < 2; i++)
     workers.push(
-      await start(process.execPath, [join(BENCH_DIR, '..', 'dist', 'cli', 'main.js'), 'worker', '--queue', url, ...workerArgs], (o) =>
+      await start(process.execPath, [join(BENCH_DIR, '..', 'dist', 'cli', 'main.js'), 'worker', '--queue', url, '--queue-key', keyFile, ...workerArgs], (o) =>
         o.includes('taking segments'),
       ),
     );
   const runs = [];
-  for (let i = 0; i < P.repeat; i++) runs.push(await timed([...auditArgs(archive), '--queue', url]));
+  for (let i = 0; i < P.repeat; i++) runs.push(await timed([...auditArgs(archive), '--queue', url, '--queue-key', keyFile]));
   for (const w of workers) w.kill('SIGTERM');
   return runs;
 }
