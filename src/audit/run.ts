@@ -16,7 +16,7 @@ import { leftOutByFolder, walkForReferences } from './left-out.js';
 import { unwalkedDigests } from './digest-coverage.js';
 import { outsideFindings } from './outside-findings.js';
 import type { ChainMark } from './state.js';
-import { checkMark } from './state-check.js';
+import { checkMark, markFits } from './state-check.js';
 import { vanishedChains } from './vanished.js';
 import {
   chainName,
@@ -116,7 +116,10 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
     for (const e of events) sink.event(chain, e);
     for (const r of records) sink.record?.(chain, r);
     const mark = o.state?.get(id);
-    const all = [...findings.findings, ...(mark && summary.fatal === null ? await checkMark(o.store, mark, findings, startMark(o, id) === mark) : [])];
+    const all = [
+      ...findings.findings,
+      ...(mark && summary.fatal === null ? await checkMark(o.store, mark, findings, startMark(o, id) === mark, id, o.bucket) : []),
+    ];
     if (summary.fatal === null) all.push(...(await unwalkedDigests(o.store, o.bucket, c, findings, chain, chainStart(o, id), o.end)));
     if (o.witness && summary.fatal === null) all.push(...(await o.witness(c.scope)));
     // Nothing new since the mark: the chain is as recent as its mark (chain-stops and pending read it).
@@ -203,7 +206,8 @@ export async function runAudit(o: AuditOptions, sink: AuditSink): Promise<AuditS
  */
 function startMark(o: AuditOptions, id: string): ChainMark | undefined {
   const mark = o.state?.get(id);
-  return mark && mark.end > o.start && mark.end <= o.end ? mark : undefined;
+  // A mark that is not this chain's own digest is no start (checkMark says so): the window is walked.
+  return mark && markFits(id, mark, o.bucket) && mark.end > o.start && mark.end <= o.end ? mark : undefined;
 }
 
 /** Where a chain's walk starts: its mark's end (startMark), else --start-time. */

@@ -1,4 +1,6 @@
 import { sha256Hex } from '../crypto/hash.js';
+import { Digest } from '../format/digest.js';
+import { formatDisplay } from '../format/time.js';
 import { loadDigestBytes } from '../store/digest-object.js';
 import type { ObjectStore } from '../store/types.js';
 import type { ChainFindings } from './chain-findings.js';
@@ -13,10 +15,22 @@ import { chainRef, finding, type Finding } from './types.js';
  * bytes, signature). Anything else is `history-rewritten`: the archive no longer holds the history
  * an earlier run verified.
  */
-export async function checkMark(store: ObjectStore, mark: ChainMark, walked: ChainFindings, walkedFromIt: boolean): Promise<Finding[]> {
+export async function checkMark(
+  store: ObjectStore,
+  mark: ChainMark,
+  walked: ChainFindings,
+  walkedFromIt: boolean,
+  /** The chain's id and the audited bucket: the mark must name a digest of that chain there (markFits). */
+  id: string,
+  bucket: string,
+): Promise<Finding[]> {
   const out: Finding[] = [];
   const s3 = `s3://${mark.bucket}/${mark.key}`;
   const rewritten = (message: string): void => void out.push(finding('history-rewritten', walked.chainRef, message, { s3 }));
+  if (!markFits(id, mark, bucket)) {
+    rewritten(`the state's mark for this chain names ${s3}, which is not a standard digest of this chain in s3://${bucket}`);
+    return out;
+  }
   const drift = await markDrift(store, mark);
   if (drift) rewritten(`the digest a previous run verified, ${s3}, ${drift}`);
   // The link back is asked only of a walk that started at the mark (run.ts startMark).
@@ -39,7 +53,32 @@ async function markDrift(store: ObjectStore, mark: ChainMark): Promise<string | 
   if (!loaded) return 'is gone';
   if (!loaded.raw || sha256Hex(loaded.raw) !== mark.sha256) return 'has changed';
   if (loaded.metadata.signature !== mark.signature) return 'has another signature in its metadata';
+  // The walk starts at the mark's end: a state whose end is not its digest's would skip hours (the
+  // state keeps whole seconds).
+  const end = digestEnd(loaded.raw);
+  if (end === undefined || Math.floor(end / 1e6) !== Math.floor(mark.end / 1e6))
+    return `ends ${end === undefined ? 'at no readable time' : formatDisplay(end)}, not at the state's ${formatDisplay(mark.end)}`;
   return undefined;
+}
+
+function digestEnd(raw: Buffer): number | undefined {
+  const parsed = Digest.parse(raw);
+  if (parsed.kind !== 'digest') return undefined;
+  try {
+    return parsed.digest.endTime().clock;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Does a mark name a standard digest of its own chain, in the audited bucket? A state is input: a
+ * mark naming another chain's digest (intact, so it would pass) proves nothing of this chain, and
+ * its end would say where this chain's walk starts.
+ */
+export function markFits(id: string, mark: ChainMark, bucket: string): boolean {
+  const k = classifyKey(mark.key);
+  return mark.bucket === bucket && k.kind === 'digest' && !k.backfill && chainId(k.scope) === id;
 }
 
 /**
@@ -65,14 +104,17 @@ export async function unauditedMarkFindings(
   state: ReadonlyMap<string, ChainMark>,
   audited: ReadonlySet<string>,
   covers: (scope: DigestScope) => boolean,
+  bucket: string,
 ): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const [id, mark] of [...state].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (audited.has(id)) continue;
     const k = classifyKey(mark.key);
     const s3 = `s3://${mark.bucket}/${mark.key}`;
-    if (k.kind !== 'digest' || chainId(k.scope) !== id) {
-      out.push(finding('history-rewritten', null, `the state's chain ${id} names ${s3}, which is not a digest of that chain`, { s3 }));
+    if (k.kind !== 'digest' || !markFits(id, mark, bucket)) {
+      out.push(
+        finding('history-rewritten', null, `the state's chain ${id} names ${s3}, which is not a standard digest of that chain in s3://${bucket}`, { s3 }),
+      );
       continue;
     }
     if (!covers(k.scope)) continue;

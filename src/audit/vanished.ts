@@ -46,7 +46,7 @@ export async function vanishedChains(
     add(chainId(c.scope), endedFinding(c, logs, o.start, o.end));
   }
   if (o.state) {
-    for (const f of await unauditedMarkFindings(o.store, o.state, audited, covers)) add(f.chain ? chainId(scopeOfRef(f.chain)) : '', f);
+    for (const f of await unauditedMarkFindings(o.store, o.state, audited, covers, o.bucket)) add(f.chain ? chainId(scopeOfRef(f.chain)) : '', f);
   }
   if (o.witness && o.witnessedChains) {
     for await (const scope of o.witnessedChains()) {

@@ -53,4 +53,43 @@ describe('a mark before the window', () => {
       writeFileSync(sidecar, original);
     }
   }, 60_000);
+
+  it("a state naming another chain's intact digest, or a later end than its digest's: history-rewritten, and the window walked", async () => {
+    const b = await buildOrgArchive({ accounts: 1, regions: ['us-east-1', 'eu-west-1'], hours: 8, filesPerHour: 1, recordsPerFile: 1 });
+    try {
+      const findings = async (state: Map<string, ChainMark>, end = b.end) => {
+        const found: Finding[] = [];
+        const sink: AuditSink = { header() {}, chainStart() {}, event() {}, finding: (f) => void found.push(f), chainEnd() {}, summary() {} };
+        const keys = entriesSource(parsePublicKeysJson(readFileSync(b.publicKeysFile, 'utf8'), 'keys'));
+        const s = await runAudit({ store: new LocalStore(b.root), bucket: b.bucket, keys, start: b.start, end, concurrency: 4, state }, sink);
+        return { found, s };
+      };
+      // Marks 3 hours in: a later run walks from there.
+      const state = new Map<string, ChainMark>();
+      await findings(state, b.start + 3 * H);
+      const [[east, eastMark], [west, westMark]] = [...state].sort(([x], [y]) => (x.includes('us-east-1') ? -1 : y.includes('us-east-1') ? 1 : 0));
+      expect(east).toContain('us-east-1');
+      // Another chain's mark, intact: it would pass its own checks.
+      const swapped = new Map([
+        [east, westMark!],
+        [west, westMark!],
+      ]);
+      const one = await findings(swapped);
+      expect(one.found.map((f) => [f.code, f.s3])).toEqual([['history-rewritten', `s3://${b.bucket}/${westMark!.key}`]]);
+      expect(one.found[0]!.message).toContain('not a standard digest of this chain');
+      // The window is walked, not skipped from the foreign mark's end.
+      expect(one.s.digests.valid).toBeGreaterThan(2);
+      // Its own digest, with a later end: the walk would start after hours nobody checked.
+      const later = new Map([
+        [east, { ...eastMark!, end: b.end - H }],
+        [west, westMark!],
+      ]);
+      const two = await findings(later);
+      // Said twice: the digest ends elsewhere, and the digests after the state's end do not link back to it.
+      expect(two.found.map((f) => f.code)).toEqual(['history-rewritten', 'history-rewritten']);
+      expect(two.found.map((f) => f.message)).toContainEqual(expect.stringMatching(/ends .*, not at the state's/));
+    } finally {
+      b.cleanup();
+    }
+  }, 60_000);
 });
