@@ -218,12 +218,15 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
   // The witness is read before the run, so that a deleted or changed newest digest is in the report's
   // own exit code too (the JSON summary, the report files); its line still comes after the report.
   let witnessResult: Awaited<ReturnType<typeof checkWitness>> | undefined;
-  let witnessError: unknown;
   if (witness) {
     try {
       witnessResult = await checkWitness(store, witness, bucket, scope, start, end);
     } catch (err) {
-      witnessError = err;
+      // Fail closed before any report is written: no report file (JUnit, HTML, step summary, JSON
+      // summary) may say that a run which stops (exit 255) passed.
+      files.abort();
+      await pool?.close();
+      throw err;
     }
   }
   const witnessFails = witnessResult?.kind === 'chain-stops';
@@ -263,7 +266,6 @@ export async function validateLogsCommand(argv: readonly string[], deps: Validat
   const exitCode = summary.exitCode;
   if (witness && exitCode !== EXIT_FATAL) {
     // After the report, which is unchanged: one line; a deleted or changed newest digest is INVALID.
-    if (witnessError !== undefined) throw witnessError;
     output.err(witnessLine(witnessResult!));
   }
   await output.flush();
