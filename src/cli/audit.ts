@@ -222,12 +222,14 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
       },
       sink,
     );
+    // Only a run that went to the end moves the state on; a stopped one leaves it as it was. Saved
+    // before the report files are closed: a state that cannot be written stops the run (255), and
+    // no report may then say it passed.
+    if (summary.fatal === null && stateAt !== undefined && state) await saveState(stateAt, str(args, 's3-bucket')!, state, s3ForState);
     reports.close();
     done = true;
     // A stopped run: its one-line reason on stderr too, as every command says it.
     if (summary.fatal !== null) output.err(`\n${summary.fatal}\n`);
-    // Only a run that went to the end moves the state on; a stopped one leaves it as it was.
-    else if (stateAt !== undefined && state) await saveState(stateAt, str(args, 's3-bucket')!, state, s3ForState);
     return summary.exitCode;
   } finally {
     if (!done) reports.abort();

@@ -1,0 +1,76 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditCommand } from '../../src/cli/audit.js';
+import { copyKeyStore, TEST_KEYS } from '../../src/cli/demo.js';
+import { parseDate } from '../../src/format/time.js';
+import { simulateDelivery } from '../../src/simulate/deliver.js';
+import { LocalStore } from '../../src/store/local.js';
+import { memoryOutput } from '../../src/verifier/output.js';
+import { tempDir } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
+
+/**
+ * Red team: a report file (JUnit, HTML, the GitHub step summary) must never say "pass" (exit code
+ * 0) for a run whose process exits otherwise. audit --state whose state could not be written at
+ * the end of the run stopped with exit 255 after the report files had been closed saying exit 0.
+ */
+const BUCKET = 'verdict-bucket';
+const ACCOUNT = '111122223333';
+const ARN = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/vx`;
+
+let dir: { path: string; cleanup: () => void };
+let root: string;
+let keys: string;
+let witness: string;
+
+const range = ['--start-time', '2024-05-01T00:00:00Z', '--end-time', '2024-05-01T03:00:00Z'];
+
+beforeAll(async () => {
+  dir = tempDir();
+  root = join(dir.path, 'root');
+  keys = join(dir.path, 'keys');
+  witness = join(dir.path, 'witness');
+  await copyKeyStore(TEST_KEYS, keys);
+  await simulateDelivery(new LocalStore(root), {
+    bucket: BUCKET,
+    account: ACCOUNT,
+    regions: ['us-east-1'],
+    start: parseDate('2024-05-01T00:00:00Z').clock,
+    hours: 3,
+    filesPerHour: 1,
+    recordsPerFile: 2,
+    seed: 'vx',
+  });
+  const r = await runInProcess(['sign', '--keys-dir', keys, '--trail-arn', ARN, '--s3-bucket', BUCKET, '--local-root', root, '--until', '2024-05-01T03:00:00Z', '--witness', witness]);
+  expect(r.status, r.err).toBe(0);
+}, 120_000);
+
+afterAll(() => dir?.cleanup());
+
+/** Whatever a report file says about the exit code, if it was written at all. */
+function claimedExitCodes(junit: string, html: string, summary: string): number[] {
+  const out: number[] = [];
+  if (existsSync(html)) for (const m of readFileSync(html, 'utf8').matchAll(/"exitCode":(\d+)/g)) out.push(Number(m[1]));
+  if (existsSync(summary)) for (const m of readFileSync(summary, 'utf8').matchAll(/exit code (\d+)/g)) out.push(Number(m[1]));
+  if (existsSync(junit) && !/<failure|<error/.test(readFileSync(junit, 'utf8'))) out.push(0);
+  return out;
+}
+
+describe('a run that stops (exit 255) never leaves a report that says it passed', () => {
+
+  it('audit --state whose state cannot be written: no passing JUnit, HTML or step summary', async () => {
+    const junit = join(dir.path, 'a.xml');
+    const html = join(dir.path, 'a.html');
+    const summary = join(dir.path, 'a.md');
+    const state = join(dir.path, 'no-such-folder', 'state.json');
+    const args = ['--s3-bucket', BUCKET, '--local-root', root, '--keys-dir', keys, ...range, '--state', state];
+    const output = memoryOutput();
+    const status = await auditCommand([...args, '--junit', junit, '--html', html], {
+      output,
+      env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary },
+    }).catch(() => 255);
+    expect(status).toBe(255);
+    expect(claimedExitCodes(junit, html, summary)).not.toContain(0);
+  });
+});
