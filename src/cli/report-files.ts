@@ -174,7 +174,13 @@ export function reproduce(command: string, argv: readonly string[]): string {
       continue;
     }
     if (a.startsWith('--junit=') || a.startsWith('--html=')) continue;
-    out.push(/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+    const shown = withoutPassword(a);
+    out.push(/^[A-Za-z0-9_@%+=:,./-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, `'\\''`)}'`);
   }
   return out.join(' ');
+}
+
+/** A URL's password (`--queue redis://USER:PASSWORD@HOST`, in `--opt=URL` too) as `REDACTED`: the step summary is read by many. */
+function withoutPassword(arg: string): string {
+  return arg.replace(/([a-z][a-z0-9+.-]*:\/\/[^/@:?#\s]*:)[^/?#\s]*@/gi, '$1REDACTED@');
 }
