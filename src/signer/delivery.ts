@@ -12,7 +12,12 @@ export function deliveryTime(key: string, scope: DigestScope): number | undefine
   if (!file.startsWith(`${scope.account}_CloudTrail_${scope.sourceRegion}_`)) return undefined;
   const m = LOG_NAME.exec(file);
   if (!m) return undefined;
-  return minuteOf(m[1]!);
+  // CloudTrail files a log under its delivery day, `YYYY/MM/DD/` right after the prefix; the listing
+  // is read in that order as delivery order. A log anywhere else was not delivered by CloudTrail
+  // (audit reports it as a misfiled unreferenced-log): it is not the signer's to sign.
+  const day = m[1]!;
+  if (key.slice(prefix.length, -file.length) !== `${day.slice(0, 4)}/${day.slice(4, 6)}/${day.slice(6, 8)}/`) return undefined;
+  return minuteOf(day);
 }
 
 /** `YYYYMMDDTHHMM` as UTC micros (format/minute.ts). */
