@@ -83,10 +83,14 @@ export async function readChainState(
     const d = await readDigest(store, bucket, newest.key);
     const end = d ? get(d.json, 'digestEndTime') : undefined;
     const endAt = typeof end === 'string' ? parseStrictUtc(end) : null;
-    if (!d || endAt === null || !d.signature || !/^[0-9a-fA-F]+$/.test(d.signature)) {
+    // Its end time is where the next digest starts: it must be the time its key is stamped with, and
+    // the digest must name itself (a digest planted as the newest, ending years ahead, would
+    // otherwise move the chain there and every later run would sign nothing).
+    const named = d !== undefined && get(d.json, 'digestS3Object') === newest.key && get(d.json, 'digestS3Bucket') === bucket;
+    if (!d || endAt === null || endAt !== newest.at || !named || !d.signature || !/^[0-9a-fA-F]+$/.test(d.signature)) {
       throw new TrailproofError(
         'signer',
-        `Cannot continue the chain: its newest digest s3://${bucket}/${newest.key} is unreadable or unsigned. ` +
+        `Cannot continue the chain: its newest digest s3://${bucket}/${newest.key} is unreadable, unsigned, or not the digest its key names. ` +
           'Restore it, or start a new chain with --new-chain --start-time T.',
       );
     }
