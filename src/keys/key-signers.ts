@@ -32,12 +32,18 @@ export async function readSecretBytes(path: string, what: string, limit = 1 << 2
   }
   if (!info.isFile()) throw keysError(`${what} ${path} is not a regular file`);
   if ((info.mode & 0o077) !== 0) throw keysError(`${what} ${path} is accessible by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
+  if (!ownedByMe(info.uid)) throw keysError(`${what} ${path} is owned by another user (uid ${info.uid}), who can read it: chown it to this user`);
   if (info.size > limit) throw keysError(`${what} ${path} is larger than ${limit} bytes`);
   try {
     return await readFile(path);
   } catch {
     throw keysError(`${what} ${path} cannot be read`);
   }
+}
+
+/** Whether a file of this owner is this process's own (a secret must be: its owner can read it). */
+export function ownedByMe(uid: number): boolean {
+  return process.getuid === undefined || uid === process.getuid();
 }
 
 /** A file key: the PKCS#1 PEM beside its record, checked against the record's fingerprint. */

@@ -4,6 +4,7 @@ import type * as Pkcs11Module from 'pkcs11js';
 import { TrailproofError } from '../errors.js';
 import type { KeySigner } from './backend.js';
 import { parsePkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.js';
+import { ownedByMe } from './key-signers.js';
 
 /**
  * Keys in any PKCS#11 token (AWS CloudHSM, YubiHSM, Thales, SoftHSM...) through `pkcs11js`, an
@@ -82,6 +83,7 @@ async function pinOf(uri: Pkcs11Uri, registered: string | undefined): Promise<st
   }
   if (!info.isFile()) throw keysError(`The PIN file ${path} (pin-source) is not a regular file`);
   if ((info.mode & 0o077) !== 0) throw keysError(`The PIN file ${path} (pin-source) is accessible by others: chmod 600 it`);
+  if (!ownedByMe(info.uid)) throw keysError(`The PIN file ${path} (pin-source) is owned by another user, who can read it: chown it to this user`);
   const text = await readFile(path, 'utf8');
   return text.replace(/\r?\n$/, '');
 }
