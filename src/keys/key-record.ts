@@ -1,7 +1,8 @@
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TrailproofError } from '../errors.js';
 import { writeAtomic } from '../util/atomic-file.js';
+import { openToRead } from '../util/open-read.js';
 import { formatDisplay, parseStrictUtc } from '../format/time.js';
 import type { KeyBackendRef } from './backend.js';
 import { checkPublicKeyEntry } from './public-keys.js';
@@ -28,6 +29,7 @@ function keysError(message: string): TrailproofError {
 }
 
 const FILE: KeyBackendRef = { type: 'file' };
+const MAX_RECORD = 64 * 1024;
 
 function parseBackend(raw: unknown, path: string): KeyBackendRef {
   if (raw === undefined) return FILE;
@@ -44,8 +46,9 @@ export async function readKeyRecord(dir: string, region: string, name: string): 
   const path = join(dir, name);
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch {
+    raw = JSON.parse(await readRecordText(path));
+  } catch (err) {
+    if (err instanceof TrailproofError) throw err;
     throw keysError(`Key store record ${path} is not readable JSON`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw keysError(`Key store record ${path} is malformed`);
@@ -59,6 +62,18 @@ export async function readKeyRecord(dir: string, region: string, name: string): 
   checkPublicKeyEntry({ Value: r.value, Fingerprint: r.fingerprint, ValidityStartTime: r.validFrom, ValidityEndTime: r.validTo }, name, path);
   if (`${r.fingerprint}.json` !== name) throw keysError(`Key store record ${path} does not match its file name`);
   return { region, fingerprint: r.fingerprint, value: r.value, validFrom, validTo, rotateAt, backend: parseBackend(r.backend, path) };
+}
+
+/** A record's text: a regular file (opened without blocking: a FIFO there must not hang the run), bounded. */
+async function readRecordText(path: string): Promise<string> {
+  const handle = await openToRead(path);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size > MAX_RECORD) throw keysError(`Key store record ${path} is not a regular file of at most 64 KiB`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Writes a record atomically (a temporary file, then a rename), refusing to replace one. */
