@@ -67,7 +67,9 @@ describe('a mark before the window', () => {
       // Marks 3 hours in: a later run walks from there.
       const state = new Map<string, ChainMark>();
       await findings(state, b.start + 3 * H);
-      const [[east, eastMark], [west, westMark]] = [...state].sort(([x], [y]) => (x.includes('us-east-1') ? -1 : y.includes('us-east-1') ? 1 : 0));
+      const sorted = [...state].sort(([x], [y]) => (x.includes('us-east-1') ? -1 : y.includes('us-east-1') ? 1 : 0));
+      const [east, eastMark] = sorted[0]!;
+      const [west, westMark] = sorted[1]!;
       expect(east).toContain('us-east-1');
       // Another chain's mark, intact: it would pass its own checks.
       const swapped = new Map([
