@@ -42,7 +42,21 @@ beforeAll(async () => {
     recordsPerFile: 2,
     seed: 'vx',
   });
-  const r = await runInProcess(['sign', '--keys-dir', keys, '--trail-arn', ARN, '--s3-bucket', BUCKET, '--local-root', root, '--until', '2024-05-01T03:00:00Z', '--witness', witness]);
+  const r = await runInProcess([
+    'sign',
+    '--keys-dir',
+    keys,
+    '--trail-arn',
+    ARN,
+    '--s3-bucket',
+    BUCKET,
+    '--local-root',
+    root,
+    '--until',
+    '2024-05-01T03:00:00Z',
+    '--witness',
+    witness,
+  ]);
   expect(r.status, r.err).toBe(0);
 }, 120_000);
 
@@ -58,7 +72,6 @@ function claimedExitCodes(junit: string, html: string, summary: string): number[
 }
 
 describe('a run that stops (exit 255) never leaves a report that says it passed', () => {
-
   it('audit --state whose state cannot be written: no passing JUnit, HTML or step summary', async () => {
     const junit = join(dir.path, 'a.xml');
     const html = join(dir.path, 'a.html');

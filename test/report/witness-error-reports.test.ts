@@ -43,7 +43,21 @@ beforeAll(async () => {
     recordsPerFile: 2,
     seed: 'vx',
   });
-  const r = await runInProcess(['sign', '--keys-dir', keys, '--trail-arn', ARN, '--s3-bucket', BUCKET, '--local-root', root, '--until', '2024-05-01T03:00:00Z', '--witness', witness]);
+  const r = await runInProcess([
+    'sign',
+    '--keys-dir',
+    keys,
+    '--trail-arn',
+    ARN,
+    '--s3-bucket',
+    BUCKET,
+    '--local-root',
+    root,
+    '--until',
+    '2024-05-01T03:00:00Z',
+    '--witness',
+    witness,
+  ]);
   expect(r.status, r.err).toBe(0);
   // The witness record becomes unparseable: validate-logs must stop (fail closed).
   const folder = join(witness, BUCKET, 'AWSLogs', ACCOUNT, 'CloudTrail-Digest', 'us-east-1', '2024', '05', '01');
@@ -84,5 +98,4 @@ describe('a run that stops (exit 255) never leaves a report that says it passed'
       .map((l) => (JSON.parse(l) as { kind: string }).kind);
     expect(kinds).not.toContain('summary');
   });
-
 });

@@ -35,7 +35,16 @@ describe('sign: a planted newest digest', () => {
     const keysDir = join(dir.path, 'keys');
     await copyKeyStore(TEST_KEYS, keysDir);
     const store = new LocalStore(root);
-    await simulateDelivery(store, { bucket: BUCKET, account: ACCOUNT, regions: ['us-east-1'], start: T0, hours: 4, filesPerHour: 2, recordsPerFile: 1, seed: 'f' });
+    await simulateDelivery(store, {
+      bucket: BUCKET,
+      account: ACCOUNT,
+      regions: ['us-east-1'],
+      start: T0,
+      hours: 4,
+      filesPerHour: 2,
+      recordsPerFile: 1,
+      seed: 'f',
+    });
     const keys = new KeyStore(keysDir);
     const options = (until: number): SignOptions => ({
       store,

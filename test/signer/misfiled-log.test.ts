@@ -40,7 +40,16 @@ async function setup(): Promise<{ root: string; store: LocalStore; keys: KeyStor
   const keysDir = join(dir.path, `keys-${n++}`);
   await copyKeyStore(TEST_KEYS, keysDir);
   const store = new LocalStore(root);
-  await simulateDelivery(store, { bucket: BUCKET, account: ACCOUNT, regions: ['us-east-1'], start: T0, hours: 4, filesPerHour: 2, recordsPerFile: 1, seed: 'm' });
+  await simulateDelivery(store, {
+    bucket: BUCKET,
+    account: ACCOUNT,
+    regions: ['us-east-1'],
+    start: T0,
+    hours: 4,
+    filesPerHour: 2,
+    recordsPerFile: 1,
+    seed: 'm',
+  });
   return { root, store, keys: new KeyStore(keysDir) };
 }
 
