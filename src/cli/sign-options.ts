@@ -5,6 +5,13 @@ import { formatUsage } from './help.js';
 export const SIGN_OPTIONS: OptionSpec[] = [
   { name: 'keys-dir', value: 'DIR', required: true, description: 'the key store (keys create); the region key active at each digest end time signs it' },
   {
+    name: 'trust-public-keys',
+    value: 'FILE',
+    description:
+      "other signers' public keys (list-public-keys JSON) whose digests this chain may continue; a digest in the chain's folder that no trusted key signed is not the chain's (the newest: the run stops)",
+    default: "the key store's own",
+  },
+  {
     name: 'trail-arn',
     value: 'ARN',
     required: true,

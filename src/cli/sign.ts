@@ -23,6 +23,8 @@ import { counted } from './plural.js';
 
 import { SIGN_OPTIONS } from './sign-options.js';
 import { keyBackends } from './key-backends.js';
+import { readInputFile } from './files.js';
+import { parsePublicKeysJson } from '../keys/public-keys.js';
 
 export { SIGN_COMMAND, SIGN_OPTIONS, SIGN_USAGE } from './sign-options.js';
 
@@ -93,6 +95,8 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
   const waitMs = lockWaitMs(str(args, 'lock-wait'));
   const bucket = str(args, 's3-bucket')!;
   const keysDir = str(args, 'keys-dir')!;
+  const trustFile = str(args, 'trust-public-keys');
+  const trusted = trustFile === undefined ? undefined : parsePublicKeysJson(await readInputFile(trustFile, 'trusted public keys'), trustFile);
   const command = (drop: string[], add: string[]): string => signCommandLine(argv, SIGN_OPTIONS, drop, add);
   const logsPrefix = str(args, 'logs-prefix');
   const dryRun = args['dry-run'] === true;
@@ -177,6 +181,7 @@ export async function signCommand(argv: readonly string[], deps: SignDeps = {}):
         newChainAt: args['new-chain'] === true ? startAt : undefined,
         logs: logsPrefix === undefined ? undefined : prefixLogs(guarded!, bucket, logsPrefix, digestListPrefix(scope)),
         startAt,
+        trusted,
         concurrency: concurrencyOption ?? defaultConcurrency(store.kind === 'local'),
         now: () => now,
         warn,

@@ -1,12 +1,11 @@
 import { digestKey } from '../format/names.js';
 import { MICROS_PER_HOUR } from '../format/time.js';
 import { Slots } from '../util/limit.js';
-import { readChainState } from './chain.js';
 import type { PreviousDigest } from './digest-model.js';
 import { FactsBatcher, storeFactsReader } from './log-hash.js';
 import { ChainTaken, collectLogFiles, writeDigest, type PendingLog, type SignTally } from './write-digest.js';
 import { cloudTrailLogs } from './log-source.js';
-import type { SignOptions, SignResult } from './sign.js';
+import { chainStateFor, type SignOptions, type SignResult } from './sign.js';
 
 /**
  * Backfill digests (behaviour §6): past log files that no digest references, in hourly windows
@@ -20,8 +19,7 @@ export interface BackfillOptions extends SignOptions {
 
 export async function backfillRegion(o: BackfillOptions): Promise<SignResult> {
   const { store, bucket, scope } = o;
-  const state = await readChainState(store, bucket, scope, () => o.from - 2 * MICROS_PER_HOUR);
-  for (const key of state.unreadable) o.warn(`warning: digest s3://${bucket}/${key} cannot be read; the logs it references may be referenced again`);
+  const state = await chainStateFor(o, () => o.from - 2 * MICROS_PER_HOUR);
   // Logs from the chain's head on are the standard signer's.
   const until = state.head ? Math.min(o.until, state.head.end) : o.until;
   const phase = state.head ? ((state.head.end % MICROS_PER_HOUR) + MICROS_PER_HOUR) % MICROS_PER_HOUR : 0;

@@ -5,8 +5,9 @@ import { get, isObject, type JsonObject } from '../format/json.js';
 import { loadDigestBytes } from '../store/digest-object.js';
 import { createDigestKeyMatcher, digestKeyStamp, digestListPrefix, isBackfillKey, type DigestScope } from '../format/names.js';
 import { MICROS_PER_HOUR, parseDate, parseStrictUtc } from '../format/time.js';
-import type { ObjectStore } from '../store/types.js';
+import type { Metadata, ObjectStore } from '../store/types.js';
 import type { PreviousDigest } from './digest-model.js';
+import { signedByTrusted, type TrustedKeys } from './trust.js';
 
 /**
  * What the bucket already says about a trail's chain in one account and region: its newest
@@ -30,6 +31,8 @@ export interface ChainState {
   readonly backfillKeys: Set<string>;
   /** Digest keys that could not be read (reported as warnings). */
   readonly unreadable: string[];
+  /** Digest keys that no trusted key signed (trust.ts): their logs are not taken as signed (warnings). */
+  readonly untrusted: string[];
 }
 
 /** A digest the signer wrote before: its bytes (bounded) and JSON, or undefined when it cannot be used. */
@@ -37,12 +40,12 @@ async function readDigest(
   store: ObjectStore,
   bucket: string,
   key: string,
-): Promise<{ json: JsonObject; raw: Buffer; signature: string | undefined } | undefined> {
+): Promise<{ json: JsonObject; raw: Buffer; signature: string | undefined; metadata: Metadata } | undefined> {
   const loaded = await loadDigestBytes(store, bucket, key, undefined);
   if (!loaded?.raw) return undefined;
   const parsed = Digest.parse(loaded.raw);
   if (parsed.kind !== 'digest') return undefined;
-  return { json: parsed.digest.json, raw: loaded.raw, signature: loaded.metadata.signature };
+  return { json: parsed.digest.json, raw: loaded.raw, signature: loaded.metadata.signature, metadata: loaded.metadata };
 }
 
 /**
@@ -54,7 +57,11 @@ export async function readChainState(
   bucket: string,
   scope: DigestScope,
   keepFrom: (newestStandard: number | null) => number,
+  /** The keys whose digests count (trust.ts). */
+  trusted: TrustedKeys,
 ): Promise<ChainState> {
+  const signed = (key: string, d: { raw: Buffer; metadata: Metadata }): boolean =>
+    signedByTrusted(d.raw, d.metadata, { bucket, key, backfill: isBackfillKey(key), homeRegion: scope.homeRegion }, trusted);
   const matches = createDigestKeyMatcher(scope);
   // Keys sorted as S3 lists them: by date folder, then by stamp (standard before backfill).
   let recent: Array<{ key: string; at: number }> = [];
@@ -94,6 +101,14 @@ export async function readChainState(
           'Restore it, or start a new chain with --new-chain --start-time T.',
       );
     }
+    if (!signed(newest.key, d)) {
+      throw new TrailproofError(
+        'signer',
+        `Cannot continue the chain: its newest digest s3://${bucket}/${newest.key} does not verify with a key this signer trusts ` +
+          '(its key store, or --trust-public-keys FILE for another signer of the chain). Planted, or another signer\'s: restore the chain, ' +
+          'trust that signer, or start a new chain with --new-chain --start-time T.',
+      );
+    }
     const fp = get(d.json, 'digestPublicKeyFingerprint');
     head = {
       key: newest.key,
@@ -106,12 +121,18 @@ export async function readChainState(
   const referenced = new Set<string>();
   const backfillKeys = new Set<string>();
   const unreadable: string[] = [];
+  const untrusted: string[] = [];
   for (const { key } of recent) {
     if (isBackfillKey(key)) backfillKeys.add(key);
     const d = await readDigest(store, bucket, key);
     const logs = d ? get(d.json, 'logFiles') : undefined;
     if (!d || (logs !== null && !Array.isArray(logs))) {
       unreadable.push(key);
+      continue;
+    }
+    // A digest no trusted key signed says nothing of which logs are signed.
+    if (!signed(key, d)) {
+      untrusted.push(key);
       continue;
     }
     for (const entry of logs ?? []) {
@@ -121,7 +142,7 @@ export async function readChainState(
       }
     }
   }
-  return { head, referenced, backfillKeys, unreadable };
+  return { head, referenced, backfillKeys, unreadable, untrusted };
 }
 
 export const HOUR = MICROS_PER_HOUR;

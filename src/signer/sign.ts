@@ -5,6 +5,8 @@ import type { KeyCreated, KeyRecord, KeyStore } from '../keys/keystore.js';
 import type { ObjectStore } from '../store/types.js';
 import { Slots } from '../util/limit.js';
 import { readChainState, type ChainHead } from './chain.js';
+import { trustedKeys } from './trust.js';
+import type { PublicKeyEntry } from '../keys/public-keys.js';
 import { cloudTrailLogs, type LogSource } from './log-source.js';
 import type { PreviousDigest } from './digest-model.js';
 import { checkEmptyHours, type EmptyHoursLimit } from './empty-hours.js';
@@ -46,6 +48,18 @@ export interface SignOptions {
   readonly logs?: LogSource | undefined;
   /** Refuse a run that would sign more empty hours than this (nothing is written then). */
   readonly emptyHours?: EmptyHoursLimit | undefined;
+  /** Other signers' public keys, whose digests this chain may continue (trust.ts); the key store's own are always trusted. */
+  readonly trusted?: readonly PublicKeyEntry[] | undefined;
+}
+
+/** The chain as the bucket holds it, read with the keys `o` trusts; its unusable digests said as warnings. */
+export async function chainStateFor(o: SignOptions, keepFrom: (newest: number | null) => number): Promise<Awaited<ReturnType<typeof readChainState>>> {
+  const state = await readChainState(o.store, o.bucket, o.scope, keepFrom, await trustedKeys(o.keys, o.trusted));
+  for (const key of state.unreadable) o.warn(`warning: digest s3://${o.bucket}/${key} cannot be read; the logs it references may be referenced again`);
+  for (const key of state.untrusted) {
+    o.warn(`warning: digest s3://${o.bucket}/${key} does not verify with a key this signer trusts (planted?); the logs it lists are not taken as signed`);
+  }
+  return state;
 }
 
 /** Log files this run saw but leaves unsigned, for a warning that names the fix (--backfill). */
@@ -93,9 +107,8 @@ export async function signRegion(o: SignOptions): Promise<SignResult> {
   // Digests are read for their references from a day before the look-back on, so that late logs
   // beyond the look-back (which no digest will take) can be told from signed ones and counted.
   const keepFrom = (newest: number | null): number => (newest === null ? Number.NEGATIVE_INFINITY : newest - o.lookback - 26 * MICROS_PER_HOUR);
-  const state = await readChainState(store, bucket, scope, keepFrom);
+  const state = await chainStateFor(o, keepFrom);
   const known = keepFrom(state.head ? state.head.end : null);
-  for (const key of state.unreadable) o.warn(`warning: digest s3://${bucket}/${key} cannot be read; the logs it references may be referenced again`);
 
   const head: ChainHead | null = state.head;
   let previous: PreviousDigest | null = head ? head.previous : null;

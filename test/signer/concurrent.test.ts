@@ -71,9 +71,12 @@ describe('a signer that read the chain before another one extended it', () => {
     const keysB = join(dir.path, 'b');
     await new KeyStore(keysB).create('us-east-1', T0); // another key: B's digests differ from A's
     const store = new LocalStore(root);
+    // B continues A's chain: it is told to trust A's keys (--trust-public-keys), as it must be.
+    const trustA = await new KeyStore(keysA).publicEntries();
     const options = (keys: KeyStore, s: ObjectStore, until: number): SignOptions => ({
       store: s,
       keys,
+      trusted: trustA,
       bucket: BUCKET,
       scope,
       until,
