@@ -105,7 +105,7 @@ export async function readChainState(
       throw new TrailproofError(
         'signer',
         `Cannot continue the chain: its newest digest s3://${bucket}/${newest.key} does not verify with a key this signer trusts ` +
-          '(its key store, or --trust-public-keys FILE for another signer of the chain). Planted, or another signer\'s: restore the chain, ' +
+          "(its key store, or --trust-public-keys FILE for another signer of the chain). Planted, or another signer's: restore the chain, " +
           'trust that signer, or start a new chain with --new-chain --start-time T.',
       );
     }
