@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, sign as rsaSign, type KeyObject } from 'node:crypto';
-import { lstat, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TrailproofError } from '../errors.js';
 import { md5Hex } from '../crypto/hash.js';
@@ -18,26 +19,38 @@ function keysError(message: string): TrailproofError {
 }
 
 /** A secret beside the records (private key, PIN): a regular file that only its owner may read. */
-export async function readSecretFile(path: string, what: string): Promise<string> {
-  return (await readSecretBytes(path, what)).toString('utf8');
+export async function readSecretFile(path: string, what: string, limit?: number): Promise<string> {
+  return (await readSecretBytes(path, what, limit)).toString('utf8');
 }
 
-/** readSecretFile's bytes (a queue key): the same rules, at most `limit` bytes. */
+/**
+ * readSecretFile's bytes (a queue key): the same rules, at most `limit` bytes. The file is opened
+ * once, without following a symbolic link and without blocking (a FIFO), and checked and read
+ * through that one descriptor: nothing can be swapped in between.
+ */
 export async function readSecretBytes(path: string, what: string, limit = 1 << 20): Promise<Buffer> {
-  let info;
+  let handle;
   try {
-    info = await lstat(path);
-  } catch {
-    throw keysError(`${what} is missing (${path})`);
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw keysError(`${what} ${path} is not a regular file`);
+    throw keysError(code === 'ENOENT' ? `${what} is missing (${path})` : `${what} ${path} cannot be read`);
   }
-  if (!info.isFile()) throw keysError(`${what} ${path} is not a regular file`);
-  if ((info.mode & 0o077) !== 0) throw keysError(`${what} ${path} is accessible by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
-  if (!ownedByMe(info.uid)) throw keysError(`${what} ${path} is owned by another user (uid ${info.uid}), who can read it: chown it to this user`);
-  if (info.size > limit) throw keysError(`${what} ${path} is larger than ${limit} bytes`);
   try {
-    return await readFile(path);
-  } catch {
+    const info = await handle.stat();
+    if (!info.isFile()) throw keysError(`${what} ${path} is not a regular file`);
+    if ((info.mode & 0o077) !== 0) throw keysError(`${what} ${path} is accessible by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
+    if (!ownedByMe(info.uid)) throw keysError(`${what} ${path} is owned by another user (uid ${info.uid}), who can read it: chown it to this user`);
+    if (info.size > limit) throw keysError(`${what} ${path} is larger than ${limit} bytes`);
+    const bytes = await handle.readFile();
+    if (bytes.length > limit) throw keysError(`${what} ${path} is larger than ${limit} bytes`);
+    return bytes;
+  } catch (err) {
+    if (err instanceof TrailproofError) throw err;
     throw keysError(`${what} ${path} cannot be read`);
+  } finally {
+    await handle.close();
   }
 }
 

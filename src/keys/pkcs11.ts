@@ -1,10 +1,9 @@
 import { createPublicKey } from 'node:crypto';
-import { lstat, readFile } from 'node:fs/promises';
 import type * as Pkcs11Module from 'pkcs11js';
 import { TrailproofError } from '../errors.js';
 import type { KeySigner } from './backend.js';
 import { parsePkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.js';
-import { ownedByMe } from './key-signers.js';
+import { readSecretFile } from './key-signers.js';
 
 /**
  * Keys in any PKCS#11 token (AWS CloudHSM, YubiHSM, Thales, SoftHSM...) through `pkcs11js`, an
@@ -75,16 +74,8 @@ async function pinOf(uri: Pkcs11Uri, registered: string | undefined): Promise<st
   if (uri.pinValue !== undefined) return uri.pinValue;
   if (uri.pinSource === undefined) return undefined;
   const path = uri.pinSource.replace(/^file:/, '');
-  let info;
-  try {
-    info = await lstat(path);
-  } catch {
-    throw keysError(`The PIN file ${path} (pin-source) cannot be read`);
-  }
-  if (!info.isFile()) throw keysError(`The PIN file ${path} (pin-source) is not a regular file`);
-  if ((info.mode & 0o077) !== 0) throw keysError(`The PIN file ${path} (pin-source) is accessible by others: chmod 600 it`);
-  if (!ownedByMe(info.uid)) throw keysError(`The PIN file ${path} (pin-source) is owned by another user, who can read it: chown it to this user`);
-  const text = await readFile(path, 'utf8');
+  // A secret file's rules (a regular file only its owner may read, at most 4 KiB), read through one descriptor.
+  const text = await readSecretFile(path, 'The PIN file (pin-source)', 4096);
   return text.replace(/\r?\n$/, '');
 }
 
