@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditCommand } from '../../src/cli/audit.js';
 import { copyKeyStore, TEST_KEYS } from '../../src/cli/demo.js';
+import { auditCommand } from '../../src/cli/audit.js';
+import { validateLogsCommand } from '../../src/cli/validate-logs.js';
 import { parseDate } from '../../src/format/time.js';
 import { simulateDelivery } from '../../src/simulate/deliver.js';
 import { LocalStore } from '../../src/store/local.js';
@@ -11,9 +12,10 @@ import { tempDir } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
 
 /**
- * Red team: a report file (JUnit, HTML, the GitHub step summary) must never say "pass" (exit code
- * 0) for a run whose process exits otherwise. audit --state whose state could not be written at
- * the end of the run stopped with exit 255 after the report files had been closed saying exit 0.
+ * A report file (JUnit, HTML, the GitHub step summary, the JSON summary line) never says "pass"
+ * (exit code 0) for a run whose process exits otherwise (review): validate-logs --witness with a
+ * witness record that cannot be parsed, and audit --state whose state cannot be written, stopped
+ * with exit 255 after the report files had been closed saying exit code 0.
  */
 const BUCKET = 'verdict-bucket';
 const ACCOUNT = '111122223333';
@@ -72,6 +74,32 @@ function claimedExitCodes(junit: string, html: string, summary: string): number[
 }
 
 describe('a run that stops (exit 255) never leaves a report that says it passed', () => {
+  it('validate-logs --witness with an unreadable record: no passing JUnit, HTML, step summary or JSON summary', async () => {
+    // The witness record becomes unparseable: validate-logs must stop (fail closed).
+    const folder = join(witness, BUCKET, 'AWSLogs', ACCOUNT, 'CloudTrail-Digest', 'us-east-1', '2024', '05', '01');
+    for (const name of readdirSync(folder)) writeFileSync(join(folder, name), '{"schema":1}');
+    const junit = join(dir.path, 'v.xml');
+    const html = join(dir.path, 'v.html');
+    const summary = join(dir.path, 'v.md');
+    const args = ['--trail-arn', ARN, ...range, '--s3-bucket', BUCKET, '--local-root', root, '--keys-dir', keys, '--witness', witness];
+    const output = memoryOutput();
+    const status = await validateLogsCommand([...args, '--junit', junit, '--html', html], {
+      output,
+      env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary },
+    }).catch(() => 255);
+    expect(status).toBe(255);
+    expect(claimedExitCodes(junit, html, summary)).not.toContain(0);
+
+    const r = await runInProcess(['validate-logs', ...args, '--output', 'json']);
+    expect(r.status).toBe(255);
+    // README: a run that stops ends with {"kind":"error"} instead of a summary.
+    const kinds = r.out
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { kind: string }).kind);
+    expect(kinds).not.toContain('summary');
+  });
+
   it('audit --state whose state cannot be written: no passing JUnit, HTML or step summary', async () => {
     const junit = join(dir.path, 'a.xml');
     const html = join(dir.path, 'a.html');
