@@ -92,8 +92,13 @@ describe.skipIf(NO_S3)('write-once digests on S3', () => {
     const stores = [join(dir.path, 'k1'), join(dir.path, 'k2'), join(dir.path, 'k3')];
     await copyKeyStore(TEST_KEYS, stores[0]!);
     for (const k of stores.slice(1)) await new KeyStore(k).create('us-east-1', parseDate('2024-04-01T00:00:00Z').clock, 365, 365);
+    // Signers that share a chain trust each other's keys (sign --trust-public-keys): one that starts
+    // after another wrote its first digests continues from them.
+    const entries = (await Promise.all(stores.map((k) => new KeyStore(k).publicEntries()))).flat();
+    writeFileSync(join(dir.path, 'keys.json'), formatPublicKeysJson(entries));
+    const trust = ['--trust-public-keys', join(dir.path, 'keys.json')];
     const runs = await Promise.all(
-      stores.map((k) => s3(['sign', '--keys-dir', k, '--trail-arn', ARN, '--s3-bucket', bucket, '--until', '2024-05-01T12:00:00Z'])),
+      stores.map((k) => s3(['sign', '--keys-dir', k, ...trust, '--trail-arn', ARN, '--s3-bucket', bucket, '--until', '2024-05-01T12:00:00Z'])),
     );
     const notice =
       /^notice: another signer wrote s3:\/\/\S+ first: this run left the chain of 111122223333 us-east-1 to it from there \(nothing was overwritten; re-running sign continues after its digests\)$/;
@@ -106,8 +111,6 @@ describe.skipIf(NO_S3)('write-once digests on S3', () => {
       }
     }
     // Whoever won each hour, the chain holds every hour once and validates with the three keys.
-    const entries = (await Promise.all(stores.map((k) => new KeyStore(k).publicEntries()))).flat();
-    writeFileSync(join(dir.path, 'keys.json'), formatPublicKeysJson(entries));
     const v = await s3([
       'validate-logs',
       '--trail-arn',
@@ -140,10 +143,13 @@ describe.skipIf(NO_S3)('write-once digests on S3', () => {
     );
     try {
       const keys = join(dir.path, 'k1');
+      // The chain's head is whichever racing signer won: this one is told to trust all three (sign --trust-public-keys).
       const signed = await s3([
         'sign',
         '--keys-dir',
         keys,
+        '--trust-public-keys',
+        join(dir.path, 'keys.json'),
         '--trail-arn',
         ARN,
         '--s3-bucket',
