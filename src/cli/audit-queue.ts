@@ -7,7 +7,7 @@ import type { ObjectStore } from '../store/types.js';
 import { positiveInt, str, type ParsedArgs, type OptionSpec } from './args.js';
 import { isS3Url, parseS3Folder } from '../format/s3-url.js';
 import { WIRE_VERSION } from '../distributed/wire.js';
-import { QUEUE_KEY_OPTION, readQueueKey } from './queue-key.js';
+import { QUEUE_KEY_OPTION, readQueueKey, withEnvPassword } from './queue-key.js';
 
 /**
  * `audit --queue redis://HOST:PORT/DB`: the run as a coordinator (src/distributed/). Only the
@@ -18,7 +18,8 @@ export const QUEUE_OPTIONS: OptionSpec[] = [
     name: 'queue',
     value: 'URL',
     group: 'Distributed audit (README "Distributed audit")',
-    description: 'coordinate workers (trailproof worker) through this Redis: the chains go out in segments, the report is the same',
+    description:
+      'coordinate workers (trailproof worker) through this Redis: the chains go out in segments, the report is the same (its password: TRAILPROOF_REDIS_PASSWORD, not the URL, which ps shows)',
   },
   QUEUE_KEY_OPTION,
   { name: 'segment-hours', value: 'N', description: 'hours of a chain per segment (job), 1 to 8784', default: '24 (UTC days)' },
@@ -55,12 +56,14 @@ export interface QueueSetup {
   /** The S3 store (for --results s3://...), opened on demand. */
   readonly s3: () => Promise<ObjectStore>;
   readonly err: (line: string) => void;
+  /** The environment: TRAILPROOF_REDIS_PASSWORD (queue-key.ts). */
+  readonly env: NodeJS.ProcessEnv;
 }
 
 export async function startQueue(args: ParsedArgs, s: QueueSetup): Promise<QueueRun> {
   const url = str(args, 'queue')!;
   const d = await import('../distributed/index.js');
-  const target = d.parseRedisUrl(url);
+  const target = withEnvPassword(d.parseRedisUrl(url), s.env);
   if (!s.entries) throw new TrailproofError('argument', '--queue: give --public-keys FILE or --keys-dir DIR (the keys go to the workers with the run)');
   const segmentHours = positiveInt(args, 'segment-hours', 8784) ?? 24;
   const inlineMax = positiveInt(args, 'result-inline-max', 256 << 20) ?? 262144;

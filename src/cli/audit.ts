@@ -180,6 +180,7 @@ export async function auditCommand(argv: readonly string[], deps: AuditDeps = {}
           inventory: inventory && [inventory.location, inventory.sha256],
           s3: s3ForState,
           err: (line) => output.err(`${line}\n`),
+          env: deps.env ?? process.env,
         }).catch(async (err: unknown) => {
           await inventory?.store.close();
           throw err;

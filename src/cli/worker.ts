@@ -8,7 +8,7 @@ import type { StoreRef } from '../distributed/wire.js';
 import type { LogWorkerPool } from '../store/workers/pool.js';
 import { EXIT_STOPPED_LINE, EXIT_USAGE_LINE, parseArgs, positiveInt, str, type CommandSpec, type OptionSpec } from './args.js';
 import { formatUsage } from './help.js';
-import { QUEUE_KEY_OPTION, readQueueKey } from './queue-key.js';
+import { QUEUE_KEY_OPTION, readQueueKey, withEnvPassword } from './queue-key.js';
 import { configureZlib, defaultConcurrency, digestReadAhead, startLogWorkers } from './tuning.js';
 import type { S3Side } from './validate-logs.js';
 
@@ -17,7 +17,12 @@ import type { S3Side } from './validate-logs.js';
  * (README "Distributed audit") until stopped (SIGINT/SIGTERM: the jobs in hand finish first).
  */
 export const WORKER_OPTIONS: OptionSpec[] = [
-  { name: 'queue', value: 'URL', required: true, description: 'the Redis of the coordinator (trailproof audit --queue)' },
+  {
+    name: 'queue',
+    value: 'URL',
+    required: true,
+    description: 'the Redis of the coordinator (trailproof audit --queue; its password: TRAILPROOF_REDIS_PASSWORD, not the URL)',
+  },
   { ...QUEUE_KEY_OPTION, required: true },
   { name: 'jobs-at-once', value: 'N', description: 'segments walked at once, 1 to 256', default: '4' },
   { name: 'concurrency', value: 'N', description: 'log files in flight per segment, 1 to 1024', default: '128 on a local root, 32 on S3' },
@@ -54,13 +59,15 @@ export interface WorkerDeps {
   readonly err: (text: string) => void;
   /** Resolves when the worker must stop (the CLI: SIGINT or SIGTERM). */
   readonly stop: Promise<void>;
+  /** The environment: TRAILPROOF_REDIS_PASSWORD (queue-key.ts); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export async function workerCommand(argv: readonly string[], deps: WorkerDeps): Promise<number> {
   configureZlib();
   const args = parseArgs(argv, WORKER_COMMAND);
   const d = await import('../distributed/index.js');
-  const target = d.parseRedisUrl(str(args, 'queue')!);
+  const target = withEnvPassword(d.parseRedisUrl(str(args, 'queue')!), deps.env ?? process.env);
   const jobsAtOnce = positiveInt(args, 'jobs-at-once', 256) ?? 4;
   const concurrency = positiveInt(args, 'concurrency', 1024);
   const lockMs = (positiveInt(args, 'lock-seconds', 3600) ?? 30) * 1000;

@@ -4,9 +4,9 @@ import { BIN, ROOT, type CliResult } from './cli.js';
 /** The built CLI started without waiting: for tests that race processes or send them signals. */
 export function startCli(
   args: readonly string[],
-  options: { timeout?: number } = {},
+  options: { timeout?: number; env?: NodeJS.ProcessEnv } = {},
 ): { child: ChildProcessWithoutNullStreams; done: Promise<CliResult>; stderrSoFar: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env } });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (c: Buffer) => out.push(c));

@@ -47,17 +47,19 @@ async function ping(port: number): Promise<boolean> {
     s.setTimeout(1000, () => done(false));
     s.once('error', () => done(false));
     s.connect(port, '127.0.0.1', () => s.write('PING\r\n'));
-    s.once('data', (d) => done(d.toString().startsWith('+PONG')));
+    // A server with a password answers NOAUTH: up all the same.
+    s.once('data', (d) => done(/^(\+PONG|-NOAUTH)/.test(d.toString())));
   });
 }
 
-export async function startRedis(o: { persist?: boolean } = {}): Promise<TestRedis> {
+export async function startRedis(o: { persist?: boolean; password?: string } = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'trailproof-redis-'));
   const port = await freePort();
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', o.persist ? 'yes' : 'no', '--daemonize', 'no'];
     if (o.persist) args.push('--appendfsync', 'always');
+    if (o.password !== undefined) args.push('--requirepass', o.password);
     child = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
