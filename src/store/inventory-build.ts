@@ -20,7 +20,16 @@ export const INVENTORY_BOUNDS = {
   looseKeys: 1_000_000,
   /** Keys buffered before they are appended to their folder files. */
   bufferedBytes: 32 << 20,
+  /**
+   * Bytes of the loose keys (held in memory) and of one folder's file (read back as one string when
+   * listed: V8's longest string is just under 512 MiB). Keys of 1 KiB compress to almost nothing,
+   * so the counts alone would let a small report fill the memory.
+   */
+  looseBytes: 128 << 20,
+  folderBytes: 480 << 20,
 } as const;
+
+export type ByteBounds = Partial<Pick<typeof INVENTORY_BOUNDS, 'looseBytes' | 'folderBytes'>>;
 
 const fail = (what: string): never => {
   throw new TrailproofError('input', `S3 Inventory: ${what}`);
@@ -52,6 +61,7 @@ export function inventoryGroup(key: string): string | undefined {
 export interface GroupFile {
   readonly path: string;
   count: number;
+  bytes: number;
 }
 
 export interface BuiltIndex {
@@ -87,19 +97,28 @@ export async function buildIndex(
   source: DataFileSource,
   tempRoot: string,
   keep?: FolderFilter,
+  bounds: ByteBounds = {},
 ): Promise<BuiltIndex> {
   const dir = await mkdtemp(join(tempRoot, 'trailproof-inventory-'));
   try {
-    return await partition(manifest, bucket, source, dir, keep);
+    return await partition(manifest, bucket, source, dir, keep, { ...INVENTORY_BOUNDS, ...bounds });
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
 }
 
-async function partition(manifest: InventoryManifest, bucket: string, source: DataFileSource, dir: string, keep?: FolderFilter): Promise<BuiltIndex> {
+async function partition(
+  manifest: InventoryManifest,
+  bucket: string,
+  source: DataFileSource,
+  dir: string,
+  keep: FolderFilter | undefined,
+  bounds: { readonly looseBytes: number; readonly folderBytes: number },
+): Promise<BuiltIndex> {
   const groups = new Map<string, GroupFile>();
   const loose: string[] = [];
+  let looseBytes = 0;
   const pending = new Map<string, string[]>();
   let buffered = 0;
   let keys = 0;
@@ -120,12 +139,15 @@ async function partition(manifest: InventoryManifest, bucket: string, source: Da
       if (keep && (group === undefined || !keep.folder(group))) continue;
       if (group === undefined) {
         if (loose.push(row.key) > INVENTORY_BOUNDS.looseKeys) fail(`more than ${INVENTORY_BOUNDS.looseKeys} keys lie outside AWSLogs/ folders`);
+        if ((looseBytes += row.key.length) > bounds.looseBytes) fail(`more than ${bounds.looseBytes >> 20} MiB of keys lie outside AWSLogs/ folders`);
         continue;
       }
       let g = groups.get(group);
-      if (!g) groups.set(group, (g = { path: join(dir, `${groups.size}.keys`), count: 0 }));
+      if (!g) groups.set(group, (g = { path: join(dir, `${groups.size}.keys`), count: 0, bytes: 0 }));
       if (++g.count > INVENTORY_BOUNDS.folderKeys) fail(`more than ${INVENTORY_BOUNDS.folderKeys} keys lie in ${group}`);
       const line = `${JSON.stringify(row.key)}\n`;
+      // The file's length in UTF-16 units, as readFile gives it back (a bound on the string, and on memory).
+      if ((g.bytes += line.length) > bounds.folderBytes) fail(`more than ${bounds.folderBytes >> 20} MiB of keys lie in ${group}`);
       let list = pending.get(group);
       if (!list) pending.set(group, (list = []));
       list.push(line);
