@@ -2,7 +2,7 @@ import { sha256Hex } from '../crypto/hash.js';
 import { HexError, unhexlify } from '../crypto/hex.js';
 import { verifySha256, type RsaPublicKey } from '../crypto/rsa.js';
 import { Digest, DigestFieldError } from '../format/digest.js';
-import { has, pyStr, pyTypeName, type JsonObject } from '../format/json.js';
+import { has, pyStr, pyTypeName, PyNumber, type JsonObject } from '../format/json.js';
 import type { Metadata } from '../store/types.js';
 
 /**
@@ -49,7 +49,8 @@ export interface DigestPlace {
 }
 
 /** What the first half concludes: a verdict, or the fingerprint whose key decides. */
-export type BeforeKey = DigestVerdict | { readonly kind: 'need-key'; readonly digest: Digest; readonly fingerprint: string | number | boolean | null };
+export type BeforeKey =
+  DigestVerdict | { readonly kind: 'need-key'; readonly digest: Digest; readonly fingerprint: string | number | boolean | PyNumber | null };
 
 const invalid = (reason: string): DigestVerdict => ({ kind: 'invalid', reason });
 
@@ -73,7 +74,9 @@ export function beforeKey(raw: Buffer | undefined, metadata: Metadata, place: Di
   if (digest.missingRequired() !== undefined) return invalid(REASON.format);
   if (digest.field('digestS3Bucket') !== place.bucket || digest.field('digestS3Object') !== place.key) return invalid(REASON.moved);
   const fingerprint = digest.field('digestPublicKeyFingerprint')!;
-  if (typeof fingerprint === 'object' && fingerprint !== null) return invalid(`unhashable type: '${pyTypeName(fingerprint)}'`);
+  // A list or a dict is unhashable; a number of any kind (PyNumber) is hashable.
+  if (typeof fingerprint === 'object' && fingerprint !== null && !(fingerprint instanceof PyNumber))
+    return invalid(`unhashable type: '${pyTypeName(fingerprint)}'`);
   return { kind: 'need-key', digest, fingerprint };
 }
 

@@ -1,5 +1,5 @@
 import { TrailproofError } from '../errors.js';
-import { get, has, isObject, parseJsonBytes, pyStr, pyTypeName, type Json, type JsonObject } from './json.js';
+import { get, has, isObject, parseJsonBytes, pyStr, pyTypeName, PyNumber, type Json, type JsonObject } from './json.js';
 import { dataSigningString } from './signing.js';
 import { parseDate, type ParsedTime } from './time.js';
 
@@ -130,6 +130,7 @@ export class Digest {
     const list = this.field('logFiles')!;
     // Python: `if not digest['logFiles']: continue` (any falsy value means no logs).
     if (list === null || list === false || list === 0 || list === '' || (Array.isArray(list) && list.length === 0)) return [];
+    if (list instanceof PyNumber && list.value === 0) return []; // 0.0, -0.0
     if (isObject(list) && Object.keys(list).length === 0) return [];
     if (!Array.isArray(list)) throw new TrailproofError('input', `${where}: logFiles is not a list`);
     return list.map((entry) => {

@@ -2,11 +2,31 @@
  * JSON values as the reference (Python) sees them. Digest fields are attacker-controlled: every
  * access goes through these helpers, never through a cast.
  */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | PyNumber | string | Json[] | { [key: string]: Json };
+
+/**
+ * A JSON number whose Python value a JavaScript number cannot stand for: a float that is a whole
+ * number (`2.0`, `1e2`, `-0.0`: Python keeps it a float, printed `2.0`), or an int beyond 2^53
+ * (exact in Python). Only such numbers are kept apart; every other number is a plain number.
+ */
+export class PyNumber {
+  constructor(
+    /** The token as written. */
+    readonly text: string,
+    readonly float: boolean,
+    readonly value: number,
+  ) {}
+
+  /** Python's str(). */
+  toString(): string {
+    if (!this.float) return BigInt(this.text).toString();
+    return Object.is(this.value, -0) ? '-0.0' : pyFloat(this.value);
+  }
+}
 export type JsonObject = { [key: string]: Json };
 
 export function isObject(v: Json | undefined): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof PyNumber);
 }
 
 export function has(o: JsonObject, key: string): boolean {
@@ -22,6 +42,7 @@ export function pyTypeName(v: Json): string {
   if (v === null) return 'NoneType';
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (v instanceof PyNumber) return v.float ? 'float' : 'int';
   if (typeof v === 'string') return 'str';
   return Array.isArray(v) ? 'list' : 'dict';
 }
@@ -33,6 +54,7 @@ export function pyStr(v: Json): string {
   if (v === false) return 'False';
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : pyFloat(v);
+  if (v instanceof PyNumber) return v.toString();
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
   return `{${Object.entries(v)
     .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
@@ -76,12 +98,22 @@ function pyRepr(v: Json): string {
 }
 
 /**
- * Python's json also reads NaN, Infinity and -Infinity. They are swapped for marked strings outside
- * string literals (a scan that tracks quotes and escapes), parsed, and swapped back.
+ * Python's json also reads NaN, Infinity and -Infinity, and keeps ints and floats apart. Those
+ * tokens (and the numbers a JavaScript number cannot stand for: PyNumber) are swapped for marked
+ * strings outside string literals (a scan that tracks quotes and escapes), parsed, and swapped back.
+ * Most documents have none (a digest's values are strings): they go to JSON.parse as they are.
  */
+/** A number that may need a PyNumber: a fraction, an exponent or 16 digits, after `:`, `,` or `[` (or the whole document's). */
+const MAYBE_SPECIAL_NUMBER = /[:,[]\s*-?\d+(?:[.eE]|\d{15})/;
+const ROOT_NUMBER = /^\s*-?\d/;
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
 function parsePythonJson(text: string): Json {
-  if (!/NaN|Infinity/.test(text)) return JSON.parse(text) as Json;
+  const special = text.includes('NaN') || text.includes('Infinity') || MAYBE_SPECIAL_NUMBER.test(text) || ROOT_NUMBER.test(text);
+  if (!special) return JSON.parse(text) as Json;
   const mark = `\u0000${Math.random().toString(36).slice(2)}:`;
+  const values: Array<number | PyNumber> = [];
+  const marked = (v: number | PyNumber): string => JSON.stringify(`${mark}${values.push(v) - 1}`);
   let out = '';
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -100,12 +132,25 @@ function parsePythonJson(text: string): Json {
     const rest = text.slice(i, i + 9);
     const token = rest.startsWith('-Infinity') ? '-Infinity' : rest.startsWith('Infinity') ? 'Infinity' : rest.startsWith('NaN') ? 'NaN' : null;
     if (token) {
-      out += JSON.stringify(mark + token);
+      out += marked(token === 'NaN' ? Number.NaN : token === 'Infinity' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY);
       i += token.length - 1;
-    } else out += ch;
+      continue;
+    }
+    if (ch === '-' || (ch >= '0' && ch <= '9')) {
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(text);
+      if (m) {
+        const n = m[0];
+        const float = /[.eE]/.test(n);
+        const value = Number(n);
+        out += (float ? Number.isInteger(value) : !Number.isSafeInteger(value)) ? marked(new PyNumber(n, float, value)) : n;
+        i += n.length - 1;
+        continue;
+      }
+    }
+    out += ch;
   }
-  const values: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
-  return JSON.parse(out, (_k, v: unknown) => (typeof v === 'string' && v.startsWith(mark) ? values[v.slice(mark.length)] : v)) as Json;
+  return JSON.parse(out, (_k, v: unknown) => (typeof v === 'string' && v.startsWith(mark) ? values[Number(v.slice(mark.length))] : v)) as Json;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
