@@ -97,17 +97,17 @@ function pyRepr(v: Json): string {
   return pyStr(v);
 }
 
+/** A number that may need a PyNumber: a fraction, an exponent or 16 digits, after `:`, `,` or `[` (or the whole document's). */
+const MAYBE_SPECIAL_NUMBER = /[:,[]\s*-?\d+(?:[.eE]|\d{15})/;
+const ROOT_NUMBER = /^\s*-?\d/;
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
 /**
  * Python's json also reads NaN, Infinity and -Infinity, and keeps ints and floats apart. Those
  * tokens (and the numbers a JavaScript number cannot stand for: PyNumber) are swapped for marked
  * strings outside string literals (a scan that tracks quotes and escapes), parsed, and swapped back.
  * Most documents have none (a digest's values are strings): they go to JSON.parse as they are.
  */
-/** A number that may need a PyNumber: a fraction, an exponent or 16 digits, after `:`, `,` or `[` (or the whole document's). */
-const MAYBE_SPECIAL_NUMBER = /[:,[]\s*-?\d+(?:[.eE]|\d{15})/;
-const ROOT_NUMBER = /^\s*-?\d/;
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-
 function parsePythonJson(text: string): Json {
   const special = text.includes('NaN') || text.includes('Infinity') || MAYBE_SPECIAL_NUMBER.test(text) || ROOT_NUMBER.test(text);
   if (!special) return JSON.parse(text) as Json;
