@@ -16,6 +16,8 @@ import { tempDir } from '../helpers/cli.js';
  * planted in the chain's folder, well formed and listing the hour's real logs, made the signer take
  * those logs as signed (never signing them) and chain its next digests onto the forgery. Now the
  * forged head stops the run, and a forged digest further back is not believed (its logs are signed).
+ * A planted head whose end lies years past its key's stamp stops the run too (it moved the chain's
+ * head there: every later run signed nothing, exit 0).
  */
 const BUCKET = 'forged-refs';
 const ACCOUNT = '111122223333';
@@ -114,6 +116,14 @@ describe('sign: a digest planted in the chain`s folder', () => {
     plant(key, T0 + 2 * H, hourOne());
     await expect(signRegion({ ...options, until: T0 + 3 * H })).rejects.toThrow(/does not verify with a key this signer trusts/);
     expect(list(`${digestListPrefix(SCOPE)}/`).filter((k) => k !== key)).toHaveLength(1);
+  });
+
+  it('as the newest, its end years past its key`s stamp: the run stops (it moved the chain`s head there, and every later run signed nothing)', async () => {
+    const key = digestKey(SCOPE, T0 + 2 * H);
+    plant(key, parseDate('2100-01-01T00:00:00Z').clock, []);
+    await expect(signRegion({ ...options, until: T0 + 3 * H })).rejects.toThrow(
+      /^Cannot continue the chain: its newest digest s3:\/\/forged-refs\/\S+_20240501T020000Z\.json\.gz is unreadable, unsigned, or not the digest its key names/,
+    );
   });
 
   it('further back (a backfill digest), listing the next hour`s logs: not believed, those logs are signed, with a warning', async () => {
